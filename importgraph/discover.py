@@ -1,0 +1,229 @@
+"""Find the package to analyse on disk, the way the import system would, without importing it.
+
+Only directories and files are looked at. The one process we may start is the interpreter the
+user names with ``--python``, and only to print its ``sys.path``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+
+from .model import Target
+
+EXTENSION_SUFFIXES = (".so", ".pyd")
+
+
+class TargetNotFound(Exception):
+    """The package could not be located; the message names what was searched."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One module of the analysed package as found on disk."""
+
+    module: str
+    path: str
+    is_package: bool
+    kind: str = "source"
+    """``source`` (.py), ``extension`` (.so/.pyd), ``namespace`` (a folder without ``__init__.py``)."""
+
+
+def interpreter_sys_path(python: str) -> list[str]:
+    """Ask another interpreter for its ``sys.path``: the only thing of it we ever run."""
+    code = "import json, sys; print(json.dumps(sys.path))"
+    try:
+        out = subprocess.run(
+            [python, "-c", code], capture_output=True, text=True, timeout=60, check=True, cwd=os.getcwd()
+        )
+    except FileNotFoundError as exc:
+        raise TargetNotFound(f"--python {python}: no such interpreter") from exc
+    except subprocess.CalledProcessError as exc:
+        raise TargetNotFound(f"--python {python} failed to report its sys.path: {exc.stderr.strip()}") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise TargetNotFound(f"--python {python} did not answer within 60 s") from exc
+    return [p or os.getcwd() for p in json.loads(out.stdout)]
+
+
+def current_sys_path() -> list[str]:
+    return [p or os.getcwd() for p in sys.path]
+
+
+def find_target(spec: str, python: str | None = None, search_path: list[str] | None = None) -> Target:
+    """Resolve ``spec`` (an import name or a path) to a :class:`Target`."""
+    if _looks_like_path(spec):
+        return _target_from_path(Path(spec), python)
+    if search_path is None:
+        search_path = interpreter_sys_path(python) if python else current_sys_path()
+    return _target_from_name(spec, search_path, python)
+
+
+def _looks_like_path(spec: str) -> bool:
+    return os.sep in spec or spec.startswith(".") or spec.endswith(".py") or Path(spec).is_dir()
+
+
+def _target_from_path(path: Path, python: str | None) -> Target:
+    path = path.resolve()
+    if not path.exists():
+        raise TargetNotFound(f"{path}: no such file or directory")
+    if path.is_file():
+        if path.suffix != ".py":
+            raise TargetNotFound(f"{path}: not a Python file or package directory")
+        return _make_target(path.stem, (str(path),), str(path.parent), [str(path.parent)], "module", python)
+    if (path / "__init__.py").is_file():
+        return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "package", python)
+    # A checkout: the package sits in src/ or at the top of the folder.
+    for base in (path / "src", path):
+        candidates = sorted(p for p in base.glob("*/__init__.py") if not p.parent.name.startswith((".", "test")))
+        if len(candidates) == 1:
+            pkg = candidates[0].parent
+            return _make_target(pkg.name, (str(pkg),), str(base), [str(base)], "package", python)
+        if len(candidates) > 1:
+            names = ", ".join(c.parent.name for c in candidates)
+            raise TargetNotFound(f"{base} holds several packages ({names}); name one of their folders")
+    if any(path.glob("*.py")):
+        return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
+    raise TargetNotFound(f"{path}: no Python package here (no __init__.py, no src/ package, no .py files)")
+
+
+def _target_from_name(name: str, search_path: list[str], python: str | None) -> Target:
+    top = name.split(".")[0]
+    portions: list[str] = []
+    for entry in search_path:
+        base = Path(entry)
+        if not base.is_dir():
+            continue
+        pkg = base / top
+        if (pkg / "__init__.py").is_file():
+            return _make_target(top, (str(pkg),), entry, search_path, "package", python)
+        module = base / f"{top}.py"
+        if module.is_file():
+            return _make_target(top, (str(module),), entry, search_path, "module", python)
+        if pkg.is_dir() and any(pkg.iterdir()):
+            portions.append(str(pkg))
+    if portions:
+        return _make_target(top, tuple(portions), str(Path(portions[0]).parent), search_path, "namespace", python)
+    raise TargetNotFound(_not_found_message(top, search_path, python))
+
+
+def _not_found_message(name: str, search_path: list[str], python: str | None) -> str:
+    known: set[str] = set()
+    zipped: list[str] = []
+    for entry in search_path:
+        base = Path(entry)
+        if base.is_file() and base.suffix in (".zip", ".egg", ".whl"):
+            zipped.append(entry)
+        if not base.is_dir():
+            continue
+        try:
+            for child in base.iterdir():
+                stem = child.name.split(".")[0].split("-")[0]
+                if child.is_dir() or child.suffix == ".py":
+                    known.add(stem)
+        except OSError:
+            continue
+    where = f"the sys.path of {python}" if python else "this interpreter's sys.path"
+    lines = [f"package {name!r} not found on {where}. Searched:"]
+    lines += [f"  {p}" for p in search_path]
+    close = difflib.get_close_matches(name, sorted(known), n=5, cutoff=0.6)
+    if close:
+        lines.append("Did you mean: " + ", ".join(close) + "?")
+    if zipped:
+        lines.append("Zip/egg entries on the path are not analysed: " + ", ".join(zipped))
+    return "\n".join(lines)
+
+
+def _make_target(
+    name: str, roots: tuple[str, ...], entry: str, search_path: list[str], kind: str, python: str | None
+) -> Target:
+    dist = find_distribution(name, Path(entry))
+    version = dist_name = None
+    requires: tuple[str, ...] = ()
+    if dist is not None:
+        dist_name, version, requires = dist
+    return Target(
+        name=name,
+        roots=roots,
+        search_path=tuple(p for p in search_path if os.path.exists(p)),
+        sys_path_entry=entry,
+        kind=kind,
+        version=version,
+        distribution=dist_name,
+        requires=requires,
+        python=python,
+    )
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str, ...]] | None:
+    """Read the ``*.dist-info`` metadata that installed ``top_level`` (name, version, hard requirements)."""
+    try:
+        infos = sorted(entry.glob("*.dist-info"))
+    except OSError:
+        return None
+    wanted = _canonical(top_level)
+    best = None
+    for info in infos:
+        dist = _canonical(info.name[: -len(".dist-info")].split("-")[0])
+        if dist == wanted:
+            best = info
+            break
+        top_file = info / "top_level.txt"
+        if top_file.is_file() and wanted in {_canonical(t) for t in top_file.read_text(errors="replace").split()}:
+            best = info
+    if best is None:
+        return None
+    meta_file = best / "METADATA"
+    if not meta_file.is_file():
+        return None
+    meta = HeaderParser().parsestr(meta_file.read_text(encoding="utf-8", errors="replace"))
+    requires = []
+    for req in meta.get_all("Requires-Dist") or []:
+        spec, _, marker = req.partition(";")
+        if "extra" in marker:
+            continue  # optional: only with an extra
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
+        if match:
+            requires.append(_canonical(match.group(1)))
+    return meta.get("Name", best.name), meta.get("Version", ""), tuple(sorted(set(requires)))
+
+
+def walk_package(target: Target) -> list[SourceFile]:
+    """Every module of the target, in a stable order. Follows no symlinked directories."""
+    files: list[SourceFile] = []
+    for root in target.roots:
+        root_path = Path(root)
+        if root_path.is_file():
+            files.append(SourceFile(target.name, str(root_path), False))
+            continue
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and d.isidentifier())
+            rel = Path(dirpath).relative_to(root_path)
+            package = ".".join((target.name, *rel.parts))
+            if "__init__.py" in filenames:
+                files.append(SourceFile(package, os.path.join(dirpath, "__init__.py"), True))
+            elif any(f.endswith(".py") for f in filenames) or rel.parts == ():
+                files.append(SourceFile(package, dirpath, True, kind="namespace"))
+            for filename in sorted(filenames):
+                full = os.path.join(dirpath, filename)
+                if filename == "__init__.py":
+                    continue
+                if filename.endswith(".py"):
+                    stem = filename[:-3]
+                    if stem.isidentifier():
+                        files.append(SourceFile(f"{package}.{stem}", full, False))
+                elif filename.endswith(EXTENSION_SUFFIXES):
+                    stem = filename.split(".")[0]
+                    if stem.isidentifier():
+                        files.append(SourceFile(f"{package}.{stem}", full, False, kind="extension"))
+    return files

@@ -1,0 +1,313 @@
+"""Stage 3: rebuild every lazy map of the package exactly as the runtime would build it.
+
+Each init that looks lazy is evaluated by :class:`~importgraph.lazy.evaluator.Evaluator`; the lazy
+objects it installs (``_LazyModule``, ``lazy_loader.attach``/``attach_stub``, a PEP 562
+``__getattr__`` over a name -> module dict) are turned into :class:`~importgraph.model.LazyModule`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+
+from ..model import (
+    DeadEntry,
+    Environment,
+    LazyModule,
+    LazyName,
+    ModuleFacts,
+    ParseProblem,
+    SourceRef,
+    Undecided,
+)
+from .constants import read_base_rules
+from .define_structure import BaseRules, StructureReader, builtin_rules
+from .evaluator import EvaluationResult, Evaluator, Hooks
+from .runtime import emulate, qualify
+from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
+
+__all__ = ["LazyStage", "build_lazy_modules"]
+
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr"}
+
+
+@dataclass
+class LazyStage:
+    """Everything the lazy stage produces."""
+
+    modules: dict[str, LazyModule] = field(default_factory=dict)
+    problems: list[ParseProblem] = field(default_factory=list)
+    structure_files: dict[str, str] = field(default_factory=dict)
+    """Files ``define_import_structure`` read (path -> text), for rule IG008."""
+    rules_source: str | None = None
+
+
+class _Context:
+    """What evaluating one package's inits needs to know about the rest of it."""
+
+    def __init__(self, facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...]):
+        self.facts = facts
+        self.env = env
+        self.search_path = search_path
+        self.reader: StructureReader | None = None
+        self.backends = _known_backends(facts)
+
+    def public_names(self, module: str) -> list[tuple[str, int]] | None:
+        facts = self.facts.get(module)
+        if facts is None or facts.problem is not None:
+            return None
+        return [(name, b.line) for name, b in facts.bindings.items() if not name.startswith("_")]
+
+    def structure_reader(self, define: ImportedName) -> StructureReader:
+        if self.reader is None:
+            self.reader = StructureReader(self._base_rules(define))
+        return self.reader
+
+    def _base_rules(self, define: ImportedName) -> BaseRules:
+        """``BASE_FILE_REQUIREMENTS`` of the module that really defines ``define_import_structure``."""
+        module = define.module
+        for _ in range(5):  # follow re-exports: transformers.utils -> transformers.utils.import_utils
+            facts = self.facts.get(module)
+            if facts is None:
+                break
+            binding = facts.bindings.get(define.name)
+            if binding is None or binding.kind != "import" or not binding.source:
+                break
+            module = binding.source.partition(":")[0]
+        path = self._module_path(module)
+        if path is not None:
+            with open(path, "rb") as handle:
+                rules = read_base_rules(module, path, handle.read())
+            if rules is not None:
+                return rules
+        return builtin_rules()
+
+    def _module_path(self, module: str) -> str | None:
+        facts = self.facts.get(module)
+        if facts is not None and facts.path.endswith(".py"):
+            return facts.path
+        relative = module.replace(".", os.sep)
+        for entry in self.search_path:
+            for candidate in (os.path.join(entry, relative + ".py"), os.path.join(entry, relative, "__init__.py")):
+                if os.path.isfile(candidate):
+                    return candidate
+        return None
+
+
+def _known_backends(facts: dict[str, ModuleFacts]) -> frozenset[str]:
+    """Names of the package's optional backends, from the guards its own code uses."""
+    found: set[str] = set()
+    for module in facts.values():
+        for imp in module.imports:
+            found.update(imp.guarded_by)
+    return frozenset(found)
+
+
+def build_lazy_modules(
+    facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...] = ()
+) -> LazyStage:
+    context = _Context(facts, env, search_path)
+    stage = LazyStage()
+    for module in sorted(facts):
+        module_facts = facts[module]
+        if module_facts.problem is not None or not _LAZY_KINDS.intersection(module_facts.lazy_markers):
+            continue
+        for lazy in _evaluate_module(module_facts, context):
+            stage.modules[lazy.name] = lazy
+    if context.reader is not None:
+        stage.problems.extend(context.reader.problems)
+        stage.structure_files = context.reader.files_read
+        stage.rules_source = context.reader.rules.source
+    return stage
+
+
+def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
+    with open(facts.path, "rb") as handle:
+        tree = ast.parse(handle.read(), filename=facts.path)
+
+    def call(func: ImportedName, args: list, kwargs: dict, line: int) -> object:
+        if func.name != "define_import_structure":
+            return NotImplemented
+        path = args[0] if args else kwargs.get("module_path")
+        prefix = args[1] if len(args) > 1 else kwargs.get("prefix")
+        if isinstance(path, PathValue):
+            path = path.path
+        if not isinstance(path, str) or not (prefix is None or isinstance(prefix, str)):
+            return Unknown("define_import_structure with a non-literal path", line)
+        return context.structure_reader(func).define(str(path), None if prefix is None else str(prefix))
+
+    hooks = Hooks(
+        is_module=lambda name: name in context.facts,
+        public_names=context.public_names,
+        call=call,
+        backends=context.backends,
+    )
+    result = Evaluator(facts.name, facts.path, facts.is_package, context.env, hooks).run(tree.body)
+    lazy_modules = [_from_build(facts, build, result, context) for build in result.builds if build.installed]
+    if not lazy_modules and "__getattr__" in result.functions:
+        pep562 = _from_getattr(facts, result.functions["__getattr__"], result, context)
+        if pep562 is not None:
+            lazy_modules.append(pep562)
+    return lazy_modules
+
+
+def _arg(build: LazyBuild, index: int, name: str) -> object:
+    if len(build.args) > index:
+        return build.args[index]
+    return build.kwargs.get(name)
+
+
+def _from_build(facts: ModuleFacts, build: LazyBuild, result: EvaluationResult, context: _Context) -> LazyModule:
+    name = _arg(build, 0, "name")
+    name = str(name) if isinstance(name, str) else facts.name
+    lazy = LazyModule(name=name, path=facts.path, line=build.line, style="hf-dict",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    if build.kind == "lazymodule":
+        _fill_lazymodule(lazy, build, result, context)
+    elif build.kind == "attach":
+        _fill_attach(lazy, _arg(build, 1, "submodules"), _arg(build, 2, "submod_attrs"), build.line)
+        lazy.style = "lazy_loader"
+    else:
+        lazy.style = "lazy_loader-stub"
+        _fill_stub(lazy, facts, build)
+    return lazy
+
+
+def _fill_lazymodule(lazy: LazyModule, build: LazyBuild, result: EvaluationResult, context: _Context) -> None:
+    structure = _arg(build, 2, "import_structure")
+    if not isinstance(structure, dict):
+        reason = structure.reason if isinstance(structure, Unknown) else "not a dict"
+        lazy.undecided.append(Undecided(lazy.path, build.line, f"lazy structure not evaluated: {reason}"))
+        return
+    if any(isinstance(k, frozenset) for k in structure):
+        lazy.style = "hf-structure"
+    emulated = emulate(lazy.name, structure, context.env, SourceRef(lazy.path, build.line))
+    lazy.names = emulated.names
+    lazy.submodules = sorted(emulated.modules)
+    lazy.duplicates = emulated.duplicates
+    for text, line, reason in emulated.invalid:
+        lazy.undecided.append(Undecided(lazy.path, line, f"{reason}: {text}"))
+    extra = _arg(build, 4, "extra_objects")
+    if isinstance(extra, dict):
+        lazy.extra_objects = sorted(str(k) for k in extra)
+    for attr, value in build.attributes.items():
+        line = build.attribute_lines.get(attr, build.line)
+        if isinstance(value, ObjectRef):
+            lazy.names[attr] = LazyName(attr, value.module, (), lazy.path, line, origin="attribute")
+        else:
+            lazy.extra_objects.append(attr)
+    lazy.extra_objects = sorted(set(lazy.extra_objects))
+    lazy.dead_entries = _dead_entries(structure, build, result)
+    aliases = result.scope.get("_LEGACY_MODULE_ALIASES")
+    if isinstance(aliases, dict):
+        lazy.aliases = {qualify(lazy.name, str(k)): qualify(lazy.name, str(v)) for k, v in aliases.items()}
+
+
+def _dead_entries(structure: dict, build: LazyBuild, result: EvaluationResult) -> list[DeadEntry]:
+    """Writes into the built structure after the lazy module was created, and overwritten keys."""
+    dead = []
+    for mutation in result.mutations:
+        if mutation.container == id(structure) and mutation.line > build.line:
+            dead.append(DeadEntry(str(mutation.key), mutation.line,
+                                  f"added at line {mutation.line}, after the lazy module was built "
+                                  f"at line {build.line}: the runtime never sees it"))
+        elif isinstance(mutation.overwrote, (list, set, tuple)) and mutation.overwrote:
+            first = next(iter(mutation.overwrote))
+            old_line = getattr(first, "line", mutation.line)
+            dead.append(DeadEntry(str(mutation.key), old_line,
+                                  f"overwritten at line {mutation.line}: the names declared at line {old_line} "
+                                  "are lost"))
+    return dead
+
+
+def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, line: int) -> None:
+    """``lazy_loader.attach(__name__, submodules, submod_attrs)``."""
+    if submodules is not None and not isinstance(submodules, (list, tuple, set, frozenset)):
+        lazy.undecided.append(Undecided(lazy.path, line, "lazy_loader.attach submodules not evaluated"))
+        submodules = ()
+    if submod_attrs is not None and not isinstance(submod_attrs, dict):
+        lazy.undecided.append(Undecided(lazy.path, line, "lazy_loader.attach submod_attrs not evaluated"))
+        submod_attrs = {}
+    subs = sorted(str(s) for s in (submodules or ()))
+    lazy.submodules = [f"{lazy.name}.{s}" for s in subs]
+    for module, attrs in (submod_attrs or {}).items():
+        if not isinstance(attrs, (list, tuple, set, frozenset)):
+            lazy.undecided.append(Undecided(lazy.path, line, f"attributes of {module!r} not evaluated"))
+            continue
+        for attr in attrs:
+            ref = SourceRef(getattr(attr, "path", lazy.path), getattr(attr, "line", line))
+            lazy.names[str(attr)] = LazyName(str(attr), f"{lazy.name}.{module}", (), ref.path, ref.line)
+
+
+def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:
+    """``lazy_loader.attach_stub(__name__, __file__)`` reads the adjacent ``.pyi``."""
+    filename = _arg(build, 1, "filename")
+    filename = str(filename) if isinstance(filename, str) else facts.path
+    stub = filename if filename.endswith("i") else os.path.splitext(filename)[0] + ".pyi"
+    try:
+        with open(stub, "rb") as handle:
+            tree = ast.parse(handle.read(), filename=stub)
+    except (OSError, SyntaxError, ValueError) as exc:
+        lazy.undecided.append(Undecided(facts.path, build.line, f"stub {stub} not readable: {exc}"))
+        return
+    submodules: list[str] = []
+    attrs: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level != 1 or any(a.name == "*" for a in node.names):
+            lazy.undecided.append(Undecided(stub, node.lineno, "lazy_loader rejects this stub import "
+                                            "(ValueError at import time)"))
+            continue
+        if node.module:
+            attrs.setdefault(node.module, []).extend(Tagged(a.name, stub, node.lineno) for a in node.names)
+        else:
+            submodules.extend(a.name for a in node.names)
+    _fill_attach(lazy, submodules, attrs, build.line)
+
+
+def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
+                  context: _Context) -> LazyModule | None:
+    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module."""
+    mapping_name = None
+    for node in ast.walk(function.node):
+        if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
+            right = node.comparators[0]
+            if isinstance(right, ast.Name) and isinstance(result.scope.get(right.id), dict):
+                mapping_name = right.id
+                break
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if isinstance(result.scope.get(node.value.id), dict):
+                mapping_name = node.value.id
+                break
+    imports = any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
+                  isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function.node))
+    if mapping_name is None or not imports:
+        return None
+    mapping = result.scope[mapping_name]
+    lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    for name, target in mapping.items():
+        if not isinstance(name, str) or not isinstance(target, str):
+            continue
+        module = _resolve_module(facts, str(target), context)
+        ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
+        lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
+                                         ref.path, ref.line)
+    lazy.submodules = sorted({n.module for n in lazy.names.values()})
+    return lazy
+
+
+def _resolve_module(facts: ModuleFacts, target: str, context: _Context) -> str:
+    """A module string from a PEP 562 table: relative (``.x``), absolute, or a bare submodule name."""
+    if target.startswith("."):
+        level = len(target) - len(target.lstrip("."))
+        parts = facts.package.split(".")
+        base = parts[: len(parts) - (level - 1)] if level > 1 else parts
+        rest = target.lstrip(".")
+        return ".".join(base + ([rest] if rest else []))
+    top = facts.name.split(".")[0]
+    if target == top or target.startswith(top + ".") or target in context.facts:
+        return target
+    return f"{facts.package}.{target}"

@@ -1,0 +1,108 @@
+"""transformers' own line-based readers of ``__all__`` and ``@requires``, reproduced line for line.
+
+``define_import_structure`` does not parse Python: it reads ``__all__`` with ``fetch__all__`` and the
+``@requires(backends=...)`` decorators with a line scanner (transformers 5.23 ``utils/import_utils.py``).
+The runtime map is what *these* readers see, so we must read files the same way — and rule IG008
+compares it with what Python sees, because wherever the two differ the runtime map silently differs
+from what the author wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RequiresParseError(ValueError):
+    """transformers raises ValueError here, so the whole package fails to import."""
+
+    def __init__(self, line: int, text: str):
+        super().__init__(f"line {line}: transformers cannot parse the backends of {text.strip()!r}")
+        self.line = line
+
+
+@dataclass(frozen=True)
+class ReadName:
+    name: str
+    line: int
+
+
+def fetch_all(content: str) -> list[ReadName]:
+    """``fetch__all__``: the last line starting with ``__all__``, single-line if it ends with ``]``."""
+    if "__all__" not in content:
+        return []
+    lines = content.splitlines()
+    start = None
+    for index, line in enumerate(lines):
+        if line.startswith("__all__"):
+            start = index
+    if start is None:
+        return []
+    first = lines[start]
+    if first.endswith("]"):
+        return [ReadName(obj.strip("\"' "), start + 1) for obj in first.split("=")[1].strip(" []").split(",")]
+    names: list[ReadName] = []
+    for index in range(start + 1, len(lines)):
+        if lines[index].strip() == "]":
+            return names
+        names.append(ReadName(lines[index].strip("\"', "), index + 1))
+    return names
+
+
+@dataclass(frozen=True)
+class RequiredObject:
+    name: str
+    backends: tuple[str, ...]
+    """Decorator backends only (the file's base backends are added by the caller)."""
+    line: int
+    decorator_line: int
+
+
+def read_requires(content: str) -> list[RequiredObject]:
+    """The ``@requires`` scanner of ``create_import_structure_from_path``.
+
+    Only column-0 decorators count; the object name is sliced from the ``class``/``def`` line
+    (so ``class X:`` gives ``X`` but ``class X :`` gives ``X `` and ``async def`` is skipped).
+    """
+    if "@requires" not in content:
+        return []
+    found: list[RequiredObject] = []
+    lines = content.split("\n")
+    previous_line = ""
+    previous_index = 0
+    for index, line in enumerate(lines):
+        if line.startswith((" ", "\t", "@", ")")) and not line.startswith("@requires"):
+            continue
+        skip_line = False
+        if "@requires" in previous_line:
+            if "backends" in previous_line:
+                try:
+                    backends_string = previous_line.split("backends=")[1].split("(")[1].split(")")[0]
+                except IndexError:
+                    raise RequiresParseError(previous_index + 1, previous_line) from None
+                backends = tuple(sorted(b.strip("'\",") for b in backends_string.split(", ") if b))
+            elif previous_index + 1 < len(lines) and "backends" in lines[previous_index + 1]:
+                collected: list[str] = []
+                for backend_line in lines[previous_index:index]:
+                    if "backends" in backend_line:
+                        backend_line = backend_line.split("=")[1]
+                    if '"' in backend_line or "'" in backend_line:
+                        if ", " in backend_line:
+                            collected.extend(b.strip("()\"', ") for b in backend_line.split(", "))
+                        else:
+                            collected.append(backend_line.strip("()\"', "))
+                    if backend_line.strip() == ")":
+                        break
+                backends = tuple(collected)
+            else:
+                backends = ()
+            if not line.startswith("class") and not line.startswith("def"):
+                skip_line = True
+                found.append(RequiredObject("", backends, index + 1, previous_index + 1))
+            else:
+                start = 6 if line.startswith("class") else 4
+                name = line[start:].split("(")[0].strip(":")
+                found.append(RequiredObject(name, backends, index + 1, previous_index + 1))
+        if not skip_line:
+            previous_line = line
+            previous_index = index
+    return found

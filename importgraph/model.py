@@ -1,0 +1,274 @@
+"""The plain dataclasses that the pipeline stages hand to each other.
+
+discover -> scan (ModuleFacts) -> lazy (LazyModule) -> graph -> rules (Finding) -> render.
+Every stage takes and returns these types, never dicts of dicts, so each one can be read,
+tested and cached on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+# --------------------------------------------------------------------------- discover
+
+
+@dataclass(frozen=True)
+class Target:
+    """A top-level package (or single-module distribution) found on disk, never imported."""
+
+    name: str
+    """Top-level import name, e.g. ``transformers``."""
+    roots: tuple[str, ...]
+    """Directories holding the package (several for a namespace package), or the module file."""
+    search_path: tuple[str, ...]
+    """The ``sys.path`` the package was looked up in (entries that exist)."""
+    sys_path_entry: str
+    """The ``sys.path`` entry the package was found under."""
+    kind: str
+    """``package``, ``namespace`` or ``module``."""
+    version: str | None = None
+    distribution: str | None = None
+    requires: tuple[str, ...] = ()
+    """Normalised names of the distribution's unconditional ``Requires-Dist`` entries."""
+    python: str | None = None
+    """The interpreter whose ``sys.path`` was searched, when ``--python`` was given."""
+
+
+# --------------------------------------------------------------------------- scan
+
+
+class Scope(str, Enum):
+    """Where an import statement runs."""
+
+    MODULE = "module"
+    """Executed when the module is imported."""
+    FUNCTION = "function"
+    """Inside a function or method body: executed only when called."""
+    TYPE_CHECKING = "type_checking"
+    """Under ``if TYPE_CHECKING:``: never executed at runtime."""
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """One imported module (or ``from module import name``) of one file."""
+
+    module: str
+    """Absolute dotted module the statement imports from (relative imports resolved)."""
+    names: tuple[str, ...]
+    """Names imported with ``from module import ...`` (``*`` for a star import); empty for ``import x``."""
+    line: int
+    scope: Scope
+    guarded_by: tuple[str, ...] = ()
+    """Backends whose availability guard the statement sits under (``if is_torch_available():``)."""
+    in_try: bool = False
+    """Inside ``try: ... except ImportError`` (or a broader handler)."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A name bound at module level."""
+
+    name: str
+    line: int
+    kind: str
+    """``class``, ``def``, ``assign``, ``import``."""
+    guarded_by: tuple[str, ...] = ()
+    conditional: bool = False
+    """Bound only in one branch of a top-level ``if``/``try``."""
+    source: str | None = None
+    """For ``from m import x``: the absolute module ``m`` (re-exports)."""
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    path: str
+    line: int | None
+    reason: str
+
+
+@dataclass
+class ModuleFacts:
+    """Everything the later stages need to know about one file, without its AST."""
+
+    name: str
+    path: str
+    is_package: bool
+    imports: list[ImportFact] = field(default_factory=list)
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    star_imports: list[str] = field(default_factory=list)
+    dunder_all: list[str] | None = None
+    dunder_all_line: int | None = None
+    dunder_all_undecided: str | None = None
+    """Why ``__all__`` exists but could not be evaluated statically."""
+    dunder_all_refs: list[str] = field(default_factory=list)
+    """Modules whose ``__all__`` this module's ``__all__`` concatenates (resolved by the lazy stage)."""
+    requires: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """``@requires(backends=...)`` on top-level objects, as Python reads the decorator."""
+    lazy_markers: tuple[str, ...] = ()
+    """Hints that the file builds a lazy module (``_LazyModule``, ``lazy.attach``, ``__getattr__``)."""
+    problem: ParseProblem | None = None
+
+    @property
+    def package(self) -> str:
+        """The package relative imports in this file are resolved against."""
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+# --------------------------------------------------------------------------- lazy maps
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LazyName:
+    """One public name a lazy module serves, and where it comes from."""
+
+    name: str
+    module: str
+    """Fully qualified module (or package) the runtime imports to fetch the name."""
+    backends: tuple[str, ...]
+    """Backends the declaration says the name needs (sorted)."""
+    path: str
+    """The file that declares the entry (the init, or the target module for ``define_import_structure``)."""
+    line: int
+    missing_backends: tuple[str, ...] = ()
+    """Backends absent in the modelled environment: the runtime serves a placeholder instead."""
+    origin: str = "structure"
+    """``structure``, ``dummy`` (dummy-object fallback), ``attribute`` (``setattr`` after building)."""
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """A construct the static evaluator refused to guess about."""
+
+    path: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class TypeCheckingImport:
+    """An import in the ``if TYPE_CHECKING:`` half of a lazy init."""
+
+    module: str
+    name: str
+    """Imported name, ``*`` for a star import, or the submodule name for ``from . import sub``."""
+    line: int
+    backends: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DuplicateEntry:
+    """A name that several keys of one lazy module declare; ``winner`` is what the runtime serves."""
+
+    name: str
+    modules: tuple[str, ...]
+    refs: tuple[SourceRef, ...]
+    winner: str
+
+
+@dataclass
+class LazyModule:
+    """A module whose attributes are served lazily, rebuilt as the runtime would build it."""
+
+    name: str
+    path: str
+    line: int
+    """The statement that installs the lazy module (``sys.modules[__name__] = _LazyModule(...)``)."""
+    style: str
+    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub`` or ``pep562``."""
+    names: dict[str, LazyName] = field(default_factory=dict)
+    submodules: list[str] = field(default_factory=list)
+    """Fully qualified modules the lazy module can import on attribute access."""
+    extra_objects: list[str] = field(default_factory=list)
+    """Names bound directly on the module object (``extra_objects``, ``setattr``)."""
+    type_checking: list[TypeCheckingImport] = field(default_factory=list)
+    duplicates: list[DuplicateEntry] = field(default_factory=list)
+    dead_entries: list[DeadEntry] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Legacy module aliases (key -> replacement module), served without a file on disk."""
+
+
+@dataclass(frozen=True)
+class DeadEntry:
+    """A structure entry that can never take effect."""
+
+    key: str
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Which optional backends the analysis assumes are importable.
+
+    ``available=None`` means every backend (the complete declared map).
+    """
+
+    available: frozenset[str] | None = None
+    unavailable: frozenset[str] = frozenset()
+    always: frozenset[str] = frozenset()
+    """Hard dependencies (``Requires-Dist``): available whatever the flags say."""
+
+    def has(self, backend: str) -> bool:
+        backend = normalise_backend(backend)
+        if backend in self.always:
+            return True
+        if backend in self.unavailable:
+            return False
+        return self.available is None or backend in self.available
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "available": "all" if self.available is None else sorted(self.available),
+            "unavailable": sorted(self.unavailable),
+            "always_available": sorted(self.always),
+        }
+
+
+def normalise_backend(name: str) -> str:
+    """Backends are compared by their bare name: ``torch>=2.5`` counts as ``torch``."""
+    for sep in ("<", ">", "=", "!", "~", " "):
+        name = name.split(sep, 1)[0]
+    return name.strip().lower().replace("-", "_")
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class Severity(str, Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    """Rule code, e.g. ``IG002``."""
+    name: str
+    """Rule name, e.g. ``lazy-missing-name``."""
+    severity: Severity
+    module: str
+    """The lazy module (or module) the finding is about."""
+    symbol: str
+    """The lazy name, key or module the finding is about."""
+    path: str
+    line: int
+    message: str
+    chain: tuple[SourceRef, ...] = ()
+    """For cycles and backend leaks: every hop, file:line."""
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.rule, self.module, self.symbol)

@@ -1,0 +1,252 @@
+"""One AST pass over one file: the imports, bindings, ``__all__`` and ``@requires`` of a module."""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import gc
+from dataclasses import dataclass, field, replace
+
+from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
+from .dunder_all import AllCollector
+from .guards import catches_import_error, is_type_checking, positive_backends, try_guard
+
+LAZY_MARKERS = {
+    "_LazyModule": "lazymodule",
+    "define_import_structure": "define_import_structure",
+    "attach_stub": "lazy_loader",
+    "attach(": "lazy_loader",
+    "def __getattr__": "getattr",
+}
+
+
+@dataclass(frozen=True)
+class _Context:
+    scope: Scope = Scope.MODULE
+    guards: tuple[str, ...] = ()
+    in_try: bool = False
+    conditional: bool = False
+
+
+@dataclass
+class _Collector:
+    facts: ModuleFacts
+    import_lines: list[int] = field(default_factory=list)
+    """Line numbers whose text contains ``import`` (sorted): functions without one are not walked."""
+    all_collector: AllCollector = field(default_factory=AllCollector)
+
+    # ------------------------------------------------------------------ imports
+    def resolve(self, module: str | None, level: int) -> str | None:
+        """Absolute name of a (possibly relative) import; ``None`` when it climbs above the top."""
+        if level == 0:
+            return module or ""
+        parts = self.facts.package.split(".") if self.facts.package else []
+        if level - 1 > len(parts) - 1:
+            return None
+        base = parts[: len(parts) - (level - 1)]
+        return ".".join(base + ([module] if module else []))
+
+    def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
+        common = dict(line=node.lineno, scope=ctx.scope, guarded_by=ctx.guards, in_try=ctx.in_try)
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                self.facts.imports.append(ImportFact(module=alias.name, names=(), **common))
+            return
+        target = self.resolve(node.module, node.level)
+        if target is None:
+            return
+        names = tuple(a.name for a in node.names)
+        self.facts.imports.append(ImportFact(module=target, names=names, **common))
+
+    # ------------------------------------------------------------------ bindings
+    def bind(self, name: str, line: int, kind: str, ctx: _Context, source: str | None = None) -> None:
+        if ctx.scope is not Scope.MODULE:
+            return
+        self.facts.bindings[name] = Binding(name, line, kind, ctx.guards, ctx.conditional, source)
+
+    def bind_target(self, target: ast.expr, line: int, ctx: _Context) -> None:
+        if isinstance(target, ast.Name):
+            self.bind(target.id, line, "assign", ctx)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for elt in target.elts:
+                self.bind_target(elt, line, ctx)
+        elif isinstance(target, ast.Starred):
+            self.bind_target(target.value, line, ctx)
+
+    def bind_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                self.bind(name, node.lineno, "import", ctx, source=alias.name if alias.asname else None)
+            return
+        source = self.resolve(node.module, node.level)
+        for alias in node.names:
+            if alias.name == "*":
+                if source and ctx.scope is Scope.MODULE:
+                    self.facts.star_imports.append(source)
+                continue
+            self.bind(alias.asname or alias.name, node.lineno, "import", ctx, source=f"{source}:{alias.name}")
+
+    # ------------------------------------------------------------------ walk
+    def body(self, stmts: list[ast.stmt], ctx: _Context) -> None:
+        for stmt in stmts:
+            self.stmt(stmt, ctx)
+
+    def stmt(self, node: ast.stmt, ctx: _Context) -> None:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            self.add_import(node, ctx)
+            self.bind_import(node, ctx)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.definition(node, ctx)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                self.bind_target(target, node.lineno, ctx)
+            if ctx.scope is Scope.MODULE:
+                self.all_collector.assign(node, ctx.conditional)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            if not isinstance(node, ast.AnnAssign) or node.value is not None:
+                self.bind_target(node.target, node.lineno, ctx)
+            if ctx.scope is Scope.MODULE:
+                self.all_collector.assign(node, ctx.conditional)
+        elif isinstance(node, ast.Expr):
+            if ctx.scope is Scope.MODULE:
+                self.all_collector.expr(node, ctx.conditional)
+        elif isinstance(node, ast.If):
+            self.if_stmt(node, ctx)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.try_stmt(node, ctx)  # type: ignore[arg-type]
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            branch = replace(ctx, conditional=True)
+            if not isinstance(node, ast.While):
+                self.bind_target(node.target, node.lineno, branch)
+            self.body(node.body, branch)
+            self.body(node.orelse, branch)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    self.bind_target(item.optional_vars, node.lineno, ctx)
+            self.body(node.body, ctx)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                self.body(case.body, replace(ctx, conditional=True))
+
+    def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ctx: _Context) -> None:
+        kind = "class" if isinstance(node, ast.ClassDef) else "def"
+        self.bind(node.name, node.lineno, kind, ctx)
+        if ctx.scope is Scope.MODULE and not ctx.conditional:
+            backends = _requires_backends(node)
+            if backends is not None:
+                self.facts.requires[node.name] = backends
+        if isinstance(node, ast.ClassDef) and ctx.scope is Scope.MODULE:
+            # A class body runs at import time; its imports are module-level ones.
+            self.body(node.body, replace(ctx, scope=Scope.MODULE, conditional=True))
+            return
+        if not self.may_import(node):
+            return
+        inner = replace(ctx, scope=Scope.TYPE_CHECKING if ctx.scope is Scope.TYPE_CHECKING else Scope.FUNCTION)
+        for child in _nested_statements(node.body):
+            if isinstance(child, (ast.Import, ast.ImportFrom)):
+                self.add_import(child, inner)
+
+    def may_import(self, node: ast.stmt) -> bool:
+        """Cheap pre-check: does any line of ``node`` contain the word ``import``?"""
+        first = bisect.bisect_left(self.import_lines, node.lineno)
+        return first < len(self.import_lines) and self.import_lines[first] <= (node.end_lineno or node.lineno)
+
+    def if_stmt(self, node: ast.If, ctx: _Context) -> None:
+        if is_type_checking(node.test):
+            self.body(node.body, replace(ctx, scope=Scope.TYPE_CHECKING, conditional=True))
+            self.body(node.orelse, replace(ctx, conditional=True))
+            return
+        guards = positive_backends(node.test)
+        self.body(node.body, replace(ctx, guards=_merge(ctx.guards, guards), conditional=True))
+        self.body(node.orelse, replace(ctx, conditional=True))
+
+    def try_stmt(self, node: ast.Try, ctx: _Context) -> None:
+        in_try = ctx.in_try or catches_import_error(node)
+        self.body(node.body, replace(ctx, in_try=in_try, conditional=True))
+        for handler in node.handlers:
+            self.body(handler.body, replace(ctx, conditional=True))
+        guard = try_guard(node)
+        self.body(node.orelse, replace(ctx, guards=_merge(ctx.guards, guard), conditional=True))
+        self.body(node.finalbody, ctx)
+
+
+def _nested_statements(stmts: list[ast.stmt]):
+    """Every statement nested in ``stmts`` (not expressions: imports are statements, and this is fast)."""
+    stack = list(stmts)
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(stmt, name, None)
+            if children:
+                stack.extend(children)
+
+
+def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(a) | set(b))) if b else a
+
+
+def _requires_backends(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> tuple[str, ...] | None:
+    """``backends`` of an ``@requires(backends=(...))`` decorator, as Python evaluates the literal."""
+    for deco in node.decorator_list:
+        if not isinstance(deco, ast.Call):
+            continue
+        func = deco.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if name != "requires":
+            continue
+        for kw in deco.keywords:
+            if kw.arg == "backends":
+                try:
+                    value = ast.literal_eval(kw.value)
+                except ValueError:
+                    return ("?",)
+                if isinstance(value, str):
+                    value = (value,)
+                return tuple(str(v) for v in value)
+        return ()
+    return None
+
+
+def _import_lines(text: str) -> list[int]:
+    return [number for number, line in enumerate(text.splitlines(), 1) if "import" in line]
+
+
+def _parse(source: bytes, path: str) -> ast.Module:
+    # A parse allocates many small objects that all die together; letting the cyclic GC walk them
+    # (and every fact kept so far) mid-parse doubles the cost of a full scan.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(source, filename=path)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def scan_source(module: str, path: str, is_package: bool, source: bytes) -> ModuleFacts:
+    """Facts of one file. Never raises on bad input: the problem is recorded instead."""
+    facts = ModuleFacts(name=module, path=path, is_package=is_package)
+    text = source.decode("utf-8", errors="replace")
+    facts.lazy_markers = tuple(sorted({kind for marker, kind in LAZY_MARKERS.items() if marker in text}))
+    try:
+        tree = _parse(source, path)
+    except SyntaxError as exc:
+        facts.problem = ParseProblem(path, exc.lineno, f"SyntaxError: {exc.msg}")
+        return facts
+    except (ValueError, UnicodeDecodeError) as exc:
+        facts.problem = ParseProblem(path, None, f"{type(exc).__name__}: {exc}")
+        return facts
+    except (RecursionError, MemoryError) as exc:
+        facts.problem = ParseProblem(path, None, f"{type(exc).__name__}: too deeply nested to parse")
+        return facts
+    collector = _Collector(facts, import_lines=_import_lines(text))
+    try:
+        collector.body(tree.body, _Context())
+    except RecursionError:
+        facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
+        return facts
+    collector.all_collector.finish(facts, tree, source)
+    return facts
