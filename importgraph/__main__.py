@@ -1,0 +1,5 @@
+"""``python -m importgraph``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,121 @@
+"""The pipeline, top to bottom: discover -> scan -> lazy maps -> graph -> rules.
+
+``analyze()`` is the public entry point; the CLI is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from . import __version__
+from .discover import find_target, walk_package
+from .graph import build_graph
+from .lazy import build_lazy_modules
+from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
+from .rules import RuleContext, run_rules
+from .scan import scan_files
+
+
+@dataclass
+class Stats:
+    files: int = 0
+    modules: int = 0
+    lazy_modules: int = 0
+    lazy_names: int = 0
+    import_edges: int = 0
+    lazy_edges: int = 0
+    unparsable: int = 0
+    undecided: int = 0
+    seconds: float = 0.0
+    findings_by_rule: dict[str, int] = field(default_factory=dict)
+    undecided_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """The result of one analysis: ``.graph``, ``.lazy_modules``, ``.modules``, ``.findings``."""
+
+    target: Target
+    environment: Environment
+    modules: dict[str, ModuleFacts]
+    lazy_modules: dict[str, LazyModule]
+    graph: nx.DiGraph
+    findings: list[Finding]
+    stats: Stats
+    problems: list[ParseProblem] = field(default_factory=list)
+    structure_rules: str | None = None
+    """Where ``define_import_structure``'s file-name backend rules were read from."""
+    tool_version: str = __version__
+
+
+def make_environment(target: Target, backends: Iterable[str] | None = None,
+                     without: Iterable[str] | None = None) -> Environment:
+    """The modelled environment: every backend, only ``backends``, or all but ``without``.
+
+    Hard requirements of the distribution (``Requires-Dist`` without an extra) are always available.
+    """
+    always = frozenset(normalise_backend(r) for r in target.requires)
+    available = None if backends is None else frozenset(normalise_backend(b) for b in backends)
+    unavailable = frozenset(normalise_backend(b) for b in (without or ()))
+    return Environment(available=available, unavailable=unavailable, always=always)
+
+
+def analyze(
+    target: str | Target,
+    *,
+    python: str | None = None,
+    backends: Iterable[str] | None = None,
+    without: Iterable[str] | None = None,
+    select: set[str] | None = None,
+    usage: tuple[str, ...] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Analyse a package (an import name on ``sys.path``, or a path) without importing it.
+
+    ``backends``/``without`` model the environment (default: every optional backend available);
+    ``select`` picks rule codes (default: the rules enabled by default); ``progress(done, total)``
+    is called while files are scanned.
+    """
+    started = time.perf_counter()
+    resolved = target if isinstance(target, Target) else find_target(str(target), python=python)
+    env = make_environment(resolved, backends, without)
+    files = walk_package(resolved)
+    total = len(files)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    modules = scan_files(files, progress=tick)
+    stage = build_lazy_modules(modules, env, resolved.search_path)
+    graph = build_graph(modules, stage.modules, resolved.name)
+    ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,
+                      structure_files=stage.structure_files, problems=stage.problems, usage=usage)
+    findings = run_rules(ctx, select)
+    stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
+    stats.seconds = round(time.perf_counter() - started, 3)
+    return Report(resolved, env, modules, stage.modules, graph, findings, stats, stage.problems,
+                  stage.rules_source)
+
+
+def _stats(files, modules, lazy_modules, graph, findings, undecided) -> Stats:
+    stats = Stats(files=len(files), modules=len(modules), lazy_modules=len(lazy_modules))
+    stats.lazy_names = sum(len(m.names) for m in lazy_modules.values())
+    for _, _, data in graph.edges(data=True):
+        if "import" in data["kinds"]:
+            stats.import_edges += 1
+        if "lazy" in data["kinds"]:
+            stats.lazy_edges += 1
+    stats.unparsable = sum(1 for m in modules.values() if m.problem is not None)
+    stats.undecided = sum(len(m.undecided) for m in lazy_modules.values()) + sum(undecided.values())
+    for finding in findings:
+        stats.findings_by_rule[finding.rule] = stats.findings_by_rule.get(finding.rule, 0) + 1
+    stats.undecided_by_rule = dict(sorted(undecided.items()))
+    return stats

@@ -1,0 +1,189 @@
+"""The command line: a thin layer over :func:`importgraph.analyze`.
+
+Exit codes (all commands):
+  0  the command ran (``analyze`` reports findings but still exits 0; ``check`` is the gate)
+  1  ``check`` only: findings at or above ``--fail-on`` remain
+  2  usage or environment error: package not found, bad option, bad configuration
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .discover import TargetNotFound
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="importgraph",
+    help="Static analyzer for the lazy-import machinery of large Python packages (transformers, diffusers, "
+    "lazy_loader, PEP 562). Nothing of the analysed package is imported or executed.\n\n"
+    "Exit codes: 0 ran fine; 1 findings remain (check); 2 usage or environment error.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+err = Console(stderr=True)
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class GraphFormat(str, Enum):
+    json = "json"
+    graphml = "graphml"
+    dot = "dot"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"importgraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """importgraph: rebuild lazy import maps statically, graph them, lint them."""
+
+
+def _split(values: Optional[list[str]]) -> Optional[list[str]]:
+    if values is None:
+        return None
+    return [v.strip() for value in values for v in value.split(",") if v.strip()]
+
+
+def run_analysis(target: str, python: Optional[str], backends: Optional[list[str]], without: Optional[list[str]],
+                 select: Optional[set[str]] = None, quiet: bool = False, usage: tuple[str, ...] = ()):
+    """Analyse with a progress bar on a terminal; usage errors exit 2 with the message."""
+    from .analysis import analyze
+
+    show_progress = not quiet and err.is_terminal
+    try:
+        if not show_progress:
+            return analyze(target, python=python, backends=_split(backends), without=_split(without),
+                           select=select, usage=usage)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=True) as progress:
+            task = progress.add_task("scan", total=None)
+
+            def tick(done: int, total: int) -> None:
+                if done % 50 == 0 or done == total:
+                    progress.update(task, completed=done, total=total)
+
+            return analyze(target, python=python, backends=_split(backends), without=_split(without),
+                           select=select, usage=usage, progress=tick)
+    except TargetNotFound as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+TARGET_HELP = "An importable top-level package name (looked up on sys.path without importing) or a path to a " \
+              "package directory / src checkout."
+PYTHON_HELP = "Analyse the environment of this interpreter (only its sys.path is asked for)."
+BACKENDS_HELP = "Model an environment where only these optional backends are installed (comma-separated, " \
+                "named as the package names them: torch, tokenizers, vision, ...)."
+WITHOUT_HELP = "Model an environment with every optional backend except these (comma-separated)."
+
+
+@app.command()
+def analyze(
+    target: str = typer.Argument(..., help=TARGET_HELP),
+    python: Optional[str] = typer.Option(None, "--python", help=PYTHON_HELP),
+    backends: Optional[list[str]] = typer.Option(None, "--backends", help=BACKENDS_HELP),
+    without: Optional[list[str]] = typer.Option(None, "--without", help=WITHOUT_HELP),
+    output_format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text or json."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    timings: bool = typer.Option(False, "--timings", help="Include the run time in JSON output."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Rebuild every lazy map of TARGET, join it with the import graph, and report defects.
+
+    Prints a summary and the findings (or the full JSON report with --format json). Exits 0 whatever
+    the findings; use `importgraph check` as a CI gate.
+    """
+    report = run_analysis(target, python, backends, without, quiet=quiet)
+    if output_format is ReportFormat.json:
+        from .render.json_report import to_json
+
+        _write(to_json(report, timings=timings), output)
+        return
+    from .render.text import print_findings, print_summary
+
+    console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,
+                      no_color=output is not None)
+    print_summary(report, console)
+    print_findings(report, report.findings, console)
+
+
+@app.command()
+def graph(
+    target: str = typer.Argument(..., help=TARGET_HELP),
+    output_format: GraphFormat = typer.Option(GraphFormat.json, "--format", "-f",
+                                              help="json (node-link), graphml or dot."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
+    python: Optional[str] = typer.Option(None, "--python", help=PYTHON_HELP),
+    backends: Optional[list[str]] = typer.Option(None, "--backends", help=BACKENDS_HELP),
+    without: Optional[list[str]] = typer.Option(None, "--without", help=WITHOUT_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Write the joined import + lazy graph of TARGET (module, lazy-name nodes; import, lazy_access, lazy,
+    export edges)."""
+    from .render.graph_formats import FORMATS
+
+    report = run_analysis(target, python, backends, without, select=set(), quiet=quiet)
+    _write(FORMATS[output_format.value](report.graph), output)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule: code, name, default severity, whether it is on by default, summary."""
+    from .rules import all_rules
+
+    for rule in all_rules():
+        default = "" if rule.enabled_by_default else "  (off by default)"
+        typer.echo(f"{rule.code}  {rule.name:<26} {rule.severity.value:<8} {rule.summary()}{default}")
+
+
+@app.command("rule")
+def show_rule(code: str = typer.Argument(..., help="A rule code (IG002) or name (lazy-missing-name).")) -> None:
+    """Explain one rule: what breaks at runtime and how to fix it."""
+    from .rules import all_rules
+
+    for rule in all_rules():
+        if code.upper() == rule.code or code == rule.name:
+            state = "on" if rule.enabled_by_default else "off"
+            typer.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.value}; {state} by default)\n")
+            typer.echo(rule.doc())
+            return
+    err.print(f"[red]error:[/red] unknown rule {code!r}; `importgraph rules` lists them")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _write(text: str, output: Optional[Path]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

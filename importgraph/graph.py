@@ -1,0 +1,130 @@
+"""Stage 4: one ``networkx.DiGraph`` joining real import edges with the lazy maps.
+
+Nodes
+    ``module`` nodes are dotted module names (``kind="module"``, or ``"external"`` for a top-level
+    third-party package); ``lazy_name`` nodes are ``"<lazy module>:<name>"``.
+Edges (a ``kinds`` list says which relations hold between the two nodes; ``kind`` is the first)
+    ``import``        a module imports another (``imports``: every statement, with line and scope);
+    ``lazy_access``   a module touches a lazy name while it runs (``from pkg import Name``), so the
+                      lazy module imports the serving module at that moment;
+    ``lazy``          a lazy module -> the module it imports to serve names (``names``);
+    ``export``        a lazy module -> one of its lazy-name nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .model import ImportFact, LazyModule, ModuleFacts, Scope
+
+EDGE_ORDER = ("import", "lazy_access", "lazy", "export")
+
+
+def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule], top: str) -> nx.DiGraph:
+    graph = nx.DiGraph(package=top)
+    for name, facts in modules.items():
+        graph.add_node(name, kind="module", path=facts.path, package=facts.is_package,
+                       lazy=name in lazy_modules, problem=facts.problem is not None)
+    for name, facts in modules.items():
+        for fact in facts.imports:
+            for target, via in resolve_import(fact, modules, lazy_modules, top):
+                if target == name:
+                    continue
+                if target not in graph:
+                    graph.add_node(target, kind="external")
+                _add(graph, name, target, "import" if via is None else "lazy_access",
+                     statement=_statement(fact), via=via)
+    for lazy in lazy_modules.values():
+        if lazy.name not in graph:
+            graph.add_node(lazy.name, kind="module", path=lazy.path, package=True, lazy=True, problem=False)
+        graph.nodes[lazy.name]["lazy"] = True
+        graph.nodes[lazy.name]["style"] = lazy.style
+        for entry in lazy.names.values():
+            node = f"{lazy.name}:{entry.name}"
+            graph.add_node(node, kind="lazy_name", name=entry.name, module=entry.module,
+                           backends=list(entry.backends), path=entry.path, line=entry.line)
+            _add(graph, lazy.name, node, "export")
+            if entry.module not in graph:
+                graph.add_node(entry.module, kind="missing" if entry.module.startswith(top + ".") else "external")
+            _add(graph, lazy.name, entry.module, "lazy", name=entry.name)
+    return graph
+
+
+def resolve_import(fact: ImportFact, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
+                   top: str) -> Iterable[tuple[str, tuple[str, str] | None]]:
+    """Modules an import statement makes the runtime execute: ``(module, (lazy module, name) or None)``.
+
+    ``from pkg import sub`` reaches the submodule; ``from pkg import Name`` where ``pkg`` is lazy
+    reaches the module that serves ``Name`` (following nested lazy packages).
+    """
+    base = fact.module
+    if not base:
+        return
+    if not (base == top or base.startswith(top + ".")):
+        yield base.split(".")[0], None
+        return
+    yield _deepest_existing(base, modules), None
+    for name in fact.names:
+        if name == "*":
+            continue
+        if f"{base}.{name}" in modules:
+            yield f"{base}.{name}", None
+            continue
+        served = serve(base, name, lazy_modules)
+        if served is not None:
+            yield served, (base, name)
+
+
+def serve(module: str, name: str, lazy_modules: dict[str, LazyModule], depth: int = 0) -> str | None:
+    """The module that finally defines ``module.name`` when it is served lazily (None if not lazy)."""
+    lazy = lazy_modules.get(module)
+    if lazy is None or depth > 10:
+        return None
+    entry = lazy.names.get(name)
+    if entry is None:
+        return None
+    deeper = serve(entry.module, name, lazy_modules, depth + 1)
+    return deeper or entry.module
+
+
+def _deepest_existing(module: str, modules: dict[str, ModuleFacts]) -> str:
+    while module not in modules and "." in module:
+        module = module.rpartition(".")[0]
+    return module
+
+
+def _statement(fact: ImportFact) -> dict:
+    return {"line": fact.line, "scope": fact.scope.value, "guarded_by": list(fact.guarded_by),
+            "in_try": fact.in_try, "names": list(fact.names)}
+
+
+def _add(graph: nx.DiGraph, source: str, target: str, kind: str, statement: dict | None = None,
+         via: tuple[str, str] | None = None, name: str | None = None) -> None:
+    if graph.has_edge(source, target):
+        data = graph.edges[source, target]
+    else:
+        graph.add_edge(source, target, kinds=[], imports=[], names=[], runtime=False)
+        data = graph.edges[source, target]
+    if kind not in data["kinds"]:
+        data["kinds"].append(kind)
+        data["kinds"].sort(key=EDGE_ORDER.index)
+    data["kind"] = data["kinds"][0]
+    if statement is not None:
+        if via is not None:
+            statement = {**statement, "via": f"{via[0]}:{via[1]}"}
+        data["imports"].append(statement)
+        if statement["scope"] == Scope.MODULE.value:
+            data["runtime"] = True
+    if name is not None:
+        data["names"].append(name)
+
+
+def runtime_import_graph(graph: nx.DiGraph) -> nx.DiGraph:
+    """The edges executed at import time: module-level imports and lazy accesses, between modules."""
+    view = nx.DiGraph()
+    for source, target, data in graph.edges(data=True):
+        if data.get("runtime") and graph.nodes[target].get("kind") == "module":
+            view.add_edge(source, target, **data)
+    return view

@@ -1,0 +1,1 @@
+"""Stage 6: render a :class:`~importgraph.analysis.Report` (text, JSON, graph formats)."""

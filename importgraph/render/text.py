@@ -1,0 +1,57 @@
+"""Human-readable output: a summary, then findings grouped by file, then a one-line total."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console
+from rich.markup import escape
+
+from ..analysis import Report
+from ..model import Finding, Severity
+from .json_report import relative
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def print_summary(report: Report, console: Console) -> None:
+    target, stats = report.target, report.stats
+    version = f" {target.version}" if target.version else ""
+    console.print(f"[bold]{escape(target.name)}{escape(version)}[/bold]  {escape(', '.join(target.roots))}")
+    if target.python:
+        console.print(f"  interpreter: {escape(target.python)}")
+    env = report.environment.describe()
+    available = env["available"] if env["available"] == "all" else ", ".join(env["available"]) or "none"
+    line = f"  environment: backends {available}"
+    if env["unavailable"]:
+        line += f"; without {', '.join(env['unavailable'])}"
+    console.print(escape(line))
+    console.print(
+        f"  {stats.files} files, {stats.modules} modules, {stats.lazy_modules} lazy modules, "
+        f"{stats.lazy_names} lazy names, {stats.import_edges} import edges, {stats.lazy_edges} lazy edges, "
+        f"{stats.unparsable} unparsable, {stats.undecided} undecided, {stats.seconds:.2f} s")
+
+
+def print_findings(report: Report, findings: list[Finding], console: Console) -> None:
+    by_file: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        by_file[relative(report, finding.path)].append(finding)
+    for path in sorted(by_file):
+        console.print(f"\n[bold underline]{escape(path)}[/bold underline]")
+        for f in sorted(by_file[path], key=lambda f: (f.line, f.rule)):
+            style = _STYLE[f.severity]
+            console.print(f"  {f.line:>5}  [{style}]{f.rule}[/{style}] {escape(f.name)}  "
+                          f"[dim]{escape(f.module)}:{escape(f.symbol)}[/dim]")
+            console.print(f"         {escape(f.message)}", soft_wrap=True)
+            for hop in f.chain:
+                console.print(f"           -> {escape(relative(report, hop.path))}:{hop.line}")
+    console.print()
+    console.print(total_line(findings))
+
+
+def total_line(findings: list[Finding]) -> str:
+    if not findings:
+        return "No findings."
+    counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
+    parts = [f"{counts[s]} {s.value}{'s' if counts[s] != 1 else ''}" for s in reversed(Severity) if counts[s]]
+    return f"Found {len(findings)} finding{'s' if len(findings) != 1 else ''}: " + ", ".join(parts) + "."

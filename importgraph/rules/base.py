@@ -1,0 +1,75 @@
+"""What a rule is, and what it may look at.
+
+A rule is one small class: a code, a kebab-case name, a default severity, and a docstring whose
+first paragraph is the summary and whose rest says what breaks at runtime and how to fix it
+(``importgraph rule IG002`` prints it). ``check`` yields findings; it never raises on odd input.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, SourceRef, Target
+
+
+@dataclass
+class RuleContext:
+    """The analysis so far: what every rule reads."""
+
+    target: Target
+    env: Environment
+    modules: dict[str, ModuleFacts]
+    lazy_modules: dict[str, LazyModule]
+    graph: nx.DiGraph
+    structure_files: dict[str, str] = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    usage: tuple[str, ...] = ()
+    undecided: dict[str, int] = field(default_factory=dict)
+    """Per rule code: entries the rule could not decide (dynamic constructs), counted, never guessed."""
+    _exports_cache: dict = field(default_factory=dict)
+
+    def module_exists(self, module: str) -> bool:
+        """A file, package folder, extension module, or an alias served by a meta-path finder."""
+        if module in self.modules:
+            return True
+        return any(module in lazy.aliases for lazy in self.lazy_modules.values())
+
+    def count_undecided(self, code: str) -> None:
+        self.undecided[code] = self.undecided.get(code, 0) + 1
+
+
+class Rule:
+    code: str = ""
+    name: str = ""
+    severity: Severity = Severity.ERROR
+    enabled_by_default: bool = True
+
+    @classmethod
+    def doc(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.doc().split("\n\n")[0].replace("\n", " ")
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def finding(self, module: str, symbol: str, path: str, line: int | None, message: str,
+                severity: Severity | None = None, chain: tuple[SourceRef, ...] = ()) -> Finding:
+        return Finding(rule=self.code, name=self.name, severity=severity or self.severity, module=module,
+                       symbol=symbol, path=path, line=line or 1, message=message, chain=chain)
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    if cls.code in REGISTRY:
+        raise ValueError(f"rule code {cls.code} registered twice")
+    REGISTRY[cls.code] = cls
+    return cls

@@ -1,0 +1,278 @@
+"""The rules that check a lazy map against the files it points to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model import Finding, Severity
+from ..resolve import resolve_name, star_names
+from .base import Rule, RuleContext, register
+
+
+@register
+class LazyMissingModule(Rule):
+    """A lazy key, dummy fallback or TYPE_CHECKING import names a submodule that does not exist.
+
+    At runtime the lazy module calls ``importlib.import_module`` on the key the first time one of its
+    names is touched, and the user gets ``ModuleNotFoundError`` (transformers wraps it in a
+    ``RuntimeError``) for a name the package advertises. In the ``TYPE_CHECKING`` half the import
+    breaks type checkers and IDEs instead.
+
+    Fix: rename the key to the module that really defines the names, or restore the module. Keys
+    served by a legacy alias table (``_LEGACY_MODULE_ALIASES``) and compiled extension modules exist
+    and are not reported.
+    """
+
+    code = "IG001"
+    name = "lazy-missing-module"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for lazy in ctx.lazy_modules.values():
+            reported: set[str] = set()
+            for entry in lazy.names.values():
+                if entry.module in reported or ctx.module_exists(entry.module):
+                    continue
+                reported.add(entry.module)
+                key = entry.module[len(lazy.name) + 1:] if entry.module.startswith(lazy.name + ".") else entry.module
+                yield self.finding(
+                    lazy.name, key, entry.path, entry.line,
+                    f"lazy key {key!r} of {lazy.name} names module {entry.module}, which does not exist; "
+                    f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. Point the key at the "
+                    "module that defines its names, or add the module.")
+            for module in lazy.submodules:
+                if module not in reported and not ctx.module_exists(module) and lazy.style != "pep562":
+                    reported.add(module)
+                    yield self.finding(
+                        lazy.name, module, lazy.path, lazy.line,
+                        f"{lazy.name} registers submodule {module}, which does not exist; accessing it "
+                        "raises ModuleNotFoundError. Remove the key or add the module.")
+            for imp in lazy.type_checking:
+                target = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
+                if imp.module.split(".")[0] != ctx.target.name:
+                    continue
+                if ctx.module_exists(imp.module) or target in reported:
+                    continue
+                reported.add(imp.module)
+                yield self.finding(
+                    lazy.name, imp.module, lazy.path, imp.line,
+                    f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
+                    "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+
+@register
+class LazyMissingName(Rule):
+    """A lazy name (or a name imported in the TYPE_CHECKING half) is not bound in its target module.
+
+    The lazy module imports the target module and then does ``getattr(module, name)``: if the module
+    neither defines, imports, star-imports nor lazily serves the name, the user gets an
+    ``AttributeError``/``ImportError`` at ``from pkg import Name``, although ``dir(pkg)`` lists it.
+    Also reported: the module binds the name only under a backend guard (``if is_torch_available():``)
+    that the lazy entry does not declare, so the name is missing exactly when that backend is.
+
+    Fix: correct the name or the key, define or re-export the name in the target module, or declare the
+    backend on the lazy entry. Targets with a module-level ``__getattr__`` are not judged (counted as
+    undecided).
+    """
+
+    code = "IG002"
+    name = "lazy-missing-name"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for lazy in ctx.lazy_modules.values():
+            for entry in lazy.names.values():
+                if entry.origin != "structure" or not ctx.module_exists(entry.module):
+                    continue
+                resolution = resolve_name(entry.module, entry.name, ctx.modules, ctx.lazy_modules)
+                if resolution.status == "undecided":
+                    ctx.count_undecided(self.code)
+                    continue
+                if resolution.status == "missing":
+                    yield self.finding(
+                        lazy.name, entry.name, entry.path, entry.line,
+                        f"{lazy.name} maps {entry.name!r} to {entry.module}, which does not bind it; "
+                        f"`from {lazy.name} import {entry.name}` raises ImportError. Fix the name or the "
+                        "key, or define/re-export the name there.")
+                    continue
+                binding = resolution.binding
+                if binding is not None and binding.guarded_by:
+                    unguarded = set(binding.guarded_by) - set(entry.backends)
+                    if unguarded:
+                        yield self.finding(
+                            lazy.name, entry.name, entry.path, entry.line,
+                            f"{resolution.module} binds {entry.name!r} only when "
+                            f"{', '.join(sorted(unguarded))} is available (line {binding.line}), but the lazy "
+                            f"entry does not declare that backend; without it the name raises ImportError "
+                            "instead of a placeholder. Declare the backend on the entry.")
+            yield from self._type_checking(ctx, lazy)
+
+    def _type_checking(self, ctx: RuleContext, lazy) -> Iterable[Finding]:
+        for imp in lazy.type_checking:
+            if imp.name in ("*", "") or not ctx.module_exists(imp.module):
+                continue
+            if imp.module.split(".")[0] != ctx.target.name:
+                continue
+            resolution = resolve_name(imp.module, imp.name, ctx.modules, ctx.lazy_modules)
+            if resolution.status == "missing":
+                yield self.finding(
+                    lazy.name, imp.name, lazy.path, imp.line,
+                    f"the TYPE_CHECKING half of {lazy.name} imports {imp.name!r} from {imp.module}, which does "
+                    "not bind it; type checkers report an error and IDEs cannot resolve the name. Fix the "
+                    "import.")
+            elif resolution.status == "undecided":
+                ctx.count_undecided(self.code)
+
+
+@register
+class LazyDuplicateName(Rule):
+    """One public name is mapped to two different submodules of the same lazy module.
+
+    The runtime keeps the last mapping it sees (``_class_to_module[name] = key`` in dict order); for
+    ``define_import_structure`` that order is the order ``os.scandir`` lists the files, which differs
+    between file systems, so the same wheel can serve a different object on another machine.
+    When one of the two modules only re-exports the other's object, both serve the same object and the
+    finding is informational.
+
+    Fix: export the name from one module only (drop it from the other ``__all__`` or key).
+    """
+
+    code = "IG003"
+    name = "lazy-duplicate-name"
+    severity = Severity.WARNING
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for lazy in ctx.lazy_modules.values():
+            for dup in lazy.duplicates:
+                origins = {self._origin(ctx, m, dup.name) for m in dup.modules}
+                same_object = len(origins) == 1 and None not in origins
+                order = ("the directory-listing order of define_import_structure (file-system dependent)"
+                         if lazy.style == "hf-structure" else "the order of the structure's entries")
+                others = ", ".join(m for m in dup.modules if m != dup.winner)
+                ref = dup.refs[-1]
+                if same_object:
+                    message = (f"{dup.name!r} is exported by {', '.join(dup.modules)}, which all serve the same "
+                               f"object (re-exported from {origins.pop()}); the runtime uses {dup.winner}. "
+                               "Export it from one module only to keep the map unambiguous.")
+                    yield self.finding(lazy.name, dup.name, ref.path, ref.line, message, severity=Severity.INFO)
+                else:
+                    message = (f"{dup.name!r} is mapped to {', '.join(dup.modules)} in {lazy.name}; the runtime "
+                               f"serves {dup.winner} (last wins, decided by {order}) and {others} is never "
+                               "reachable this way. Export the name from one module only.")
+                    yield self.finding(lazy.name, dup.name, ref.path, ref.line, message)
+
+    @staticmethod
+    def _origin(ctx: RuleContext, module: str, name: str) -> str | None:
+        """The module that really defines ``name`` as seen from ``module`` (following re-exports)."""
+        seen = set()
+        while module not in seen:
+            seen.add(module)
+            facts = ctx.modules.get(module)
+            binding = facts.bindings.get(name) if facts else None
+            if binding is None:
+                return None
+            if binding.kind != "import" or not binding.source:
+                return module
+            source, _, attr = binding.source.partition(":")
+            module, name = source, attr or name
+        return None
+
+
+@register
+class TypeCheckingMismatch(Rule):
+    """The ``TYPE_CHECKING`` half of an init and its lazy half disagree.
+
+    Type checkers, IDEs and ``help()`` read the ``TYPE_CHECKING`` imports; users get the lazy half. A
+    name in only one half is invisible to one of them (a type error on working code, or code that
+    type-checks and fails at runtime); a name whose two halves name different modules or backends
+    resolves differently for the checker and the runtime. This is what transformers'
+    ``utils/check_inits.py`` checks with regexes, done on the AST and in the modelled environment.
+
+    Fix: add the missing import or structure entry, or make both halves name the same module.
+    Dummy-object fallbacks (``utils.dummy_*``) are not compared.
+    """
+
+    code = "IG004"
+    name = "type-checking-mismatch"
+    severity = Severity.WARNING
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for lazy in ctx.lazy_modules.values():
+            if lazy.style != "hf-dict" or not lazy.type_checking:
+                continue
+            checked = self._type_checking_names(ctx, lazy)
+            if checked is None:
+                ctx.count_undecided(self.code)
+                continue
+            runtime = {n: e for n, e in lazy.names.items() if e.origin == "structure" and ".dummy_" not in e.module}
+            for name, entry in sorted(runtime.items()):
+                if name not in checked:
+                    yield self.finding(
+                        lazy.name, name, entry.path, entry.line,
+                        f"{name!r} is in the lazy structure of {lazy.name} (from {entry.module}) but not in its "
+                        "TYPE_CHECKING half: type checkers and IDEs do not see it. Add "
+                        f"`from {self._relative(lazy.name, entry.module)} import {name}` there.")
+                elif checked[name][0] != entry.module and not self._same_target(ctx, checked[name][0], entry.module, name):
+                    yield self.finding(
+                        lazy.name, name, entry.path, entry.line,
+                        f"{name!r} comes from {entry.module} in the lazy half of {lazy.name} but from "
+                        f"{checked[name][0]} in its TYPE_CHECKING half (line {checked[name][1]}); checker and "
+                        "runtime see different objects. Make both halves name the same module.")
+            for name, (module, line) in sorted(checked.items()):
+                if name not in runtime and name not in lazy.names and ".dummy_" not in module:
+                    yield self.finding(
+                        lazy.name, name, lazy.path, line,
+                        f"{name!r} is imported in the TYPE_CHECKING half of {lazy.name} (from {module}) but is not "
+                        "in its lazy structure: it type-checks, and `from ... import` fails at runtime. Add it to "
+                        "the structure.")
+
+    @staticmethod
+    def _relative(package: str, module: str) -> str:
+        return "." + module[len(package) + 1:] if module.startswith(package + ".") else module
+
+    @staticmethod
+    def _same_target(ctx: RuleContext, a: str, b: str, name: str) -> bool:
+        """``from .models.bert import X`` and key ``models.bert.modeling_bert`` reach the same object."""
+        return a.startswith(b + ".") or b.startswith(a + ".")
+
+    @staticmethod
+    def _type_checking_names(ctx: RuleContext, lazy) -> dict[str, tuple[str, int]] | None:
+        names: dict[str, tuple[str, int]] = {}
+        for imp in lazy.type_checking:
+            if imp.name == "*":
+                facts = ctx.modules.get(imp.module)
+                star = star_names(facts, ctx.modules) if facts else None
+                if star is None:
+                    return None
+                for name in star:
+                    names.setdefault(name, (imp.module, imp.line))
+            elif imp.name:
+                if f"{imp.module}.{imp.name}" in ctx.modules:
+                    continue  # ``from . import submodule``
+                names[imp.name] = (imp.module, imp.line)
+        return names
+
+
+@register
+class UnparsableFile(Rule):
+    """A file of the package does not parse or cannot be read.
+
+    Importing it raises ``SyntaxError`` (or the package fails to import when ``define_import_structure``
+    reads it), and every lazy name it should serve is broken. The rest of the analysis goes on without
+    it, so findings that depend on this file are missing until it is fixed.
+
+    Fix: correct the syntax or encoding (PEP 263 cookie, UTF-8), or remove the file from the package.
+    """
+
+    code = "IG009"
+    name = "unparsable-file"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        seen = set()
+        for facts in ctx.modules.values():
+            if facts.problem is not None:
+                seen.add(facts.path)
+                yield self.finding(facts.name, facts.name, facts.path, facts.problem.line,
+                                   f"{facts.problem.reason}; importing {facts.name} fails. Fix the file.")
+        for problem in ctx.problems:
+            if problem.path not in seen:
+                yield self.finding(ctx.target.name, problem.path, problem.path, problem.line,
+                                   f"{problem.reason}. Fix the file.")

@@ -1,0 +1,108 @@
+"""The core proof: static lazy maps equal the maps the real transformers builds at runtime.
+
+For each pinned release (5.23.0: ``define_import_structure`` everywhere; 4.44.2: ``_import_structure``
+dicts with try/raise/except/else guards everywhere) we import the package in a subprocess of its own
+venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
+python=<that venv>)`` run for the backends that are really importable there.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+import importgraph
+from tests.runtime.runtime_maps import runtime_lazy_maps
+
+pytestmark = pytest.mark.runtime
+
+AVAILABILITY = r"""
+import json, logging, transformers.utils.import_utils as iu
+logging.disable(logging.CRITICAL)
+out = {}
+for name in dir(iu):
+    if name.startswith("is_") and name.endswith("_available"):
+        try:
+            out[name[3:-10]] = bool(getattr(iu, name)())
+        except Exception:
+            out[name[3:-10]] = False
+print(json.dumps(out))
+"""
+
+
+def installed_backends(python) -> list[str]:
+    """Which ``is_<x>_available()`` helpers answer True in that venv (asked of the venv, in a subprocess)."""
+    out = subprocess.run([str(python), "-c", AVAILABILITY], capture_output=True, text=True, check=True,
+                         env={"TRANSFORMERS_VERBOSITY": "error", "PATH": "/usr/bin:/bin"})
+    return sorted(name for name, ok in json.loads(out.stdout).items() if ok)
+
+
+def compare(report: importgraph.Report, runtime: dict) -> dict[str, int]:
+    """Assert equality module by module; returns the agreement figures."""
+    figures = {"lazy_modules": 0, "names": 0, "modules": 0, "missing_backend": 0}
+    mismatches = []
+    for name, rt in sorted(runtime["lazy_modules"].items()):
+        if "error" in rt:
+            mismatches.append(f"{name}: runtime import error {rt['error']}")
+            continue
+        static = report.lazy_modules.get(name)
+        if static is None:
+            mismatches.append(f"{name}: no static lazy module")
+            continue
+        figures["lazy_modules"] += 1
+        rt_names = {k: f"{name}.{v}" for k, v in rt["class_to_module"].items()}
+        st_names = {k: v.module for k, v in static.names.items() if v.origin != "attribute"}
+        if rt_names != st_names:
+            only_rt = sorted(set(rt_names) - set(st_names))[:5]
+            only_st = sorted(set(st_names) - set(rt_names))[:5]
+            wrong = sorted(k for k in set(rt_names) & set(st_names) if rt_names[k] != st_names[k])[:5]
+            mismatches.append(f"{name}: runtime-only {only_rt}, static-only {only_st}, different target {wrong}")
+        figures["names"] += len(rt_names)
+        rt_modules = {f"{name}.{m}" for m in rt["modules"]}
+        if rt_modules != set(static.submodules):
+            mismatches.append(f"{name}: _modules differ {sorted(rt_modules ^ set(static.submodules))[:5]}")
+        figures["modules"] += len(rt_modules)
+        if rt.get("object_missing_backend") is not None:
+            rt_missing = {k: sorted(v) for k, v in rt["object_missing_backend"].items() if k in rt["class_to_module"]}
+            st_missing = {k: sorted(v.missing_backends) for k, v in static.names.items() if v.missing_backends}
+            if rt_missing != st_missing:
+                diff = sorted(k for k in set(rt_missing) | set(st_missing) if rt_missing.get(k) != st_missing.get(k))
+                mismatches.append(f"{name}: missing backends differ for {diff[:5]}")
+            figures["missing_backend"] += len(rt_missing)
+        if set(rt["objects"]) != set(static.extra_objects):
+            mismatches.append(f"{name}: extra objects {rt['objects']} != {static.extra_objects}")
+    static_only = sorted(set(m for m, lm in report.lazy_modules.items() if lm.style != "pep562")
+                         - set(runtime["lazy_modules"]))
+    assert not static_only, f"lazy modules the runtime does not build: {static_only[:10]}"
+    assert not mismatches, "\n".join(mismatches[:30])
+    return figures
+
+
+@pytest.mark.parametrize("which", ["transformers5", "transformers4"])
+def test_static_maps_equal_runtime(which, request):
+    python, _site = request.getfixturevalue(which)
+    runtime = runtime_lazy_maps(python, "transformers")
+    backends = installed_backends(python)
+    report = importgraph.analyze("transformers", python=str(python), backends=backends, select=set())
+    assert report.target.version == runtime["version"]
+    figures = compare(report, runtime)
+    print(f"\n{which} {report.target.version}: {figures} agree exactly (backends: {backends})")
+    # Both releases are large: a regression that silently drops most of the map must not pass.
+    assert figures["lazy_modules"] >= 270 and figures["names"] >= 3600
+
+
+def test_complete_declared_map_is_a_superset(transformers5):
+    """With every backend modelled available, 5.x keeps all names and marks none missing."""
+    python, _site = transformers5
+    runtime = runtime_lazy_maps(python, "transformers")
+    report = importgraph.analyze("transformers", python=str(python), select=set())
+    top = report.lazy_modules["transformers"]
+    real = {n for n, key in runtime["lazy_modules"]["transformers"]["class_to_module"].items()
+            if not key.startswith("utils.dummy_")}  # dummies only stand in for missing backends
+    assert real <= set(top.names)
+    assert not any(".dummy_" in entry.module for entry in top.names.values())
+    assert not any(entry.missing_backends for entry in top.names.values())
+    assert report.lazy_modules["transformers"].names["BertModel"].backends == ("torch",)
+    assert report.environment.has("tokenizers")  # a hard requirement of 5.x (Requires-Dist)
