@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,12 +74,14 @@ def analyze(
     select: set[str] | None = None,
     usage: tuple[str, ...] = (),
     progress: Callable[[int, int], None] | None = None,
+    cache_dir: str | os.PathLike | None = None,
 ) -> Report:
     """Analyse a package (an import name on ``sys.path``, or a path) without importing it.
 
     ``backends``/``without`` model the environment (default: every optional backend available);
     ``select`` picks rule codes (default: the rules enabled by default); ``progress(done, total)``
-    is called while files are scanned.
+    is called while files are scanned; ``cache_dir`` reuses the facts of unchanged files from the scan cache
+    there (``importgraph.scan.cache.default_cache_dir()`` is the CLI's; default: no cache).
     """
     started = time.perf_counter()
     resolved = target if isinstance(target, Target) else find_target(str(target), python=python)
@@ -93,7 +96,7 @@ def analyze(
         if progress is not None:
             progress(done, total)
 
-    modules = scan_files(files, progress=tick)
+    modules = scan_files(files, progress=tick, cache_dir=cache_dir, cache_key=resolved.roots)
     stage = build_lazy_modules(modules, env, resolved.search_path)
     graph = build_graph(modules, stage.modules, resolved.name)
     ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,

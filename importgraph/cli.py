@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
 from .discover import TargetNotFound
@@ -65,15 +66,19 @@ def _split(values: Optional[list[str]]) -> Optional[list[str]]:
 
 
 def run_analysis(target: str, python: Optional[str], backends: Optional[list[str]], without: Optional[list[str]],
-                 select: Optional[set[str]] = None, quiet: bool = False, usage: tuple[str, ...] = ()):
+                 select: Optional[set[str]] = None, quiet: bool = False, usage: tuple[str, ...] = (),
+                 cache_dir: Optional[Path] = None, no_cache: bool = False):
     """Analyse with a progress bar on a terminal; usage errors exit 2 with the message."""
     from .analysis import analyze
+    from .scan.cache import default_cache_dir
+
+    cache = None if no_cache else (cache_dir or default_cache_dir())
 
     show_progress = not quiet and err.is_terminal
     try:
         if not show_progress:
             return analyze(target, python=python, backends=_split(backends), without=_split(without),
-                           select=select, usage=usage)
+                           select=select, usage=usage, cache_dir=cache)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -85,9 +90,10 @@ def run_analysis(target: str, python: Optional[str], backends: Optional[list[str
                     progress.update(task, completed=done, total=total)
 
             return analyze(target, python=python, backends=_split(backends), without=_split(without),
-                           select=select, usage=usage, progress=tick)
+                           select=select, usage=usage, progress=tick, cache_dir=cache)
     except TargetNotFound as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        # soft_wrap: the searched paths must not be broken at the console width; escape: "[...]" in a path
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -97,6 +103,8 @@ PYTHON_HELP = "Analyse the environment of this interpreter (only its sys.path is
 BACKENDS_HELP = "Model an environment where only these optional backends are installed (comma-separated, " \
                 "named as the package names them: torch, tokenizers, vision, ...)."
 WITHOUT_HELP = "Model an environment with every optional backend except these (comma-separated)."
+CACHE_DIR_HELP = "Scan cache directory (default: $IMPORTGRAPH_CACHE_DIR, else the user cache directory)."
+NO_CACHE_HELP = "Neither read nor write the scan cache."
 
 
 @app.command()
@@ -109,13 +117,18 @@ def analyze(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     timings: bool = typer.Option(False, "--timings", help="Include the run time in JSON output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    usage: Optional[list[Path]] = typer.Option(None, "--usage", help="Application code (file or directory, "
+                                               "repeatable) to check against the lazy maps (IG014, IG011)."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Rebuild every lazy map of TARGET, join it with the import graph, and report defects.
 
     Prints a summary and the findings (or the full JSON report with --format json). Exits 0 whatever
     the findings; use `importgraph check` as a CI gate.
     """
-    report = run_analysis(target, python, backends, without, quiet=quiet)
+    report = run_analysis(target, python, backends, without, quiet=quiet,
+                          usage=tuple(str(p) for p in usage or ()), cache_dir=cache_dir, no_cache=no_cache)
     if output_format is ReportFormat.json:
         from .render.json_report import to_json
 
@@ -139,12 +152,15 @@ def graph(
     backends: Optional[list[str]] = typer.Option(None, "--backends", help=BACKENDS_HELP),
     without: Optional[list[str]] = typer.Option(None, "--without", help=WITHOUT_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Write the joined import + lazy graph of TARGET (module, lazy-name nodes; import, lazy_access, lazy,
     export edges)."""
     from .render.graph_formats import FORMATS
 
-    report = run_analysis(target, python, backends, without, select=set(), quiet=quiet)
+    report = run_analysis(target, python, backends, without, select=set(), quiet=quiet, cache_dir=cache_dir,
+                          no_cache=no_cache)
     _write(FORMATS[output_format.value](report.graph), output)
 
 
@@ -171,6 +187,16 @@ def show_rule(code: str = typer.Argument(..., help="A rule code (IG002) or name 
             return
     err.print(f"[red]error:[/red] unknown rule {code!r}; `importgraph rules` lists them")
     raise typer.Exit(EXIT_USAGE)
+
+
+from .check.command import check_command  # noqa: E402  (the CI gate lives in importgraph/check/)
+
+app.command("check")(check_command)
+
+from .explain_cli import explain_command, path_command  # noqa: E402  (explain/path live in explain_cli.py)
+
+app.command("explain")(explain_command)
+app.command("path")(path_command)
 
 
 def _write(text: str, output: Optional[Path]) -> None:

@@ -82,6 +82,20 @@ class Binding:
 
 
 @dataclass(frozen=True)
+class NameUse:
+    """A name read while the module executes (base, decorator, default...) that may be unbound then (IG012)."""
+
+    name: str
+    line: int
+    kind: str
+    """``base``, ``decorator``, ``default``, ``annotation``, ``class-body`` or ``module-level``."""
+    guard: str
+    """Why it may be unbound: the guard's backends (``torch``), ``ImportError``, ``TYPE_CHECKING``..."""
+    guard_line: int
+    """The guarded statement that binds the name."""
+
+
+@dataclass(frozen=True)
 class ParseProblem:
     path: str
     line: int | None
@@ -109,6 +123,8 @@ class ModuleFacts:
     lazy_markers: tuple[str, ...] = ()
     """Hints that the file builds a lazy module (``_LazyModule``, ``lazy.attach``, ``__getattr__``)."""
     problem: ParseProblem | None = None
+    name_uses: list[NameUse] = field(default_factory=list)
+    """Names used unguarded at import time but bound only under a guard (``scan/name_uses.py``)."""
 
     @property
     def package(self) -> str:
@@ -194,6 +210,9 @@ class LazyModule:
     undecided: list[Undecided] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     """Legacy module aliases (key -> replacement module), served without a file on disk."""
+    missing_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Submodule keys the runtime serves as placeholders (backend-keyed structures: a key listed under a
+    backend set with a missing backend), with those missing backends, as ``_object_missing_backend`` has them."""
 
 
 @dataclass(frozen=True)

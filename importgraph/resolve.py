@@ -76,3 +76,113 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     if "getattr" in facts.lazy_markers and lazy is None:
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
     return Resolution("missing")
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where ``getattr(module, name)`` ends at runtime, answered statically (see :func:`locate`)."""
+
+    module: str
+    """The module that defines the object (for a submodule: the submodule itself)."""
+    kind: str
+    """``module`` (a submodule), ``class``, ``def``, ``assign``, ``object`` (an ``extra_objects`` entry)."""
+    placeholder: bool = False
+    """The runtime serves a generated placeholder or a ``dummy_*`` object: a backend is missing."""
+    hops: tuple[str, ...] = ()
+    """Every module the lookup went through, first to last."""
+
+
+_MAX_HOPS = 20
+
+
+def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
+           _hops: tuple[str, ...] = ()) -> Located | None:
+    """Follow ``getattr(module, name)`` the way the runtime would, without running anything.
+
+    The lookup order is the runtime's: a ``_LazyModule`` replaces the init in ``sys.modules``, so only its
+    ``extra_objects``, ``setattr`` attributes and lazy map count, checked in the order the installed lazy
+    module checks them (4.x dict style: submodule keys before names; 5.x backend-keyed: missing-backend
+    placeholders, then names, then submodule keys, then the ``XImageProcessor`` -> ``XImageProcessorPil``
+    fallback without torchvision). For ``lazy_loader`` and PEP 562 modules the init's own globals come
+    first and the lazy map serves the rest. Re-exports (``from .x import y``, ``import x as y``) and star
+    imports are followed to the defining module. ``None`` means the runtime raises (AttributeError or the
+    module does not define the name); an undecidable module (unparsable, no source) also gives ``None``.
+    """
+    hops = (*_hops, module)
+    if len(hops) > _MAX_HOPS or module in _hops:
+        return None
+    lazy = lazy_modules.get(module)
+    if lazy is not None and lazy.style in ("hf-dict", "hf-structure"):
+        return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops)
+    facts = modules.get(module)
+    if facts is not None and facts.problem is None:
+        binding = facts.bindings.get(name)
+        if binding is not None:
+            return _follow_binding(module, binding, modules, lazy_modules, hops)
+        for source in facts.star_imports:
+            other = modules.get(source)
+            names = star_names(other, modules) if other is not None else None
+            if names is not None and name in names:
+                found = locate(source, name, modules, lazy_modules, hops)
+                if found is not None:
+                    return found
+    if lazy is not None:
+        entry = lazy.names.get(name)
+        if entry is not None:
+            return _hop(entry.module, name, modules, lazy_modules, hops, bool(entry.missing_backends))
+    if f"{module}.{name}" in modules:
+        return Located(f"{module}.{name}", "module", hops=hops)
+    return None
+
+
+def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, ModuleFacts],
+                          lazy_modules: dict[str, LazyModule], hops: tuple[str, ...]) -> Located | None:
+    if name in lazy.extra_objects:
+        return Located(lazy.name, "object", hops=hops)
+    entry = lazy.names.get(name)
+    if entry is not None and entry.origin == "attribute":  # setattr on the module object: in its __dict__
+        return _hop(entry.module, name, modules, lazy_modules, hops, False)
+    submodule = f"{lazy.name}.{name}"
+    if lazy.style == "hf-dict" and submodule in lazy.submodules:
+        return Located(submodule, "module", hops=hops)
+    if lazy.style == "hf-structure" and entry is not None and entry.missing_backends:
+        if "torchvision" in entry.missing_backends and name.endswith("ImageProcessor"):
+            pil = lazy.names.get(f"{name}Pil")
+            if pil is not None and not pil.missing_backends:
+                found = locate(pil.module, pil.name, modules, lazy_modules, hops)
+                if found is not None:
+                    return found
+        return Located(entry.module, "class", placeholder=True, hops=hops)
+    if lazy.style == "hf-structure" and entry is None and submodule in lazy.missing_modules:
+        return Located(submodule, "class", placeholder=True, hops=hops)
+    if entry is not None:
+        return _hop(entry.module, name, modules, lazy_modules, hops, False)
+    if submodule in lazy.submodules:
+        return Located(submodule, "module", hops=hops)
+    return None
+
+
+def _hop(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
+         hops: tuple[str, ...], placeholder: bool) -> Located | None:
+    found = locate(module, name, modules, lazy_modules, hops)
+    if found is None or not placeholder:
+        return found
+    return Located(found.module, found.kind, True, found.hops)
+
+
+def _follow_binding(module: str, binding: Binding, modules: dict[str, ModuleFacts],
+                    lazy_modules: dict[str, LazyModule], hops: tuple[str, ...]) -> Located | None:
+    if binding.kind == "import" and not binding.source:  # ``import a.b`` binds the top-level ``a``
+        return Located(binding.name, "module", hops=hops)
+    if binding.kind != "import" or not binding.source:
+        placeholder = any(part.startswith("dummy_") for part in module.split("."))
+        return Located(module, binding.kind, placeholder, hops)
+    source, _, attr = binding.source.partition(":")
+    if not attr:  # ``import a.b as c`` binds the module a.b
+        return Located(source, "module", hops=hops)
+    if source not in modules:  # an external module: it defines the name as far as we can tell
+        return Located(source, "external", hops=hops)
+    found = locate(source, attr, modules, lazy_modules, hops)
+    if found is None and f"{source}.{attr}" in modules:
+        return Located(f"{source}.{attr}", "module", hops=hops)
+    return found

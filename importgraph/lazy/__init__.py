@@ -186,6 +186,7 @@ def _fill_lazymodule(lazy: LazyModule, build: LazyBuild, result: EvaluationResul
     lazy.names = emulated.names
     lazy.submodules = sorted(emulated.modules)
     lazy.duplicates = emulated.duplicates
+    lazy.missing_modules = dict(sorted(emulated.missing_modules.items()))
     for text, line, reason in emulated.invalid:
         lazy.undecided.append(Undecided(lazy.path, line, f"{reason}: {text}"))
     extra = _arg(build, 4, "extra_objects")

@@ -97,6 +97,8 @@ class EvaluationResult:
     undecided: list[Undecided]
     mutations: list[Mutation]
     functions: dict[str, Function]
+    raised: Undecided | None = None
+    """Set when the module-level code raises in the modelled environment (importing it fails)."""
 
 
 @dataclass
@@ -131,17 +133,36 @@ class Evaluator:
         self.mutations: list[Mutation] = []
         self.functions: dict[str, Function] = {}
         self.in_type_checking = False
+        self.raised: Undecided | None = None
+        """Set when the module-level code raises in the modelled environment (the import fails)."""
 
     # ================================================================== statements
     def run(self, body: list[ast.stmt]) -> EvaluationResult:
-        try:
-            self.block(body)
-        except _Raised as exc:
-            self.note(exc.line, f"module raises {exc.name} at import time; evaluation stopped")
-        except _Stop:
-            pass
+        for index, stmt in enumerate(body):
+            try:
+                self.stmt(stmt)
+            except _Raised as exc:
+                self.raised = Undecided(
+                    self.path, exc.line,
+                    f"module raises {exc.name} at import time (line {exc.line}): importing it fails and nothing "
+                    "below runs; what is declared below is shown as written but is never built at runtime")
+                self.undecided.append(self.raised)
+                self.unreachable(body[index + 1:])
+                break
+            except _Stop:
+                break
         return EvaluationResult(self.scope, self.builds, self.type_checking, self.undecided, self.mutations,
-                                self.functions)
+                                self.functions, self.raised)
+
+    def unreachable(self, body: list[ast.stmt]) -> None:
+        """Statements after an import-time ``raise``: evaluated one by one, only to show what they declare."""
+        for stmt in body:
+            try:
+                self.stmt(stmt)
+            except _Raised:
+                continue
+            except _Stop:
+                return
 
     def note(self, line: int, reason: str) -> None:
         self.undecided.append(Undecided(self.path, line, reason))
@@ -245,6 +266,7 @@ class Evaluator:
     def type_checking_block(self, body: list[ast.stmt]) -> None:
         """Record the ``TYPE_CHECKING`` half (its imports) without letting it change the runtime scope."""
         saved_scope, saved_flag = dict(self.scope), self.in_type_checking
+        saved_contents = _snapshot(saved_scope.values())
         saved_builds, saved_mutations = len(self.builds), len(self.mutations)
         self.in_type_checking = True
         try:
@@ -252,6 +274,7 @@ class Evaluator:
         except _Raised:
             pass
         finally:
+            _restore(saved_contents)  # containers mutated in place (``_import_structure[k] = ...``) too
             self.scope, self.in_type_checking = saved_scope, saved_flag
             del self.builds[saved_builds:]
             del self.mutations[saved_mutations:]
@@ -302,7 +325,11 @@ class Evaluator:
             raise _Raised(exc.name, node.lineno)
         if isinstance(exc, (ImportedName, Builtin)):
             raise _Raised(exc.name, node.lineno)
-        raise _Raised(getattr(exc, "reason", "Exception"), node.lineno)
+        # An exception class we have no value for: its name is still written in the source, and handlers
+        # are matched by name.
+        written = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        name = written.id if isinstance(written, ast.Name) else getattr(written, "attr", None)
+        raise _Raised(name or getattr(exc, "reason", "Exception"), node.lineno)
 
     def stmt_For(self, node: ast.For) -> None:
         iterable = self.eval(node.iter)
@@ -649,6 +676,8 @@ class Evaluator:
             return func
         if isinstance(func, Function) and func.node.name.endswith("Exception"):
             return ExceptionValue(func.node.name)
+        if isinstance(func, Function) and is_vendored_attach(func.node):
+            return self.capture(LazyBuild("attach", line, *_attach_arguments(func.node, args, kwargs)))
         if isinstance(func, Unknown):
             return func
         return Unknown("call of an unknown function", line)
@@ -774,6 +803,53 @@ class Evaluator:
             return None
         base = parts[: len(parts) - (level - 1)]
         return ".".join(base + ([module] if module else []))
+
+
+def _snapshot(values, seen: set[int] | None = None) -> list[tuple[object, object]]:
+    """(container, copy of its contents) for every dict/list/set reachable from ``values``."""
+    seen = set() if seen is None else seen
+    out: list[tuple[object, object]] = []
+    for value in values:
+        if not isinstance(value, (dict, list, set)) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        out.append((value, value.copy()))
+        out.extend(_snapshot(value.values() if isinstance(value, dict) else list(value), seen))
+    return out
+
+
+def _restore(snapshot: list[tuple[object, object]]) -> None:
+    for container, contents in snapshot:
+        if container != contents:
+            container.clear()  # type: ignore[attr-defined]
+            if isinstance(container, list):
+                container.extend(contents)  # type: ignore[arg-type]
+            else:
+                container.update(contents)  # type: ignore[attr-defined]
+
+
+def is_vendored_attach(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A copy of ``lazy_loader.attach`` defined in the init itself (huggingface_hub's ``_attach``): whatever
+    its name, a function of (package name, submodules, submod_attrs) that returns an inner ``__getattr__``
+    which imports with ``importlib.import_module``."""
+    if len(node.args.args) < 3:
+        return False
+    inner = [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"]
+    if not inner:
+        return False
+    imports = any(isinstance(n, ast.Attribute) and n.attr == "import_module" for n in ast.walk(inner[0]))
+    returns = any(isinstance(n, ast.Return) and n.value is not None and any(
+        isinstance(e, ast.Name) and e.id == "__getattr__" for e in ast.walk(n.value)) for n in node.body)
+    return imports and returns
+
+
+def _attach_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef, args: list,
+                      kwargs: dict) -> tuple[list, dict]:
+    """Bind a call to a vendored ``attach`` by its own parameter names, in ``lazy_loader.attach``'s order."""
+    params = [a.arg for a in node.args.args]
+    bound = dict(zip(params, args))
+    bound.update({k: v for k, v in kwargs.items() if k in params})
+    return [bound.get(params[0]), bound.get(params[1]), bound.get(params[2])], {}
 
 
 @dataclass

@@ -18,6 +18,8 @@ class EmulatedLazyModule:
     names: dict[str, LazyName] = field(default_factory=dict)
     modules: set[str] = field(default_factory=set)
     duplicates: list[DuplicateEntry] = field(default_factory=list)
+    missing_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Module keys of a group with missing backends (the runtime's placeholder keys; last group wins)."""
     invalid: list[tuple[str, int, str]] = field(default_factory=list)
     """Entries the runtime would reject or mangle: (text, line, reason)."""
 
@@ -53,6 +55,8 @@ def emulate(package: str, structure: dict, env: Environment, fallback: SourceRef
             for key in modules:
                 parts = str(key).split(".")
                 result.modules.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+                if missing:
+                    result.missing_modules[qualify(package, str(key))] = missing
             for key, values in modules.items():
                 for value in _names(values):
                     add(value, str(key), backends, missing)

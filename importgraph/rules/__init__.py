@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..model import Finding
 from . import core  # noqa: F401  (registers the rules)
+from . import cycles, dead_keys, submodules, usage  # noqa: F401  (IG005 IG006 IG010 IG011 IG014 IG015)
+from ..check import suppress as _suppress  # noqa: F401,E402  (registers IG100 unused-suppression)
 from .base import REGISTRY, Rule, RuleContext
 
 __all__ = ["REGISTRY", "Rule", "RuleContext", "all_rules", "run_rules"]

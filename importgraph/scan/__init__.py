@@ -1,9 +1,20 @@
-"""Stage 2: scan every file of the package into :class:`~importgraph.model.ModuleFacts`."""
+"""Stage 2: scan every file of the package into :class:`~importgraph.model.ModuleFacts`.
+
+Files are scanned in a process pool (:mod:`.pool`) and, when a cache directory is given, reused from the
+scan cache (:mod:`.cache`) while their bytes are unchanged. Neither changes the result: the facts of a
+file are a function of its bytes, module name and ``is_package`` only.
+"""
 
 from __future__ import annotations
 
+import os
+import pickle
+from collections.abc import Callable
+
 from ..discover import SourceFile
-from ..model import ModuleFacts, ParseProblem
+from ..model import ModuleFacts
+from .cache import ScanCache, content_digest, gc_paused
+from .pool import as_job, scan_job, scan_jobs
 from .visitor import scan_source
 
 __all__ = ["scan_file", "scan_files", "scan_source"]
@@ -13,21 +24,55 @@ def scan_file(source_file: SourceFile) -> ModuleFacts:
     """Facts of one module; a file that cannot be read becomes a recorded problem, never an exception."""
     if source_file.kind != "source":
         return ModuleFacts(name=source_file.module, path=source_file.path, is_package=source_file.is_package)
+    return pickle.loads(scan_job(as_job(source_file))[2])
+
+
+def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = None, *,
+               cache_dir: str | os.PathLike | None = None, cache_key: tuple[str, ...] = (),
+               workers: int | None = None) -> dict[str, ModuleFacts]:
+    """Facts of every module, keyed by dotted module name, in the order of ``files``.
+
+    ``cache_dir``: reuse and refresh the scan cache there (``cache_key``, the package's roots, names its
+    pack); ``workers``: processes to scan with (default: every usable core).
+    """
+    by_path: dict[str, ModuleFacts] = {}
+    cache = ScanCache.open(cache_dir, cache_key) if cache_dir is not None else None
+    jobs = []
+    with gc_paused():
+        for source_file in files:
+            if source_file.kind != "source":
+                by_path[source_file.path] = scan_file(source_file)
+                _tick(progress)
+                continue
+            hit = _cached(cache, source_file) if cache is not None and cache.entries else None
+            if hit is None:
+                jobs.append(as_job(source_file))
+            else:
+                by_path[source_file.path] = hit
+                _tick(progress)
+        modules = {job[1]: job[0] for job in jobs}
+        packages = {job[1]: job[2] for job in jobs}
+        for path, digest, pickled in scan_jobs(jobs, workers):
+            by_path[path] = pickle.loads(pickled)
+            if cache is not None and digest:
+                cache.store(path, digest, modules[path], packages[path], pickled)
+            _tick(progress)
+    if cache is not None:
+        cache.save()
+    return {source_file.module: by_path[source_file.path] for source_file in files}
+
+
+def _cached(cache: ScanCache, source_file: SourceFile) -> ModuleFacts | None:
+    if source_file.path not in cache.entries:
+        return None
     try:
         with open(source_file.path, "rb") as handle:
-            source = handle.read()
-    except OSError as exc:
-        facts = ModuleFacts(name=source_file.module, path=source_file.path, is_package=source_file.is_package)
-        facts.problem = ParseProblem(source_file.path, None, f"unreadable: {exc.strerror or exc}")
-        return facts
-    return scan_source(source_file.module, source_file.path, source_file.is_package, source)
+            digest = content_digest(handle.read())
+    except OSError:
+        return None  # the worker records why it cannot be read
+    return cache.lookup(source_file.path, digest, source_file.module, source_file.is_package)
 
 
-def scan_files(files: list[SourceFile], progress=None) -> dict[str, ModuleFacts]:
-    """Facts of every module, keyed by dotted module name."""
-    result: dict[str, ModuleFacts] = {}
-    for source_file in files:
-        result[source_file.module] = scan_file(source_file)
-        if progress is not None:
-            progress()
-    return result
+def _tick(progress: Callable[[], None] | None) -> None:
+    if progress is not None:
+        progress()

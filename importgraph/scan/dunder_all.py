@@ -15,7 +15,10 @@ from ..model import ModuleFacts
 
 
 class _Undecidable(Exception):
-    pass
+    def __init__(self, reason: str, node: ast.expr | None = None):
+        super().__init__(reason)
+        self.node = node
+        """The expression plain ``ast`` could not evaluate (astroid gets to try it)."""
 
 
 @dataclass
@@ -25,6 +28,10 @@ class AllCollector:
     refs: list[str] = field(default_factory=list)
     """Names of imported modules whose ``__all__`` is concatenated in (``a.__all__ + [...]``)."""
     undecided: str | None = None
+    source: bytes | None = None
+    """The file's bytes, for astroid (set by the scanner; parsed only when needed)."""
+    module: str = ""
+    path: str = ""
 
     # Module-level statements, in source order --------------------------------------------------
     def assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, conditional: bool) -> None:
@@ -35,7 +42,7 @@ class AllCollector:
             return
         self._record_line(node.lineno)
         try:
-            value = self._evaluate(node.value)
+            value = self._evaluate_or_infer(node.value)
         except _Undecidable as exc:
             self.undecided = f"line {node.lineno}: {exc}"
             return
@@ -58,7 +65,7 @@ class AllCollector:
             return
         method = call.func.attr
         try:
-            args = [self._evaluate(a) if method == "extend" else [self._string(a)] for a in call.args]
+            args = [self._evaluate_or_infer(a) if method == "extend" else [self._string(a)] for a in call.args]
         except _Undecidable as exc:
             self.undecided = f"line {node.lineno}: {exc}"
             return
@@ -77,6 +84,17 @@ class AllCollector:
     # Evaluation ----------------------------------------------------------------------------------
     _pending_refs: list[str] = field(default_factory=list)
 
+    def _evaluate_or_infer(self, node: ast.expr) -> list[str]:
+        """Plain ``ast`` first; astroid inference only for the whole expression it could not evaluate."""
+        try:
+            return self._evaluate(node)
+        except _Undecidable as exc:
+            self._pending_refs = []
+            inferred = _infer_with_astroid(self, node)
+            if inferred is None:
+                raise _Undecidable(f"{exc} (astroid could not infer it either)") from None
+            return inferred
+
     def _evaluate(self, node: ast.expr) -> list[str]:
         if isinstance(node, (ast.List, ast.Tuple)):
             out: list[str] = []
@@ -88,13 +106,17 @@ class AllCollector:
             return out
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self._evaluate(node.left) + self._evaluate(node.right)
+        if isinstance(node, ast.Name) and node.id == "__all__":  # ``__all__ = __all__ + [...]``
+            if self.names is None:
+                raise _Undecidable("__all__ used before it is assigned", node)
+            return list(self.names)
         if isinstance(node, ast.Attribute) and node.attr == "__all__" and isinstance(node.value, ast.Name):
             self._pending_refs.append(node.value.id)
             return []
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple"):
             if len(node.args) == 1:
                 return self._evaluate(node.args[0])
-        raise _Undecidable(f"__all__ built from {type(node).__name__}")
+        raise _Undecidable(f"__all__ built from {type(node).__name__}", node)
 
     @staticmethod
     def _string(node: ast.expr) -> str:
@@ -108,10 +130,6 @@ class AllCollector:
 
     # Result -----------------------------------------------------------------------------------------
     def finish(self, facts: ModuleFacts, tree: ast.Module, source: bytes) -> None:
-        if self.undecided is not None:
-            inferred = _infer_with_astroid(source, facts.name, facts.path)
-            if inferred is not None:
-                self.names, self.undecided, self.refs = inferred, None, []
         facts.dunder_all_line = self.line
         facts.dunder_all_undecided = self.undecided
         if self.undecided is None and self.names is not None:
@@ -128,23 +146,32 @@ def _ref_module(facts: ModuleFacts, name: str) -> str:
     return f"{module}.{attr}" if attr else module
 
 
-def _infer_with_astroid(source: bytes, module: str, path: str) -> list[str] | None:
-    """astroid only for the rare ``__all__`` that plain ``ast`` cannot evaluate."""
+def _infer_with_astroid(collector: AllCollector, node: ast.expr) -> list[str] | None:
+    """astroid only for the rare ``__all__`` expression plain ``ast`` cannot evaluate (``_PUBLIC + [...]``,
+    ``list(_NAMES)``): the same expression is found in astroid's tree and inferred; every inferred value
+    must be the same list of string constants, otherwise it stays undecided."""
+    if collector.source is None:
+        return None
     try:
         import astroid
+        from astroid import nodes
 
-        tree = astroid.parse(source.decode("utf-8", errors="replace"), module_name=module, path=path)
-        values = tree.igetattr("__all__")
-        value = next(values)
-        items = getattr(value, "elts", None)
-        if items is None:
+        tree = astroid.parse(collector.source.decode("utf-8", errors="replace"), module_name=collector.module,
+                             path=collector.path or None)
+        position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
+        matches = [n for n in tree.nodes_of_class(nodes.NodeNG)
+                   if (n.lineno, n.col_offset, n.end_lineno, n.end_col_offset) == position
+                   and type(n).__name__ == type(node).__name__]
+        if len(matches) != 1:
             return None
-        names = []
-        for item in items:
-            inferred = next(item.infer())
-            if not isinstance(getattr(inferred, "value", None), str):
+        answers = []
+        for value in matches[0].infer():
+            items = getattr(value, "elts", None)
+            if items is None or not all(isinstance(getattr(i, "value", None), str) for i in items):
                 return None
-            names.append(inferred.value)
-        return names
+            answers.append([i.value for i in items])
+        if not answers or any(a != answers[0] for a in answers):
+            return None
+        return answers[0]
     except Exception:  # astroid raises many kinds of inference errors: all mean "cannot decide"
         return None

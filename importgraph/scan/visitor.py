@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
 from .dunder_all import AllCollector
 from .guards import catches_import_error, is_type_checking, positive_backends, try_guard
+from .name_uses import collect_name_uses
 
 LAZY_MARKERS = {
     "_LazyModule": "lazymodule",
@@ -26,6 +27,8 @@ class _Context:
     guards: tuple[str, ...] = ()
     in_try: bool = False
     conditional: bool = False
+    in_class: bool = False
+    """Inside a class body: it runs at import time, but what it binds are class attributes."""
 
 
 @dataclass
@@ -34,6 +37,8 @@ class _Collector:
     import_lines: list[int] = field(default_factory=list)
     """Line numbers whose text contains ``import`` (sorted): functions without one are not walked."""
     all_collector: AllCollector = field(default_factory=AllCollector)
+    branch_logs: list[set[str]] = field(default_factory=list)
+    """Names bound in each open ``if``/``try`` branch (innermost last), to find names bound on every path."""
 
     # ------------------------------------------------------------------ imports
     def resolve(self, module: str | None, level: int) -> str | None:
@@ -60,9 +65,34 @@ class _Collector:
 
     # ------------------------------------------------------------------ bindings
     def bind(self, name: str, line: int, kind: str, ctx: _Context, source: str | None = None) -> None:
-        if ctx.scope is not Scope.MODULE:
+        if ctx.scope is not Scope.MODULE or ctx.in_class:
             return
         self.facts.bindings[name] = Binding(name, line, kind, ctx.guards, ctx.conditional, source)
+        for log in self.branch_logs:
+            log.add(name)
+
+    def branches(self, paths: list[tuple[list[ast.stmt], _Context, bool]], ctx: _Context) -> None:
+        """Walk alternative branches; a name bound on every path that completes is bound as surely as ``ctx``.
+
+        ``paths`` holds (statements, context, ends_by_raising): a branch that raises (an ``except`` that
+        re-raises) does not complete, so it does not need to bind the name.
+        """
+        completed: list[set[str]] = []
+        for stmts, branch_ctx, raises in paths:
+            self.branch_logs.append(set())
+            try:
+                self.body(stmts, branch_ctx)
+            finally:
+                bound = self.branch_logs.pop()
+            if not raises:
+                completed.append(bound)
+        if not completed or ctx.scope is not Scope.MODULE or ctx.in_class:
+            return
+        for name in set.intersection(*completed):
+            binding = self.facts.bindings[name]
+            self.facts.bindings[name] = replace(binding, guarded_by=ctx.guards, conditional=ctx.conditional)
+            for log in self.branch_logs:
+                log.add(name)
 
     def bind_target(self, target: ast.expr, line: int, ctx: _Context) -> None:
         if isinstance(target, ast.Name):
@@ -101,15 +131,15 @@ class _Collector:
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 self.bind_target(target, node.lineno, ctx)
-            if ctx.scope is Scope.MODULE:
+            if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if not isinstance(node, ast.AnnAssign) or node.value is not None:
                 self.bind_target(node.target, node.lineno, ctx)
-            if ctx.scope is Scope.MODULE:
+            if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, ast.Expr):
-            if ctx.scope is Scope.MODULE:
+            if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.expr(node, ctx.conditional)
         elif isinstance(node, ast.If):
             self.if_stmt(node, ctx)
@@ -139,7 +169,7 @@ class _Collector:
                 self.facts.requires[node.name] = backends
         if isinstance(node, ast.ClassDef) and ctx.scope is Scope.MODULE:
             # A class body runs at import time; its imports are module-level ones.
-            self.body(node.body, replace(ctx, scope=Scope.MODULE, conditional=True))
+            self.body(node.body, replace(ctx, conditional=True, in_class=True))
             return
         if not self.may_import(node):
             return
@@ -159,17 +189,41 @@ class _Collector:
             self.body(node.orelse, replace(ctx, conditional=True))
             return
         guards = positive_backends(node.test)
-        self.body(node.body, replace(ctx, guards=_merge(ctx.guards, guards), conditional=True))
-        self.body(node.orelse, replace(ctx, conditional=True))
+        branch = replace(ctx, conditional=True)
+        self.branches([(node.body, replace(branch, guards=_merge(ctx.guards, guards)), _raises(node.body)),
+                       (node.orelse, branch, _raises(node.orelse))], ctx)
 
     def try_stmt(self, node: ast.Try, ctx: _Context) -> None:
         in_try = ctx.in_try or catches_import_error(node)
-        self.body(node.body, replace(ctx, in_try=in_try, conditional=True))
+        branch = replace(ctx, conditional=True)
+        # Paths through a try: the body then the else branch, or the body cut short and one handler.
+        # A name bound in the body and in every handler that does not re-raise is bound either way.
+        self.branch_logs.append(set())
+        try:
+            self.body(node.body, replace(branch, in_try=in_try))
+            guard = try_guard(node)
+            self.body(node.orelse, replace(branch, guards=_merge(ctx.guards, guard)))
+        finally:
+            happy = self.branch_logs.pop()
         for handler in node.handlers:
-            self.body(handler.body, replace(ctx, conditional=True))
-        guard = try_guard(node)
-        self.body(node.orelse, replace(ctx, guards=_merge(ctx.guards, guard), conditional=True))
+            self.body(handler.body, branch)
+        self._settle_try(happy, node, ctx)
         self.body(node.finalbody, ctx)
+
+    def _settle_try(self, happy: set[str], node: ast.Try, ctx: _Context) -> None:
+        """Names bound by the body and re-bound by every handler that completes are bound either way
+        (with no handler at all, the body always completes when the import succeeds)."""
+        if ctx.scope is not Scope.MODULE or ctx.in_class:
+            return
+        sure = set(happy)
+        for handler in node.handlers:
+            if _raises(handler.body):
+                continue
+            sure &= _names_bound_by(handler.body)
+        for name in sure:
+            binding = self.facts.bindings.get(name)
+            if binding is not None:
+                self.facts.bindings[name] = replace(binding, guarded_by=ctx.guards, conditional=ctx.conditional)
 
 
 def _nested_statements(stmts: list[ast.stmt]):
@@ -182,6 +236,26 @@ def _nested_statements(stmts: list[ast.stmt]):
             children = getattr(stmt, name, None)
             if children:
                 stack.extend(children)
+
+
+def _raises(stmts: list[ast.stmt]) -> bool:
+    """The branch ends with ``raise`` (so the module import fails on that path)."""
+    return bool(stmts) and isinstance(stmts[-1], ast.Raise)
+
+
+def _names_bound_by(stmts: list[ast.stmt]) -> set[str]:
+    """Names a branch binds at its own level (assignments, imports, definitions), for try/except merging."""
+    names: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name.split(".")[0]) for a in stmt.names if a.name != "*")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(stmt.name)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+    return names
 
 
 def _merge(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
@@ -243,10 +317,13 @@ def scan_source(module: str, path: str, is_package: bool, source: bytes) -> Modu
         facts.problem = ParseProblem(path, None, f"{type(exc).__name__}: too deeply nested to parse")
         return facts
     collector = _Collector(facts, import_lines=_import_lines(text))
+    collector.all_collector.source, collector.all_collector.module = source, module
+    collector.all_collector.path = path
     try:
         collector.body(tree.body, _Context())
     except RecursionError:
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts, tree, source)
+    facts.name_uses = collect_name_uses(tree)
     return facts

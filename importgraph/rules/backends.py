@@ -1,0 +1,315 @@
+"""IG007: a lazy name that imports an optional backend its declaration does not name."""
+
+from __future__ import annotations
+
+import ast
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..graph import resolve_import, serve
+from ..model import Finding, ImportFact, LazyName, ModuleFacts, Scope, SourceRef, normalise_backend
+from .base import Rule, RuleContext, register
+
+# Backend name -> top-level import names, used when the package's own ``is_<name>_available`` cannot be
+# read statically (or to complete it: flax is useless without jax). transformers/diffusers spelling.
+FALLBACK_IMPORT_NAMES: dict[str, tuple[str, ...]] = {
+    "vision": ("PIL",),
+    "pil": ("PIL",),
+    "tf": ("tensorflow",),
+    "tensorflow": ("tensorflow",),
+    "flax": ("flax", "jax"),
+    "jax": ("jax",),
+    "sklearn": ("sklearn",),
+    "scikit_learn": ("sklearn",),
+    "cv2": ("cv2",),
+    "opencv": ("cv2",),
+    "speech": ("torchaudio",),
+    "torchaudio": ("torchaudio",),
+    "bs4": ("bs4",),
+    "protobuf": ("google",),
+    "yaml": ("yaml",),
+    "pyyaml": ("yaml",),
+}
+
+# A backend that cannot be installed without another: declaring it covers that one too.
+IMPLIED_IMPORTS: dict[str, tuple[str, ...]] = {
+    "torchvision": ("torch",),
+    "torchaudio": ("torch",),
+    "flax": ("jax",),
+    "tensorflow_text": ("tensorflow",),
+    "keras_nlp": ("tensorflow", "tensorflow_text"),
+    "timm": ("torch",),
+    "accelerate": ("torch",),
+}
+
+# Distribution names (Requires-Dist) whose import name differs.
+DISTRIBUTION_IMPORT_NAMES: dict[str, str] = {
+    "pillow": "PIL",
+    "pyyaml": "yaml",
+    "scikit_learn": "sklearn",
+    "protobuf": "google",
+    "opencv_python": "cv2",
+    "beautifulsoup4": "bs4",
+}
+
+
+@dataclass(frozen=True)
+class _Edge:
+    target: str
+    line: int
+    blocked_by: frozenset[str]
+    """Import names whose absence keeps the statement from running (its guards, or a lazy placeholder)."""
+
+
+class BackendMap:
+    """Backend name (as the package spells it) -> top-level import names, read from the package."""
+
+    def __init__(self, ctx: RuleContext):
+        self.ctx = ctx
+        self._cache: dict[str, frozenset[str]] = {}
+        self._definitions = self._availability_functions(ctx.modules)
+
+    def imports(self, backend: str) -> frozenset[str]:
+        backend = normalise_backend(backend)
+        if backend not in self._cache:
+            names = set(self._read(backend)) or set(FALLBACK_IMPORT_NAMES.get(backend, (backend,)))
+            names.update(FALLBACK_IMPORT_NAMES.get(backend, ()))
+            for name in list(names):
+                names.update(IMPLIED_IMPORTS.get(name, ()))
+            self._cache[backend] = frozenset(names)
+        return self._cache[backend]
+
+    def covered(self, backends: Iterable[str]) -> frozenset[str]:
+        out: set[str] = set()
+        for backend in backends:
+            out |= self.imports(backend)
+        return frozenset(out)
+
+    @staticmethod
+    def _availability_functions(modules: dict[str, ModuleFacts]) -> dict[str, str]:
+        """``is_x_available`` -> path of the file that defines it."""
+        found: dict[str, str] = {}
+        for facts in modules.values():
+            for name, binding in facts.bindings.items():
+                if binding.kind == "def" and name.startswith("is_") and name.endswith("_available"):
+                    found.setdefault(name, facts.path)
+        return found
+
+    def _read(self, backend: str) -> list[str]:
+        """Package names the ``is_<backend>_available`` function probes (``_is_package_available("torch")``,
+        ``find_spec("PIL")``, ``import PIL.Image``), following a returned ``_x_available`` module constant."""
+        path = self._definitions.get(f"is_{backend}_available")
+        if path is None:
+            return []
+        tree = _parse_cached(self.ctx, path)
+        if tree is None:
+            return []
+        function = next((n for n in tree.body if isinstance(n, ast.FunctionDef)
+                         and n.name == f"is_{backend}_available"), None)
+        if function is None:
+            return []
+        found = _probed_packages(function)
+        returned = {n.value.id for n in ast.walk(function)
+                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+        for stmt in tree.body:
+            targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
+            stored = {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
+            if stored & returned:
+                found.extend(_probed_packages(stmt)[:1])
+        for stmt in tree.body:  # ``try: _x_available = _is_package_available("x")`` at module level
+            if isinstance(stmt, (ast.Try, ast.If)):
+                for inner in ast.walk(stmt):
+                    if isinstance(inner, ast.Assign):
+                        stored = {n.id for t in inner.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                        if stored & returned:
+                            found.extend(_probed_packages(inner)[:1])
+        return list(dict.fromkeys(found))
+
+
+def _conditional(facts: ModuleFacts, fact: ImportFact) -> bool:
+    """The statement binds its names only in one branch of an ``if``/``try`` (a guard we cannot name, such
+    as ``if is_sagemaker_mp_enabled():``): it may not run, so it is not counted (never guessed)."""
+    return any(b.line == fact.line and b.conditional for b in facts.bindings.values())
+
+
+def _parse_cached(ctx: RuleContext, path: str) -> ast.Module | None:
+    key = ("ig007-ast", path)
+    if key not in ctx._exports_cache:
+        try:
+            with open(path, "rb") as handle:
+                ctx._exports_cache[key] = ast.parse(handle.read(), filename=path)
+        except (OSError, SyntaxError, ValueError):
+            ctx._exports_cache[key] = None
+    return ctx._exports_cache[key]
+
+
+def _probed_packages(node: ast.AST) -> list[str]:
+    found = []
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Call):
+            func = inner.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name in ("_is_package_available", "find_spec", "is_package_available") and inner.args:
+                arg = inner.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.append(arg.value.split(".")[0])
+        elif isinstance(inner, ast.Import):
+            found.extend(alias.name.split(".")[0] for alias in inner.names)
+    return found
+
+
+@register
+class UndeclaredBackend(Rule):
+    """A lazy name declared without backend X imports X at module level (directly or through the package).
+
+    The lazy module only serves its clear missing-backend placeholder (or dummy object) for names that
+    *declare* the backend. A name declared without it is imported for real, and when the target module
+    — or a module of the package it imports at module level — does ``import torch`` outside a function,
+    ``TYPE_CHECKING``, ``try/except ImportError`` or an ``is_torch_available()`` guard, the user gets
+    ``ModuleNotFoundError: No module named 'torch'`` from ``from pkg import Name`` instead of the
+    explanatory placeholder. Each backend is checked absent in turn, with the package's own mapping of
+    backend names to import names (``is_vision_available`` probes ``PIL``); hard requirements from
+    ``Requires-Dist`` are always installed and never reported. The finding's chain gives every hop.
+
+    Fix: declare the backend on the entry (``@requires(backends=("torch",))``, or move the entry under
+    the ``is_torch_available()`` guard of the structure), or make the import lazy (inside the function
+    that needs it, or under ``if is_torch_available():``).
+    """
+
+    code = "IG007"
+    name = "undeclared-backend"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        backends = BackendMap(ctx)
+        always = {DISTRIBUTION_IMPORT_NAMES.get(r, r).lower() for r in ctx.env.always}
+        known = set()
+        for lazy in ctx.lazy_modules.values():
+            for entry in lazy.names.values():
+                known.update(entry.backends)
+        for facts in ctx.modules.values():
+            for imp in facts.imports:
+                known.update(imp.guarded_by)
+        candidates = sorted({i for b in known for i in backends.imports(b)} - {ctx.target.name})
+        candidates = [c for c in candidates if c.lower() not in always]
+        edges, sources = self._runtime_edges(ctx, backends, set(candidates))
+        declared_anywhere = self._declared_anywhere(ctx)
+        reported: set[tuple[str, str, str]] = set()
+        for missing in candidates:
+            if not sources.get(missing):
+                continue
+            next_hop = self._reaching(edges, sources[missing], missing)
+            for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
+                lazy = ctx.lazy_modules[lazy_name]
+                for entry in lazy.names.values():
+                    finding = self._check_entry(ctx, backends, lazy_name, entry, missing, next_hop, reported,
+                                                declared_anywhere)
+                    if finding is not None:
+                        yield finding
+
+    def _check_entry(self, ctx: RuleContext, backends: BackendMap, lazy_name: str, entry: LazyName,
+                     missing: str, next_hop: dict, reported: set,
+                     declared_anywhere: dict[tuple[str, str], set[str]]) -> Finding | None:
+        if entry.origin != "structure":
+            return None
+        declared = set(entry.backends)
+        module = entry.module
+        # a key naming a lazy package (4.x ``"models.albert": [...]``): follow to the serving module
+        inner = serve(entry.module, entry.name, ctx.lazy_modules)
+        if inner is not None and inner != entry.module:
+            nested = ctx.lazy_modules.get(entry.module)
+            if nested is not None and entry.name in nested.names:
+                declared |= set(nested.names[entry.name].backends)
+            module = inner
+        if module not in next_hop:
+            return None
+        # diffusers declares the backend once, at the top (``diffusers.DDPMPipeline`` under torch), and
+        # leaves the nested package's own map unguarded: the package's intent is known, not a defect.
+        if missing in backends.covered(declared | declared_anywhere.get((module, entry.name), set())):
+            return None
+        key = (module, entry.name, missing)
+        if key in reported:
+            return None
+        reported.add(key)
+        chain = [SourceRef(entry.path, entry.line)]
+        hops = [module]
+        current = module
+        while True:
+            target, line = next_hop[current]
+            chain.append(SourceRef(ctx.modules[current].path, line))
+            if target is None:
+                break
+            hops.append(target)
+            current = target
+        route = " -> ".join(hops)
+        return self.finding(
+            lazy_name, entry.name, entry.path, entry.line,
+            f"{lazy_name}.{entry.name} is declared without a backend that provides {missing!r}, but importing "
+            f"it runs `import {missing}` at module level ({route}, line {chain[-1].line}); without {missing} "
+            f"`from {lazy_name} import {entry.name}` raises ModuleNotFoundError instead of the missing-backend "
+            f"placeholder. Declare the backend on the entry or import {missing} lazily in "
+            f"{ctx.modules[current].name}.",
+            chain=tuple(chain))
+
+    @staticmethod
+    def _declared_anywhere(ctx: RuleContext) -> dict[tuple[str, str], set[str]]:
+        """(serving module, name) -> every backend any lazy module declares for that object."""
+        found: dict[tuple[str, str], set[str]] = {}
+        for lazy in ctx.lazy_modules.values():
+            for entry in lazy.names.values():
+                module = serve(entry.module, entry.name, ctx.lazy_modules) or entry.module
+                found.setdefault((module, entry.name), set()).update(entry.backends)
+        return found
+
+    @staticmethod
+    def _runtime_edges(ctx: RuleContext, backends: BackendMap, candidates: set[str]):
+        """Import-time edges between the package's modules, and the statements importing a candidate."""
+        edges: dict[str, list[_Edge]] = {}
+        sources: dict[str, dict[str, int]] = {}
+        top = ctx.target.name
+        for name, facts in ctx.modules.items():
+            out = edges.setdefault(name, [])
+            parent = name.rpartition(".")[0]
+            if parent in ctx.modules:  # importing a.b.c runs a/__init__ and a/b/__init__ first
+                out.append(_Edge(parent, 1, frozenset()))
+            for fact in facts.imports:
+                if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or _conditional(facts, fact):
+                    continue
+                external = fact.module.split(".")[0]
+                if external in candidates:
+                    sources.setdefault(external, {}).setdefault(name, fact.line)
+                    continue
+                out.extend(UndeclaredBackend._internal(ctx, backends, fact, frozenset(), name, top))
+        return edges, sources
+
+    @staticmethod
+    def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked: frozenset[str],
+                  name: str, top: str) -> Iterable[_Edge]:
+        for target, via in resolve_import(fact, ctx.modules, ctx.lazy_modules, top):
+            if target == name or target not in ctx.modules:
+                continue
+            extra = blocked
+            if via is not None:  # a lazy name: a placeholder is served when its backend is missing
+                lazy = ctx.lazy_modules.get(via[0])
+                entry = lazy.names.get(via[1]) if lazy else None
+                if entry is not None:
+                    extra = blocked | backends.covered(entry.backends)
+            yield _Edge(target, fact.line, extra)
+
+    @staticmethod
+    def _reaching(edges: dict[str, list[_Edge]], sources: dict[str, int], missing: str) -> dict:
+        """module -> (next module on a shortest path toward ``import missing``, line); None at the end."""
+        reverse: dict[str, list[tuple[str, int]]] = {}
+        for source, out in edges.items():
+            for edge in out:
+                if missing not in edge.blocked_by:
+                    reverse.setdefault(edge.target, []).append((source, edge.line))
+        next_hop: dict[str, tuple[str | None, int]] = {m: (None, line) for m, line in sources.items()}
+        queue = deque(sorted(sources))
+        while queue:
+            current = queue.popleft()
+            for importer, line in reverse.get(current, ()):
+                if importer not in next_hop:
+                    next_hop[importer] = (current, line)
+                    queue.append(importer)
+        return next_hop

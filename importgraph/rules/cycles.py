@@ -1,0 +1,199 @@
+"""IG006 lazy-import-cycle and IG015 import-cycle: cycles among the imports executed at import time.
+
+The graph: :func:`importgraph.graph.runtime_import_graph` (module-level import statements, plus
+``lazy_access`` edges: a module-level ``from pkg import Name`` where ``pkg`` is lazy makes the runtime
+import the module serving ``Name`` right then), extended here with *parent-package* edges: importing
+``a.b.c`` from a module outside ``a.b`` first executes ``a.b/__init__.py`` (and ``a``'s), so the importer
+gets an edge to each such ancestor. Ancestors of the importer itself are already running or done and
+get no edge. Without these edges the one real lazy cycle of transformers 5.23.0
+(``integrations.aqlm`` -> ``quantizers`` package -> ``quantizers.auto`` -> ``quantizer_aqlm`` -> lazy
+``integrations.replace_with_aqlm_linear`` -> ``integrations.aqlm``) is invisible.
+
+Function-level and ``TYPE_CHECKING`` imports never count. Cycles are found per strongly connected
+component, and for each lazy hop inside one the *shortest* cycle through it (one BFS); simple cycles
+are never enumerated.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ..graph import runtime_import_graph
+from ..model import Finding, Scope, Severity, SourceRef
+from .base import Rule, RuleContext, register
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One edge of a cycle: ``source`` executes ``line`` of its file, which runs ``target``."""
+
+    source: str
+    target: str
+    line: int
+    via: str | None
+    """``pkg:Name`` for a lazy access; None for a plain import."""
+    parent: bool = False
+    """The edge exists because importing a submodule of ``target`` first executes ``target``'s init."""
+
+    def describe(self) -> str:
+        if self.via:
+            return f"{self.source} touches lazy {self.via.replace(':', '.')} (served by {self.target})"
+        if self.parent:
+            return f"{self.source} imports a submodule of {self.target}, so {self.target}/__init__ runs"
+        return f"{self.source} imports {self.target}"
+
+
+def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
+    """Runtime import graph plus parent-package edges; every edge carries its ``hop`` (first statement)."""
+    cached = ctx._exports_cache.get("import_time_graph")
+    if cached is not None:
+        return cached
+    runtime = runtime_import_graph(ctx.graph)
+    graph = nx.DiGraph()
+    for source, target, data in runtime.edges(data=True):
+        statements = [s for s in data["imports"] if s["scope"] == Scope.MODULE.value]
+        lazy = [s for s in statements if s.get("via")]
+        first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
+        graph.add_edge(source, target, hop=Hop(source, target, first["line"], first.get("via")))
+        own_ancestors = set(_ancestors(source))
+        for ancestor in _ancestors(target):
+            if ancestor in own_ancestors or ancestor == source or ancestor not in ctx.modules:
+                continue
+            if not graph.has_edge(source, ancestor):
+                graph.add_edge(source, ancestor, hop=Hop(source, ancestor, first["line"], None, parent=True))
+    ctx._exports_cache["import_time_graph"] = graph
+    return graph
+
+
+def _ancestors(module: str) -> Iterator[str]:
+    while "." in module:
+        module = module.rpartition(".")[0]
+        yield module
+
+
+def shortest_path(graph: nx.DiGraph, start: str, goal: str, allowed: set[str]) -> list[str] | None:
+    """BFS inside one component; ties broken by module name so the answer is deterministic."""
+    previous: dict[str, str | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            path = [node]
+            while previous[path[-1]] is not None:
+                path.append(previous[path[-1]])  # type: ignore[arg-type]
+            return path[::-1]
+        for nxt in sorted(graph.successors(node)):
+            if nxt in allowed and nxt not in previous:
+                previous[nxt] = node
+                queue.append(nxt)
+    return None
+
+
+def _components(graph: nx.DiGraph) -> list[set[str]]:
+    return sorted((c for c in nx.strongly_connected_components(graph) if len(c) > 1), key=lambda c: min(c))
+
+
+def _chain(ctx: RuleContext, hops: list[Hop]) -> tuple[SourceRef, ...]:
+    return tuple(SourceRef(ctx.modules[h.source].path, h.line) for h in hops)
+
+
+def _render(hops: list[Hop]) -> str:
+    return "; ".join(f"{h.describe()} (line {h.line})" for h in hops)
+
+
+@register
+class LazyImportCycle(Rule):
+    """An import-time cycle goes through a lazy resolution, so one entry point fails to import.
+
+    ``pkg/a.py`` does ``from pkg import B`` at module level; ``B`` is served lazily by ``pkg/b.py``; ``pkg/b.py``
+    (directly or through other modules) imports ``pkg.a``. Whoever imports ``pkg.b`` first gets
+    ``ImportError``/``AttributeError`` from a partially initialised module (transformers reports it as
+    ``ModuleNotFoundError: Could not import module 'B'``), although every module is fine on its own and
+    the package imports cleanly in another order. The chain lists every hop with file:line.
+
+    Severity error when the cycle fails for some entry point: the lazily served name is bound in its
+    module *after* the statement through which that module re-enters the cycle. When the name is bound
+    before it (the cycle currently works, by statement order only) the finding is a warning.
+
+    Fix: import the name from its defining submodule (``from pkg.b import B``) or move the import into
+    the function that needs it, to break the cycle.
+    """
+
+    code = "IG006"
+    name = "lazy-import-cycle"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        graph = import_time_graph(ctx)
+        for component in _components(graph):
+            seen: set[frozenset[str]] = set()
+            lazy_hops = sorted((graph.edges[s, t]["hop"] for s, t in graph.subgraph(component).edges
+                                if graph.edges[s, t]["hop"].via), key=lambda h: (h.source, h.line))
+            for lazy_hop in lazy_hops:
+                back = shortest_path(graph, lazy_hop.target, lazy_hop.source, component)
+                if back is None:
+                    continue
+                nodes = [lazy_hop.source, *back]
+                if frozenset(nodes) in seen:
+                    continue
+                seen.add(frozenset(nodes))
+                hops = [graph.edges[a, b]["hop"] for a, b in zip(nodes, nodes[1:])]
+                yield self._finding(ctx, hops)
+
+    def _finding(self, ctx: RuleContext, hops: list[Hop]) -> Finding:
+        lazy_hop = hops[0]
+        lazy_module, _, name = (lazy_hop.via or ":").partition(":")
+        server = lazy_hop.target
+        reentry = hops[1]  # the statement of the serving module that leads back into the cycle
+        binding = ctx.modules[server].bindings.get(name) if server in ctx.modules else None
+        fails = binding is None or binding.line > reentry.line
+        where = (f"{name!r} is bound at line {binding.line} of {server}, after its line {reentry.line}"
+                 if binding is not None else f"{server} binds {name!r} only indirectly")
+        if fails:
+            effect = (f"`import {server}` (or touching {lazy_module}.{name} first) fails: {where}, so the "
+                      f"lazy lookup finds a partially initialised module.")
+        else:
+            effect = (f"it works only because {name!r} is bound at line {binding.line} of {server}, before "
+                      f"line {reentry.line}; moving either statement breaks the import.")
+        return self.finding(
+            lazy_hop.source, f"{lazy_module}.{name}", ctx.modules[lazy_hop.source].path, lazy_hop.line,
+            f"import cycle through a lazy name: {_render(hops)}. {effect} Import {name} from {server} "
+            "directly or move one import into a function.",
+            severity=Severity.ERROR if fails else Severity.WARNING, chain=_chain(ctx, hops))
+
+
+@register
+class ImportCycle(Rule):
+    """A plain import-time cycle (no lazy hop) among the package's modules.
+
+    Python tolerates many such cycles, but each makes one import order fail once a module-level name
+    is read from a partially initialised module. Informational: reported once per strongly connected
+    component, with its shortest cycle through the alphabetically first module (file:line per hop).
+
+    Fix: move one import into the function that needs it, or extract the shared code into a module
+    both import.
+    """
+
+    code = "IG015"
+    name = "import-cycle"
+    severity = Severity.INFO
+    enabled_by_default = False
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        graph = import_time_graph(ctx)
+        plain = nx.DiGraph([(s, t, d) for s, t, d in graph.edges(data=True) if not d["hop"].via])
+        for component in _components(plain):
+            start = min(component)
+            cycles = [p for p in (shortest_path(plain, nxt, start, component)
+                                  for nxt in sorted(plain.successors(start)) if nxt in component) if p]
+            if not cycles:
+                continue
+            nodes = [start, *min(cycles, key=len)]
+            hops = [plain.edges[a, b]["hop"] for a, b in zip(nodes, nodes[1:])]
+            yield self.finding(
+                start, start, ctx.modules[start].path, hops[0].line,
+                f"import cycle among {len(component)} modules; shortest through {start}: {_render(hops)}. "
+                "Move one import into a function or extract the shared code.", chain=_chain(ctx, hops))

@@ -1,0 +1,62 @@
+"""IG012: a name bound only under a guard, used unguarded while the module executes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model import Finding, NameUse
+from .base import Rule, RuleContext, register
+
+_USE = {
+    "base": "as a base class",
+    "decorator": "in a decorator",
+    "default": "as a default value",
+    "annotation": "in an annotation evaluated at definition time",
+    "class-body": "in a class body",
+    "module-level": "in a module-level statement",
+}
+
+
+@register
+class GuardedNameAtImport(Rule):
+    """A name bound only under an availability/version guard is used unguarded while the module executes.
+
+    ``if is_torch_available(): import torch`` (or ``try: import torch except ImportError: pass``) binds
+    ``torch`` only when the guard holds, but a base class ``class Net(torch.nn.Module)``, a decorator
+    ``@torch.no_grad()``, a default value, an unquoted annotation (without
+    ``from __future__ import annotations``), a class-body or module-level expression all run when the
+    module is imported: without the backend the import fails with ``NameError`` — the guard was meant
+    to make the module importable without it. Uses inside functions, under the same guard, in quoted
+    annotations, or of names bound on every branch (``else:``/``except:`` fallbacks) are fine and not
+    reported. ``TYPE_CHECKING``-only names used unquoted at import time always fail.
+
+    Fix: quote the annotation or add ``from __future__ import annotations``; move the definition under
+    the guard; or bind a fallback in the ``else``/``except`` branch (``torch = None``, a dummy base).
+    """
+
+    code = "IG012"
+    name = "guarded-name-at-import"
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        for module, facts in sorted(ctx.modules.items()):
+            for use in getattr(facts, "name_uses", ()):
+                yield self.finding(module, use.name, facts.path, use.line, self._message(module, use))
+
+    @staticmethod
+    def _message(module: str, use: NameUse) -> str:
+        if use.guard == "TYPE_CHECKING":
+            why = f"only under `if TYPE_CHECKING:` (line {use.guard_line}), which never runs"
+            when = "always"
+        elif use.guard == "ImportError":
+            why = f"only when the `try:` at line {use.guard_line} does not raise ImportError"
+            when = "when that import fails"
+        elif use.guard == "python version":
+            why = f"only on the Python versions the guard at line {use.guard_line} selects"
+            when = "on the other Python versions"
+        else:
+            why = f"only under the {use.guard} availability guard at line {use.guard_line}"
+            when = f"without {use.guard}"
+        return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}, "
+                f"which runs when {module} is imported: {when} the import raises NameError. Quote the "
+                "annotation / add `from __future__ import annotations`, move the code under the guard, or "
+                "bind a fallback in the other branch.")

@@ -1,0 +1,68 @@
+"""IG010: public submodules of a lazy package that its lazy map does not register."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model import Finding, LazyModule, Severity
+from .base import Rule, RuleContext, register
+
+_SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub"}
+"""Styles whose lazy module answers ``pkg.sub`` from a list of keys. A PEP 562 table maps names only."""
+
+_PRIVATE_BY_CONVENTION = ("convert_", "modular_")
+"""transformers' ``define_import_structure`` skips these files by design (conversion scripts and
+modular sources that generate the real modeling files), and its dict-style inits never listed them:
+they are deliberately not part of the lazy surface, not forgotten."""
+
+
+@register
+class UnregisteredSubmodule(Rule):
+    """A public submodule of a lazy package is not registered by any lazy key.
+
+    The lazy module answers ``pkg.sub`` only for registered submodules. For an unregistered one,
+    ``import pkg; pkg.sub`` raises AttributeError until something happens to ``import pkg.sub`` (then
+    the import system sets the attribute), so code works or fails depending on import order, and
+    ``dir(pkg)`` does not list it.
+
+    Fix: add the submodule as a key (an empty name list is enough), rename it with a leading
+    underscore if it is private, or remove the file. Files starting with ``convert_``/``modular_`` in
+    transformers-style packages are skipped: the runtime excludes them by design.
+    """
+
+    code = "IG010"
+    name = "unregistered-submodule"
+    severity = Severity.INFO
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        children: dict[str, list[str]] = {}
+        for module in ctx.modules:
+            parent, _, leaf = module.rpartition(".")
+            if parent:
+                children.setdefault(parent, []).append(leaf)
+        for lazy in ctx.lazy_modules.values():
+            if lazy.style not in _SERVES_SUBMODULES or lazy.undecided and not lazy.names:
+                continue  # a structure the evaluator could not read says nothing about its keys
+            registered = self._registered(lazy)
+            hf_style = lazy.style.startswith("hf-")
+            for leaf in sorted(children.get(lazy.name, ())):
+                module = f"{lazy.name}.{leaf}"
+                if leaf.startswith("_") or module in registered:
+                    continue
+                if hf_style and leaf.startswith(_PRIVATE_BY_CONVENTION):
+                    continue
+                facts = ctx.modules[module]
+                yield self.finding(
+                    lazy.name, module, facts.path, 1,
+                    f"{module} is a public submodule of lazy package {lazy.name} (built at {lazy.path}:"
+                    f"{lazy.line}) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
+                    f"until something imports {module}. Register it as a key (an empty list is enough) or "
+                    "make it private with a leading underscore.")
+
+    @staticmethod
+    def _registered(lazy: LazyModule) -> set[str]:
+        registered = set(lazy.submodules) | set(lazy.aliases)
+        registered.update(entry.module for entry in lazy.names.values())
+        registered.update(getattr(lazy, "missing_modules", {}) or {})
+        registered.update(f"{lazy.name}.{name}" for name in lazy.extra_objects)
+        return registered

@@ -1,0 +1,161 @@
+"""Finding the package on disk the way the import system would, without importing it.
+
+Every layout is built for real in ``tmp_path`` and, where it matters, checked against what CPython's own
+import system finds for the same ``sys.path`` (in a subprocess, so nothing is imported here).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from importgraph.discover import TargetNotFound, find_target, walk_package
+
+
+def write(path: Path, text: str = "") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def runtime_origin(search_path: list[Path], name: str) -> dict:
+    """What the real import system finds for ``name`` on exactly this path (find_spec on a top-level name
+    executes nothing)."""
+    code = ("import importlib.util, json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+            "s = importlib.util.find_spec(sys.argv[2]); "
+            "print(json.dumps({'origin': s.origin, 'locations': list(s.submodule_search_locations or [])}))")
+    out = subprocess.run([sys.executable, "-I", "-c", code, json.dumps([str(p) for p in search_path]), name],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_regular_package(tmp_path):
+    entry = tmp_path / "site"
+    write(entry / "regpkg" / "__init__.py")
+    write(entry / "regpkg" / "sub" / "__init__.py")
+    write(entry / "regpkg" / "sub" / "leaf.py")
+    target = find_target("regpkg", search_path=[str(tmp_path / "nowhere"), str(entry)])
+    assert target.kind == "package"
+    assert target.roots == (str(entry / "regpkg"),)
+    assert target.sys_path_entry == str(entry)
+    assert runtime_origin([entry], "regpkg")["origin"] == str(entry / "regpkg" / "__init__.py")
+    modules = [f.module for f in walk_package(target)]
+    assert modules == ["regpkg", "regpkg.sub", "regpkg.sub.leaf"]
+
+
+def test_namespace_package_with_two_portions(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    write(first / "nspkg" / "one.py", "X = 1\n")
+    write(second / "nspkg" / "two.py", "Y = 2\n")
+    target = find_target("nspkg", search_path=[str(first), str(second)])
+    assert target.kind == "namespace"
+    assert target.roots == (str(first / "nspkg"), str(second / "nspkg"))
+    assert sorted(runtime_origin([first, second], "nspkg")["locations"]) == sorted(target.roots)
+    modules = {f.module for f in walk_package(target)}
+    assert {"nspkg.one", "nspkg.two"} <= modules
+
+
+def test_regular_package_later_on_the_path_beats_namespace_portions(tmp_path):
+    """The import system only falls back to a namespace package when no entry has a regular one."""
+    portion, regular = tmp_path / "a", tmp_path / "b"
+    write(portion / "mixed" / "loose.py")
+    write(regular / "mixed" / "__init__.py")
+    target = find_target("mixed", search_path=[str(portion), str(regular)])
+    assert target.kind == "package" and target.roots == (str(regular / "mixed"),)
+    assert runtime_origin([portion, regular], "mixed")["origin"] == str(regular / "mixed" / "__init__.py")
+
+
+def test_single_module_distribution(tmp_path):
+    write(tmp_path / "single_mod.py", "def f():\n    return 1\n")
+    target = find_target("single_mod", search_path=[str(tmp_path)])
+    assert target.kind == "module" and target.roots == (str(tmp_path / "single_mod.py"),)
+    assert [(f.module, f.is_package) for f in walk_package(target)] == [("single_mod", False)]
+
+
+def test_src_layout_given_as_a_path(tmp_path):
+    checkout = tmp_path / "checkout"
+    write(checkout / "pyproject.toml", "[project]\nname = 'srcpkg'\n")
+    write(checkout / "src" / "srcpkg" / "__init__.py")
+    write(checkout / "src" / "srcpkg" / "core.py")
+    write(checkout / "tests" / "__init__.py")  # a tests package next to src/ is not the target
+    target = find_target(str(checkout))
+    assert target.name == "srcpkg" and target.kind == "package"
+    assert target.roots == (str(checkout / "src" / "srcpkg"),)
+    assert target.sys_path_entry == str(checkout / "src")
+    # the package directory itself works too
+    assert find_target(str(checkout / "src" / "srcpkg")).roots == target.roots
+
+
+def test_dist_info_version_and_hard_requirements(tmp_path):
+    write(tmp_path / "distpkg" / "__init__.py")
+    write(tmp_path / "dist_pkg-2.3.4.dist-info" / "METADATA", """\
+        Metadata-Version: 2.1
+        Name: dist-pkg
+        Version: 2.3.4
+        Requires-Dist: Tokenizers>=0.20
+        Requires-Dist: numpy (>=1.17) ; python_version >= "3.8"
+        Requires-Dist: torch>=2.0 ; extra == "torch"
+        Requires-Dist: sentencepiece ; extra == 'sentencepiece' and python_version < "4"
+        Requires-Dist: huggingface-hub[cli]<1.0,>=0.30
+
+        The long description: Requires-Dist: not-a-header
+        """)
+    write(tmp_path / "dist_pkg-2.3.4.dist-info" / "top_level.txt", "distpkg\n")
+    target = find_target("distpkg", search_path=[str(tmp_path)])
+    assert target.version == "2.3.4"
+    assert target.distribution == "dist-pkg"
+    # hard requirements only (no extra marker); names normalised like backends are
+    assert target.requires == ("huggingface_hub", "numpy", "tokenizers")
+
+
+def test_no_dist_info_means_no_version(tmp_path):
+    write(tmp_path / "bare" / "__init__.py")
+    target = find_target("bare", search_path=[str(tmp_path)])
+    assert target.version is None and target.distribution is None and target.requires == ()
+
+
+def test_other_interpreter_finds_transformers(transformers5, tmp_path):
+    python, site_packages = transformers5
+    target = find_target("transformers", python=str(python))
+    assert target.kind == "package"
+    assert target.version == "5.23.0"
+    assert Path(target.sys_path_entry) == Path(site_packages)
+    assert target.python == str(python)
+    assert "tokenizers" in target.requires  # a hard requirement of 5.x
+
+
+def test_other_interpreter_via_cli_not_found(transformers5):
+    """The venv has no importgraph_nothing: exit 2, and its own sys.path is what was searched."""
+    python, site_packages = transformers5
+    proc = subprocess.run([sys.executable, "-m", "importgraph", "analyze", "tranformers", "--python", str(python)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert f"the sys.path of {python}" in proc.stderr
+    assert str(site_packages) in proc.stderr
+    assert "Did you mean: transformers?" in proc.stderr
+
+
+def test_not_found_exit_code_paths_and_close_match(tmp_path):
+    entry = tmp_path / ("long-directory-name-" * 6) / "site"  # long enough to be wrapped if anyone wraps it
+    write(entry / "mypackage" / "__init__.py")
+    proc = subprocess.run([sys.executable, "-m", "importgraph", "analyze", "mypackge"], capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(entry), "PATH": "/usr/bin:/bin"},
+                          cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert "'mypackge' not found" in lines[0]
+    assert f"  {entry}" in lines
+    assert "Did you mean: mypackage?" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_not_found_raises_for_the_api(tmp_path):
+    with pytest.raises(TargetNotFound, match="Searched"):
+        find_target("absent_pkg", search_path=[str(tmp_path)])
+    with pytest.raises(TargetNotFound, match="no such file"):
+        find_target(str(tmp_path / "missing" / "dir"))

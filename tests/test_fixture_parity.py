@@ -1,0 +1,215 @@
+"""Static lazy maps of the fixture packages equal what the fixtures really build and serve at runtime.
+
+Every fixture under ``tests/fixtures/packages`` is imported for real, in a subprocess, by
+``tests/fixtures/runtime_resolve.py`` with the backends switched on and off through its ``FIXTURE_*``
+environment variables; ``importgraph.analyze(<package dir>, backends=...)`` models the same environment
+without running anything. For every lazy module we compare the declared names and their target modules,
+the registered submodules, the extra objects, the missing-backend placeholders (names and module keys)
+and the ``setattr`` dummies; then every name the runtime resolves must resolve statically
+(:func:`importgraph.resolve.locate`) to the same defining module, placeholders included, and every name
+that fails at runtime must be one the analysis predicts to fail or a defect planted on purpose (the
+fixtures' ``EXPECTED.md``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import importgraph
+from importgraph.resolve import locate
+from tests.conftest import FIXTURES, fixture_package
+
+RUNTIME_RESOLVE = Path(__file__).parent / "fixtures" / "runtime_resolve.py"
+
+BACKENDS = {
+    "hf4_dict": ("torch", "tokenizers", "sentencepiece", "vision"),
+    "hf5_structure": ("torch", "tokenizers", "vision", "torchvision", "sentencepiece"),
+    "diffusers_style": ("torch", "transformers"),
+    "lazyloader_attach": (),
+    "lazyloader_stub": (),
+    "pep562_map": (),
+}
+
+
+def environments(fixture: str) -> list[tuple[str, ...]]:
+    """Every subset of the fixture's backends (all, none and every mix): 16, 32 and 4 environments."""
+    names = BACKENDS[fixture]
+    return [combo for r in range(len(names) + 1) for combo in itertools.combinations(names, r)]
+
+
+CASES = [(fixture, env) for fixture in BACKENDS for env in environments(fixture)]
+
+
+def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[str]]:
+    """Lookups that EXPECTED.md says fail at runtime, by lazy module (written from EXPECTED.md, by hand)."""
+    if fixture == "hf4_dict" and "torch" not in installed:
+        # pipelines.py needs torch but is declared outside any guard: an import-time backend error,
+        # which no name lookup can predict (the defect is the missing guard).
+        return {"hf4_dict": {"pipeline", "pipelines"}}
+    if fixture == "hf5_structure":
+        stale = {"FooLegacyConfig"}  # in __all__, never defined
+        if "torch" in installed:
+            stale.add('# "FooOldModel')  # transformers' line reader takes the comment line for a name
+        return {m: set(stale) for m in ("hf5_structure", "hf5_structure.models", "hf5_structure.models.foo")}
+    return {}
+
+
+def run_runtime(fixture: str, installed: tuple[str, ...], extra_env: dict[str, str] | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIXTURE_", "PYTHON"))}
+    env.update({f"FIXTURE_HAS_{b.upper()}": "1" for b in installed})
+    env.update(extra_env or {})
+    proc = subprocess.run([sys.executable, "-B", str(RUNTIME_RESOLVE), "--path", str(FIXTURES / fixture), fixture],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+_STATIC: dict[tuple[str, tuple[str, ...]], importgraph.Report] = {}
+
+
+def static_report(fixture: str, installed: tuple[str, ...]) -> importgraph.Report:
+    key = (fixture, installed)
+    if key not in _STATIC:
+        _STATIC[key] = importgraph.analyze(str(fixture_package(fixture)), backends=list(installed))
+    return _STATIC[key]
+
+
+def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[str]]:
+    """(names compared, mismatches) between the static lazy modules and the runtime ones."""
+    compared, problems = 0, []
+    runtime_lazy = {m: info for m, info in runtime["modules"].items() if info.get("style") != "eager"}
+    static_lazy = set(report.lazy_modules)
+    if set(runtime_lazy) != static_lazy:
+        problems.append(f"lazy modules: runtime {sorted(runtime_lazy)} != static {sorted(static_lazy)}")
+    for module, info in sorted(runtime_lazy.items()):
+        assert "import_error" not in info, f"{module}: {info['import_error']}"
+        static = report.lazy_modules.get(module)
+        if static is None:
+            continue
+        qualify = (lambda key: f"{module}.{key}") if info["style"] != "pep562" else (lambda key: f"{module}.{key}")
+        runtime_names = {name: qualify(key) for name, key in info["declared"].items()}
+        static_names = {n: e.module for n, e in static.names.items() if e.origin != "attribute"}
+        compared += len(runtime_names)
+        if runtime_names != static_names:
+            diff = sorted(set(runtime_names.items()) ^ set(static_names.items()))
+            problems.append(f"{module}: names differ {diff}")
+        if info["style"] != "pep562":  # runtime_resolve cannot list a PEP 562 module's submodules
+            runtime_subs = {f"{module}.{s}" for s in info["submodules"]}
+            if runtime_subs != set(static.submodules):
+                problems.append(f"{module}: submodules differ {sorted(runtime_subs ^ set(static.submodules))}")
+        if set(info["objects"]) != set(static.extra_objects) - set(info["extra_attrs"]):
+            problems.append(f"{module}: extra objects {info['objects']} != {static.extra_objects}")
+        static_missing = {n: list(e.missing_backends) for n, e in static.names.items() if e.missing_backends}
+        static_missing.update({m[len(module) + 1:]: list(b) for m, b in static.missing_modules.items()})
+        if info["missing_backend"] != static_missing:
+            problems.append(f"{module}: missing backends {info['missing_backend']} != {static_missing}")
+        static_attrs = {n for n, e in static.names.items() if e.origin == "attribute"}
+        static_attrs |= set(static.extra_objects) - set(info["objects"])
+        if set(info["extra_attrs"]) != static_attrs:
+            problems.append(f"{module}: setattr attributes {info['extra_attrs']} != {sorted(static_attrs)}")
+    return compared, problems
+
+
+def compare_resolution(report: importgraph.Report, runtime: dict,
+                       planted: dict[str, set[str]]) -> tuple[int, list[str]]:
+    """Every runtime lookup against :func:`locate`: same defining module, same placeholder status."""
+    compared, problems = 0, []
+    for module, info in sorted(runtime["modules"].items()):
+        for name, outcome in sorted(info["resolved"].items()):
+            compared += 1
+            found = locate(module, name, report.modules, report.lazy_modules)
+            where = f"{module}.{name}"
+            if not outcome["ok"]:
+                if name in planted.get(module, ()):
+                    continue
+                if found is not None:
+                    problems.append(f"{where}: runtime fails ({outcome['error']}), static finds {found.module}")
+                continue
+            if name in planted.get(module, ()):
+                problems.append(f"{where}: planted defect resolved at runtime ({outcome})")
+            if found is None:
+                problems.append(f"{where}: runtime gives {outcome.get('module')}, static finds nothing")
+                continue
+            if outcome["placeholder"] != found.placeholder:
+                problems.append(f"{where}: placeholder runtime={outcome['placeholder']} static={found.placeholder}")
+            elif not outcome["placeholder"] and outcome.get("module") and outcome["module"] != found.module:
+                problems.append(f"{where}: runtime {outcome['module']} != static {found.module} via {found.hops}")
+    return compared, problems
+
+
+FIGURES: list[str] = []
+
+
+@pytest.mark.parametrize("fixture, installed", CASES,
+                         ids=[f"{f}-{'+'.join(e) or 'none'}" for f, e in CASES])
+def test_static_map_equals_runtime(fixture, installed):
+    if fixture.startswith("lazyloader"):
+        pytest.importorskip("lazy_loader")
+    runtime = run_runtime(fixture, installed)
+    report = static_report(fixture, installed)
+    planted = planted_failures(fixture, installed)
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, planted)
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    # The planted defects really fail at runtime (a fixture that stopped failing would prove nothing).
+    for module, failing in planted.items():
+        for name in failing:
+            assert not runtime["modules"][module]["resolved"][name]["ok"], f"{module}.{name} resolved"
+    assert names > 0
+    print(f"{fixture} [{'+'.join(installed) or 'none'}]: {names} names, {lookups} lookups agree")
+
+
+def test_planted_defects_are_reported_statically():
+    """The stale ``__all__`` entry is an IG002 finding at the level that declares it."""
+    report = static_report("hf5_structure", BACKENDS["hf5_structure"])
+    symbols = {(f.rule, f.symbol) for f in report.findings}
+    assert ("IG002", "FooLegacyConfig") in symbols
+
+
+def test_old_transformers_version_routes_to_dummy_at_runtime():
+    """Version guards: the environment model has no versions, an available backend counts as a
+    satisfying version. The runtime with an old version serves the dummy instead; this pins down that
+    difference (and that the fixture really models it) so a version-aware environment can close it."""
+    installed = ("torch", "transformers")
+    runtime = run_runtime("diffusers_style", installed, {"FIXTURE_TRANSFORMERS_VERSION": "4.20.0"})
+    foo = runtime["modules"]["diffusers_style.pipelines.foo"]
+    assert "FooPipeline" in foo["extra_attrs"] and foo["resolved"]["FooPipeline"]["placeholder"]
+    static = static_report("diffusers_style", installed).lazy_modules["diffusers_style.pipelines.foo"]
+    assert static.names["FooPipeline"].module == "diffusers_style.pipelines.foo.pipeline_foo"
+
+
+@pytest.mark.parametrize("installed", [(), ("torch",), ("torch", "transformers")])
+def test_slow_import_names_resolve_like_the_lazy_map(installed):
+    """``DIFFUSERS_SLOW_IMPORT``: the runtime imports eagerly (the ``TYPE_CHECKING`` half). Every name it
+    binds must be where the statically rebuilt lazy map sends it."""
+    runtime = run_runtime("diffusers_style", installed, {"FIXTURE_SLOW_IMPORT": "1"})
+    report = static_report("diffusers_style", installed)
+    checked = 0
+    for module, info in runtime["modules"].items():
+        assert info["style"] == "eager"
+        lazy = report.lazy_modules[module]
+        served = set(lazy.names) | {s[len(module) + 1:] for s in lazy.submodules if s.count(".") == module.count(".") + 1} | set(lazy.extra_objects)
+        for name, outcome in info["resolved"].items():
+            if name not in served:  # a helper the init imports for itself (OptionalDependencyNotAvailable)
+                continue
+            found = locate(module, name, report.modules, report.lazy_modules)
+            assert outcome["ok"] and found is not None, (module, name, outcome)
+            assert outcome["placeholder"] == found.placeholder, (module, name)
+            if not outcome["placeholder"]:
+                assert outcome["module"] == found.module, (module, name, found)
+            checked += 1
+    assert checked > 0
+
+
+def test_pep562_deprecation_is_not_a_lazy_map():
+    report = static_report("pep562_deprecation", ())
+    assert report.lazy_modules == {}
+    assert locate("pep562_deprecation", "Client", report.modules, report.lazy_modules).module == \
+        "pep562_deprecation.api"
