@@ -102,6 +102,10 @@ TARGET_HELP = "An importable top-level package name (looked up on sys.path witho
 PYTHON_HELP = "Analyse the environment of this interpreter (only its sys.path is asked for)."
 BACKENDS_HELP = "Model an environment where only these optional backends are installed (comma-separated, " \
                 "named as the package names them: torch, tokenizers, vision, ...)."
+HTML_HELP = "Write the HTML report here (default: importgraph-<package>.html in the current directory)."
+FOCUS_HELP = "Draw the HTML report around one lazy module, module or lazy name (transformers.models.bert, " \
+             "BertModel): its lazy resolution chain and import neighbours, one node per module."
+MAX_NODES_HELP = "Draw at most this many nodes in the HTML report; the page says what was left out."
 WITHOUT_HELP = "Model an environment with every optional backend except these (comma-separated)."
 CACHE_DIR_HELP = "Scan cache directory (default: $IMPORTGRAPH_CACHE_DIR, else the user cache directory)."
 NO_CACHE_HELP = "Neither read nor write the scan cache."
@@ -121,6 +125,11 @@ def analyze(
                                                "repeatable) to check against the lazy maps (IG014, IG011)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
     no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
+    html: Optional[Path] = typer.Option(None, "--html", help=HTML_HELP),
+    no_html: bool = typer.Option(False, "--no-html", help="Do not write the HTML report."),
+    focus: Optional[str] = typer.Option(None, "--focus", help=FOCUS_HELP),
+    depth: int = typer.Option(1, "--depth", min=0, help="With --focus: import hops drawn around the focus."),
+    max_nodes: int = typer.Option(1500, "--max-nodes", min=1, help=MAX_NODES_HELP),
 ) -> None:
     """Rebuild every lazy map of TARGET, join it with the import graph, and report defects.
 
@@ -129,17 +138,41 @@ def analyze(
     """
     report = run_analysis(target, python, backends, without, quiet=quiet,
                           usage=tuple(str(p) for p in usage or ()), cache_dir=cache_dir, no_cache=no_cache)
+    html_note = None if no_html else _write_html_report(report, html, focus, depth, max_nodes)
     if output_format is ReportFormat.json:
         from .render.json_report import to_json
 
         _write(to_json(report, timings=timings), output)
+        _print_note(html_note)
         return
     from .render.text import print_findings, print_summary
 
     console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,
-                      no_color=output is not None)
+                      no_color=output is not None, soft_wrap=True)  # no line breaks at 80 columns in pipes
     print_summary(report, console)
     print_findings(report, report.findings, console)
+    _print_note(html_note)
+
+
+def _write_html_report(report, path: Optional[Path], focus: Optional[str], depth: int, max_nodes: int) -> str:
+    """Write the HTML report (only that file); returns the line that tells the user where it is."""
+    from .render.html import FocusNotFound, default_report_path, write_html
+
+    path = path or default_report_path(report)
+    try:
+        view = write_html(report, path, focus=focus, depth=depth, max_nodes=max_nodes)
+    except FocusNotFound as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_USAGE) from None
+    note = f"HTML report: {path.resolve()}"
+    if view.left_out:
+        note += f" (--max-nodes {max_nodes}: {len(view.left_out)} nodes not drawn; the page lists them)"
+    return note
+
+
+def _print_note(note: Optional[str]) -> None:
+    if note:
+        err.print(note, highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -117,9 +117,9 @@ def test_cli_runs_nothing(marker, tmp_path):
     assert report["stats"]["undecided"] >= 1
 
 
-def test_cli_text_mode_runs_nothing(marker):
+def test_cli_text_mode_runs_nothing(marker, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "importgraph", "analyze", str(PACKAGE)], capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, cwd=tmp_path)  # cwd: whatever the CLI writes stays there
     assert proc.returncode == 0, proc.stderr
     assert markers(marker) == []
     assert "1 lazy modules" in proc.stdout

@@ -257,11 +257,10 @@ class Evaluator:
         if isinstance(test, Unknown):
             self.note(node.lineno, f"condition not decidable statically ({test.reason}); neither branch evaluated")
             return
+        # Whichever branch runs, it runs because these backends answered "available" (``if not (a() and
+        # b()): dummies / else: real`` guards the else branch with a and b).
         positives = frozenset(b for b, ok in self.queries[queries_before:] if ok)
-        if self.truth(test):
-            self.guarded(positives, node.body)
-        else:
-            self.block(node.orelse)
+        self.guarded(positives, node.body if self.truth(test) else node.orelse)
 
     def type_checking_block(self, body: list[ast.stmt]) -> None:
         """Record the ``TYPE_CHECKING`` half (its imports) without letting it change the runtime scope."""

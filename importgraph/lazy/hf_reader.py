@@ -32,9 +32,10 @@ def fetch_all(content: str) -> list[ReadName]:
         return []
     lines = content.splitlines()
     start = None
-    for index, line in enumerate(lines):
-        if line.startswith("__all__"):
+    for index in range(len(lines) - 1, -1, -1):  # the last such line wins: search from the end
+        if lines[index].startswith("__all__"):
             start = index
+            break
     if start is None:
         return []
     first = lines[start]

@@ -29,7 +29,9 @@ def _flat(graph: nx.DiGraph) -> nx.DiGraph:
 def to_node_link_json(graph: nx.DiGraph) -> str:
     nodes = [{"id": n, **d} for n, d in sorted(graph.nodes(data=True))]
     edges = [{"source": s, "target": t, **d} for s, t, d in sorted(graph.edges(data=True))]
-    return json.dumps({"directed": True, "graph": dict(graph.graph), "nodes": nodes, "edges": edges},
+    # networkx's node-link format: without "multigraph": false, nx.node_link_graph reads it as a multigraph
+    return json.dumps({"directed": True, "multigraph": False, "graph": dict(graph.graph), "nodes": nodes,
+                       "edges": edges},
                       indent=1, sort_keys=True) + "\n"
 
 

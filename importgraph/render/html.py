@@ -271,6 +271,7 @@ def focus_view(report: Report, focus: str, depth: int = DEFAULT_DEPTH,
             distance[node] = dist
             parent[node] = via
 
+    frontier: list[str] = []
     for seed in seeds:  # the lazy resolution chain: lazy module -> name -> (nested lazy module -> name) -> module
         visit(seed, 0, None)
         node = seed
@@ -285,7 +286,9 @@ def focus_view(report: Report, focus: str, depth: int = DEFAULT_DEPTH,
             node = f"{target}:{name}" if f"{target}:{name}" in graph else target
             if node != target:
                 visit(node, 0, target)
-    frontier = [n for n in distance if graph.nodes[n].get("kind") != "lazy_name"]
+        # Import neighbours of where the chain ends (and of a module focus), not of the lazy hubs it passes
+        # through: `transformers` itself neighbours half the package.
+        frontier.append(node)
     for dist in range(1, depth + 1):
         following = []
         for node in frontier:
@@ -492,16 +495,11 @@ def _page_data(report: Report, view: View, findings: list[dict]) -> dict:
 
 
 def finding_node(finding: Finding, view: View) -> str | None:
-    """The drawn node a finding is about: its lazy name if drawn, else its module's node, else the
-    innermost drawn package above the module."""
+    """The drawn node a finding is about: its lazy name's node if drawn, else its module's node (the
+    group holding it in the grouped view); None when the view does not draw it."""
     for candidate in (f"{finding.module}:{finding.symbol}", finding.module):
         if candidate in view.node_of:
             return view.node_of[candidate]
-    module = finding.module
-    while "." in module:
-        module = module.rpartition(".")[0]
-        if module in view.node_of:
-            return view.node_of[module]
     return None
 
 

@@ -127,12 +127,6 @@ class BackendMap:
         return list(dict.fromkeys(found))
 
 
-def _conditional(facts: ModuleFacts, fact: ImportFact) -> bool:
-    """The statement binds its names only in one branch of an ``if``/``try`` (a guard we cannot name, such
-    as ``if is_sagemaker_mp_enabled():``): it may not run, so it is not counted (never guessed)."""
-    return any(b.line == fact.line and b.conditional for b in facts.bindings.values())
-
-
 def _parse_cached(ctx: RuleContext, path: str) -> ast.Module | None:
     key = ("ig007-ast", path)
     if key not in ctx._exports_cache:
@@ -192,13 +186,13 @@ class UndeclaredBackend(Rule):
                 known.update(imp.guarded_by)
         candidates = sorted({i for b in known for i in backends.imports(b)} - {ctx.target.name})
         candidates = [c for c in candidates if c.lower() not in always]
-        edges, sources = self._runtime_edges(ctx, backends, set(candidates))
+        edges, sources = runtime_imports(ctx, backends)
         declared_anywhere = self._declared_anywhere(ctx)
         reported: set[tuple[str, str, str]] = set()
         for missing in candidates:
             if not sources.get(missing):
                 continue
-            next_hop = self._reaching(edges, sources[missing], missing)
+            next_hop = reaching(edges, sources[missing], missing)
             for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
                 lazy = ctx.lazy_modules[lazy_name]
                 for entry in lazy.names.values():
@@ -261,55 +255,63 @@ class UndeclaredBackend(Rule):
                 found.setdefault((module, entry.name), set()).update(entry.backends)
         return found
 
-    @staticmethod
-    def _runtime_edges(ctx: RuleContext, backends: BackendMap, candidates: set[str]):
-        """Import-time edges between the package's modules, and the statements importing a candidate."""
-        edges: dict[str, list[_Edge]] = {}
-        sources: dict[str, dict[str, int]] = {}
-        top = ctx.target.name
-        for name, facts in ctx.modules.items():
-            out = edges.setdefault(name, [])
-            parent = name.rpartition(".")[0]
-            if parent in ctx.modules:  # importing a.b.c runs a/__init__ and a/b/__init__ first
-                out.append(_Edge(parent, 1, frozenset()))
-            for fact in facts.imports:
-                if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or _conditional(facts, fact):
-                    continue
-                external = fact.module.split(".")[0]
-                if external in candidates:
-                    sources.setdefault(external, {}).setdefault(name, fact.line)
-                    continue
-                out.extend(UndeclaredBackend._internal(ctx, backends, fact, frozenset(), name, top))
-        return edges, sources
 
-    @staticmethod
-    def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked: frozenset[str],
-                  name: str, top: str) -> Iterable[_Edge]:
-        for target, via in resolve_import(fact, ctx.modules, ctx.lazy_modules, top):
-            if target == name or target not in ctx.modules:
+def runtime_imports(ctx: RuleContext, backends: BackendMap):
+    """Import-time edges between the package's modules, and per top-level external name the modules that import it
+    unconditionally at module level (cached on the context: IG012 uses it too)."""
+    key = ("ig007-edges",)
+    if key in ctx._exports_cache:
+        return ctx._exports_cache[key]
+    edges: dict[str, list[_Edge]] = {}
+    sources: dict[str, dict[str, int]] = {}
+    top = ctx.target.name
+    for name, facts in ctx.modules.items():
+        # a statement binding its names only in one branch of an ``if``/``try`` whose guard we cannot
+        # name (``if is_sagemaker_mp_enabled():``) may not run: it is not counted, never guessed
+        conditional_lines = {b.line for b in facts.bindings.values() if b.conditional}
+        out = edges.setdefault(name, [])
+        parent = name.rpartition(".")[0]
+        if parent in ctx.modules:  # importing a.b.c runs a/__init__ and a/b/__init__ first
+            out.append(_Edge(parent, 1, frozenset()))
+        for fact in facts.imports:
+            if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or fact.line in conditional_lines:
                 continue
-            extra = blocked
-            if via is not None:  # a lazy name: a placeholder is served when its backend is missing
-                lazy = ctx.lazy_modules.get(via[0])
-                entry = lazy.names.get(via[1]) if lazy else None
-                if entry is not None:
-                    extra = blocked | backends.covered(entry.backends)
-            yield _Edge(target, fact.line, extra)
+            external = fact.module.split(".")[0]
+            if external != top and external not in ctx.modules:
+                sources.setdefault(external, {}).setdefault(name, fact.line)
+                continue
+            out.extend(_internal(ctx, backends, fact, frozenset(), name, top))
+    ctx._exports_cache[key] = (edges, sources)
+    return edges, sources
 
-    @staticmethod
-    def _reaching(edges: dict[str, list[_Edge]], sources: dict[str, int], missing: str) -> dict:
-        """module -> (next module on a shortest path toward ``import missing``, line); None at the end."""
-        reverse: dict[str, list[tuple[str, int]]] = {}
-        for source, out in edges.items():
-            for edge in out:
-                if missing not in edge.blocked_by:
-                    reverse.setdefault(edge.target, []).append((source, edge.line))
-        next_hop: dict[str, tuple[str | None, int]] = {m: (None, line) for m, line in sources.items()}
-        queue = deque(sorted(sources))
-        while queue:
-            current = queue.popleft()
-            for importer, line in reverse.get(current, ()):
-                if importer not in next_hop:
-                    next_hop[importer] = (current, line)
-                    queue.append(importer)
-        return next_hop
+
+def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked: frozenset[str],
+              name: str, top: str) -> Iterable[_Edge]:
+    for target, via in resolve_import(fact, ctx.modules, ctx.lazy_modules, top):
+        if target == name or target not in ctx.modules:
+            continue
+        extra = blocked
+        if via is not None:  # a lazy name: a placeholder is served when its backend is missing
+            lazy = ctx.lazy_modules.get(via[0])
+            entry = lazy.names.get(via[1]) if lazy else None
+            if entry is not None:
+                extra = blocked | backends.covered(entry.backends)
+        yield _Edge(target, fact.line, extra)
+
+
+def reaching(edges: dict[str, list[_Edge]], sources: dict[str, int], missing: str) -> dict:
+    """module -> (next module on a shortest path toward ``import missing``, line); None at the end."""
+    reverse: dict[str, list[tuple[str, int]]] = {}
+    for source, out in edges.items():
+        for edge in out:
+            if missing not in edge.blocked_by:
+                reverse.setdefault(edge.target, []).append((source, edge.line))
+    next_hop: dict[str, tuple[str | None, int]] = {m: (None, line) for m, line in sources.items()}
+    queue = deque(sorted(sources))
+    while queue:
+        current = queue.popleft()
+        for importer, line in reverse.get(current, ()):
+            if importer not in next_hop:
+                next_hop[importer] = (current, line)
+                queue.append(importer)
+    return next_hop

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import Finding, NameUse
+from .backends import BackendMap, reaching, runtime_imports
 from .base import Rule, RuleContext, register
 
 _USE = {
@@ -38,12 +39,37 @@ class GuardedNameAtImport(Rule):
     name = "guarded-name-at-import"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        backends = BackendMap(ctx)
+        edges, sources = runtime_imports(ctx, backends)
+        reach: dict[str, dict] = {}
         for module, facts in sorted(ctx.modules.items()):
-            for use in getattr(facts, "name_uses", ()):
-                yield self.finding(module, use.name, facts.path, use.line, self._message(module, use))
+            grouped: dict[tuple[str, str], list[NameUse]] = {}
+            for use in facts.name_uses:
+                grouped.setdefault((use.name, use.guard), []).append(use)
+            for (name, guard), uses in grouped.items():
+                if self._masked(module, guard, backends, edges, sources, reach):
+                    continue
+                uses.sort(key=lambda u: u.line)
+                yield self.finding(module, name, facts.path, uses[0].line, self._message(module, uses))
 
     @staticmethod
-    def _message(module: str, use: NameUse) -> str:
+    def _masked(module: str, guard: str, backends: BackendMap, edges, sources, reach) -> bool:
+        """The module imports the guarded backend unconditionally anyway (itself or through the package):
+        it cannot be imported without it, so the NameError never shows (the guard is merely redundant)."""
+        if guard in ("TYPE_CHECKING", "ImportError", "python version"):
+            return False
+        for backend in guard.split(", "):
+            for name in backends.imports(backend):
+                if name not in reach:
+                    reach[name] = reaching(edges, sources.get(name, {}), name) if name in sources else {}
+                if module in reach[name]:
+                    return True
+        return False
+
+    @staticmethod
+    def _message(module: str, uses: list[NameUse]) -> str:
+        use = uses[0]
+        more = f" (and {len(uses) - 1} more uses, up to line {uses[-1].line})" if len(uses) > 1 else ""
         if use.guard == "TYPE_CHECKING":
             why = f"only under `if TYPE_CHECKING:` (line {use.guard_line}), which never runs"
             when = "always"
@@ -57,6 +83,6 @@ class GuardedNameAtImport(Rule):
             why = f"only under the {use.guard} availability guard at line {use.guard_line}"
             when = f"without {use.guard}"
         return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}, "
-                f"which runs when {module} is imported: {when} the import raises NameError. Quote the "
+                f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "
                 "bind a fallback in the other branch.")

@@ -107,7 +107,7 @@ class ScanCache:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # no pack yet; an unwritable directory warns on save
             return
         except OSError as exc:
             warnings.warn(f"importgraph cache {path} is unreadable ({exc}); scanning without it", CacheWarning,

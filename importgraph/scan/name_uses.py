@@ -74,6 +74,25 @@ def _guard_label(test: ast.expr) -> str | None:
     return None
 
 
+# A guard on the left implies the backends on the right (torchvision needs torch and Pillow).
+_IMPLIES = {"torchvision": {"torch", "vision"}, "torchaudio": {"torch"}, "flax": {"jax"}, "timm": {"torch"},
+            "accelerate": {"torch"}}
+
+
+def _satisfied(needed: set[str], active: set[str]) -> bool:
+    """Does being inside guards ``active`` imply every backend in ``needed``?
+
+    ``is_torch_distributed_available()`` / ``is_torch_xla_available()`` imply torch (prefix rule)."""
+    implied = set(active)
+    for backend in active:
+        implied |= _IMPLIES.get(backend, set())
+    return all(b in implied or any(a.startswith(b + "_") for a in implied) for b in needed)
+
+
+def _is_not_type_checking(test: ast.expr) -> bool:
+    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and is_type_checking(test.operand)
+
+
 def _mentions_version_info(test: ast.expr) -> bool:
     return any(isinstance(n, ast.Attribute) and n.attr == "version_info" for n in ast.walk(test))
 
@@ -159,6 +178,8 @@ class _Walker:
 
     def if_stmt(self, node: ast.If, definite: set[str], class_locals: set[str] | None) -> set[str] | None:
         kind = "class-body" if class_locals is not None else "module-level"
+        if _is_not_type_checking(node.test):  # ``if not TYPE_CHECKING:`` always runs its body
+            return self.block(node.body, definite, class_locals)
         label = _guard_label(node.test)
         if label != "TYPE_CHECKING":
             self.expr(node.test, kind, definite, class_locals)
@@ -283,6 +304,6 @@ class _Walker:
         guard = self.maybe.get(name)
         if guard is None or guard[0] is None:
             return
-        if set(guard[0].split(", ")) <= set().union(*self.active):
-            return  # used under the same guard that binds it
+        if _satisfied(set(guard[0].split(", ")), set().union(*self.active)):
+            return  # used under the same guard that binds it (or one that implies it)
         self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1]))

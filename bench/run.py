@@ -1,0 +1,168 @@
+"""The benchmark: importgraph cold / warm / incremental against the ast.parse floor and grimp, in one run.
+
+    python bench/run.py                       # transformers 5.23.0 wheel at /tmp/wheels/t5 + 1k/5k/20k synthetic
+    python bench/run.py --runs 5 --sizes 1000,5000,20000 --site /tmp/wheels/t5 --package transformers
+
+Every measurement runs in its own subprocess (so imports, caches and the GC start clean) which times the
+work with ``perf_counter`` (interpreter start-up and imports excluded, for every contender alike) and
+reports its peak RSS and that of its children (the scan pool's workers) from ``getrusage``. The
+configurations are interleaved round by round so that load from other processes hits them alike; each
+figure is the median of ``--runs`` runs.
+
+- floor: one process reads and ``ast.parse``-s every ``.py`` file, nothing else;
+- grimp: ``grimp.build_graph(package, cache_dir=None)`` (Rust; plain import graph, no lazy maps);
+- cold: ``importgraph.analyze`` with an empty cache directory (pool on every core, cache written);
+- warm: the same with the cache filled and nothing changed;
+- incremental: the cache filled and one file edited since (a different edit every run);
+- synthetic N: ``analyze`` without cache on a generated package of N modules (``bench/make_synthetic.py``).
+
+The analysed package is copied to a temporary directory first (incremental runs edit a file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHILD_SNIPPETS = {
+    "floor": """
+import ast
+paths = [os.path.join(d, f) for d, _, fs in os.walk(PACKAGE_DIR) for f in fs if f.endswith(".py")]
+start = time.perf_counter()
+for path in paths:
+    with open(path, "rb") as handle:
+        ast.parse(handle.read(), filename=path)
+seconds = time.perf_counter() - start
+""",
+    "grimp": """
+sys.path.insert(0, SITE)
+import grimp
+start = time.perf_counter()
+grimp.build_graph(PACKAGE, cache_dir=None)
+seconds = time.perf_counter() - start
+""",
+    "analyze": """
+import importgraph
+if TOUCH:
+    with open(TOUCH, "a") as handle:
+        handle.write(f"\\n# bench edit {time.time_ns()}\\n")
+start = time.perf_counter()
+report = importgraph.analyze(PACKAGE_DIR, cache_dir=CACHE_DIR)
+seconds = time.perf_counter() - start
+""",
+}
+
+
+def run_child(kind: str, **params: object) -> dict:
+    """One measurement in a fresh interpreter: ``{"seconds", "rss_mb", "children_rss_mb"}``."""
+    code = "import os, sys, time, json, resource\n"
+    code += "".join(f"{key} = {value!r}\n" for key, value in params.items())
+    code += CHILD_SNIPPETS[kind]
+    code += ("self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+             "child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+             "print(json.dumps({'seconds': seconds, 'rss_mb': self_rss, 'children_rss_mb': child_rss}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median_of(samples: list[dict]) -> dict:
+    return {
+        "seconds": statistics.median(s["seconds"] for s in samples),
+        "rss_mb": max(s["rss_mb"] for s in samples),
+        "children_rss_mb": max(s["children_rss_mb"] for s in samples),
+        "runs": len(samples),
+    }
+
+
+def bench_package(site: Path, package: str, runs: int, work: Path) -> dict[str, dict]:
+    copy_site = work / "site"
+    shutil.copytree(site / package, copy_site / package, ignore=shutil.ignore_patterns("__pycache__"))
+    package_dir = str(copy_site / package)
+    touch = _touch_target(copy_site / package)
+    warm_cache = str(work / "warm-cache")
+    run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None)  # fill the cache
+    samples: dict[str, list[dict]] = {k: [] for k in ("floor", "grimp", "cold", "warm", "incremental")}
+    for round_ in range(runs):
+        print(f"  round {round_ + 1}/{runs}", file=sys.stderr, flush=True)
+        samples["floor"].append(run_child("floor", PACKAGE_DIR=package_dir))
+        samples["grimp"].append(run_child("grimp", SITE=str(copy_site), PACKAGE=package))
+        cold_cache = tempfile.mkdtemp(dir=work, prefix="cold-")
+        samples["cold"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=cold_cache, TOUCH=None))
+        shutil.rmtree(cold_cache)
+        samples["warm"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None))
+        samples["incremental"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache,
+                                                TOUCH=touch))
+    return {name: median_of(values) for name, values in samples.items()}
+
+
+def _touch_target(package_dir: Path) -> str:
+    """A typical file to edit: a model's modeling file when there is one."""
+    for candidate in sorted(package_dir.rglob("modeling_*.py")):
+        return str(candidate)
+    return str(next(iter(sorted(package_dir.rglob("*.py")))))
+
+
+def bench_sizes(sizes: list[int], runs: int, work: Path) -> dict[int, dict]:
+    sys.path.insert(0, str(HERE))
+    from make_synthetic import generate
+
+    results = {}
+    for size in sizes:
+        root = generate(size, work / "synthetic")
+        files = sum(1 for _ in root.rglob("*.py"))
+        print(f"  synthetic {files} files", file=sys.stderr, flush=True)
+        samples = [run_child("analyze", PACKAGE_DIR=str(root), CACHE_DIR=None, TOUCH=None) for _ in range(runs)]
+        results[files] = median_of(samples)
+        shutil.rmtree(root.parent)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--site", type=Path, default=Path("/tmp/wheels/t5"),
+                        help="directory holding the package (an unpacked wheel or site-packages)")
+    parser.add_argument("--package", default="transformers")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", default="1000,5000,20000", help="synthetic package sizes ('' to skip)")
+    parser.add_argument("--size-runs", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with tempfile.TemporaryDirectory(prefix="importgraph-bench-") as tmp:
+        work = Path(tmp)
+        print(f"benchmarking {args.package} from {args.site} ({args.runs} runs)", file=sys.stderr)
+        started = time.perf_counter()
+        package = bench_package(args.site, args.package, args.runs, work)
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        synthetic = bench_sizes(sizes, args.size_runs, work) if sizes else {}
+    floor, grimp = package["floor"]["seconds"], package["grimp"]["seconds"]
+    print(f"\n{args.package}, {cores} cores, Python {sys.version.split()[0]}, medians of {args.runs} runs "
+          f"(bench took {time.perf_counter() - started:.0f} s)\n")
+    print("| configuration | seconds | / ast.parse floor | / grimp cold | peak RSS MB (process / workers) |")
+    print("|---|---:|---:|---:|---:|")
+    for name, figures in package.items():
+        print(f"| {name} | {figures['seconds']:.2f} | {figures['seconds'] / floor:.2f}x | "
+              f"{figures['seconds'] / grimp:.2f}x | {figures['rss_mb']:.0f} / {figures['children_rss_mb']:.0f} |")
+    if synthetic:
+        print("\n| synthetic modules | analyze seconds (no cache) | ms per module | peak RSS MB (process / workers) |")
+        print("|---:|---:|---:|---:|")
+        for files, figures in synthetic.items():
+            print(f"| {files} | {figures['seconds']:.2f} | {1000 * figures['seconds'] / files:.2f} | "
+                  f"{figures['rss_mb']:.0f} / {figures['children_rss_mb']:.0f} |")
+    if args.json:
+        args.json.write_text(json.dumps({"cores": cores, "package": package,
+                                         "synthetic": {str(k): v for k, v in synthetic.items()}}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The joined graph: node and edge kinds on a real fixture, and ``importgraph graph`` in each format."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+import importgraph
+from importgraph.render.graph_formats import to_dot, to_graphml, to_node_link_json
+from tests.conftest import fixture_package
+
+HF4 = fixture_package("hf4_dict")
+
+
+@pytest.fixture(scope="module")
+def report() -> importgraph.Report:
+    return importgraph.analyze(str(HF4))
+
+
+def edges_of_kind(graph: nx.DiGraph, kind: str) -> list[tuple[str, str, dict]]:
+    return [(s, t, d) for s, t, d in graph.edges(data=True) if kind in d["kinds"]]
+
+
+def test_every_edge_kind_is_present(report):
+    graph = report.graph
+    for kind in ("import", "lazy_access", "lazy", "export"):
+        assert edges_of_kind(graph, kind), kind
+    # import: the statement, its line and context
+    statements = graph.edges["hf4_dict.models.albert.modeling_albert", "hf4_dict.modeling_utils"]["imports"]
+    assert statements and statements[0]["scope"] == "module" and statements[0]["line"] > 0
+    # lazy: lazy module -> serving module, labelled with the names it serves
+    lazy = graph.edges["hf4_dict", "hf4_dict.configuration_utils"]
+    assert "lazy" in lazy["kinds"] and "PretrainedConfig" in lazy["names"]
+    # export: lazy module -> lazy-name node
+    assert graph.has_edge("hf4_dict", "hf4_dict:PretrainedConfig")
+    node = graph.nodes["hf4_dict:PretrainedConfig"]
+    assert node["kind"] == "lazy_name" and node["module"] == "hf4_dict.configuration_utils"
+    # lazy_access: `from .models.albert import AlbertConfig` in the init reaches the serving module
+    access = edges_of_kind(graph, "lazy_access")
+    assert all(any("via" in s for s in d["imports"]) for _, _, d in access)
+
+
+def test_module_nodes(report):
+    graph = report.graph
+    top = graph.nodes["hf4_dict"]
+    assert top["kind"] == "module" and top["package"] and top["lazy"] and top["style"] == "hf-dict"
+    assert graph.nodes["hf4_dict.pipelines"]["lazy"] is False
+    assert graph.nodes["os"]["kind"] == "external"
+    assert set(report.modules) <= set(graph.nodes)
+
+
+def test_every_lazy_name_has_a_node_and_edge(report):
+    graph = report.graph
+    for lazy in report.lazy_modules.values():
+        for name, entry in lazy.names.items():
+            assert graph.has_edge(lazy.name, f"{lazy.name}:{name}")
+            assert name in graph.edges[lazy.name, entry.module]["names"]
+
+
+def test_graphml_reads_back(report):
+    text = to_graphml(report.graph)
+    back = nx.read_graphml(io.BytesIO(text.encode()))
+    assert set(back.nodes) == set(report.graph.nodes)
+    assert set(back.edges) == set(report.graph.edges)
+    assert back.edges["hf4_dict", "hf4_dict.configuration_utils"]["kind"] in ("import", "lazy_access", "lazy")
+
+
+def test_dot_has_every_node_and_edge(report):
+    text = to_dot(report.graph)
+    assert text.startswith("digraph importgraph {") and text.rstrip().endswith("}")
+    declared = set(re.findall(r'^  "((?:[^"\\]|\\.)*)" \[', text, re.M))
+    assert declared == set(report.graph.nodes)
+    arrows = re.findall(r'^  "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"', text, re.M)
+    assert set(arrows) == set(report.graph.edges)
+
+
+def test_node_link_json_round_trip(report):
+    data = json.loads(to_node_link_json(report.graph))
+    back = nx.node_link_graph(data, edges="edges")
+    assert set(back.nodes) == set(report.graph.nodes) and set(back.edges) == set(report.graph.edges)
+
+
+@pytest.mark.parametrize("fmt", ["json", "graphml", "dot"])
+def test_graph_command(fmt, tmp_path, report):
+    out = tmp_path / f"graph.{fmt}"
+    proc = subprocess.run([sys.executable, "-m", "importgraph", "graph", str(HF4), "--format", fmt, "-o", str(out)],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    if fmt == "json":
+        graph = nx.node_link_graph(json.loads(text), edges="edges")
+    elif fmt == "graphml":
+        graph = nx.read_graphml(out)
+    else:
+        graph = nx.DiGraph(re.findall(r'^  "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)"', text, re.M))
+        graph.add_nodes_from(re.findall(r'^  "((?:[^"\\]|\\.)*)" \[', text, re.M))
+    assert set(graph.nodes) == set(report.graph.nodes)
+    assert set(graph.edges) == set(report.graph.edges)
+    # the same input gives the same bytes
+    again = subprocess.run([sys.executable, "-m", "importgraph", "graph", str(HF4), "--format", fmt],
+                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert again.stdout == text
