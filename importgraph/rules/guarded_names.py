@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Finding, NameUse
+from ..model import Finding, NameUse, Scope
 from .backends import BackendMap, reaching, runtime_imports
 from .base import Rule, RuleContext, register
 
@@ -46,11 +46,32 @@ class GuardedNameAtImport(Rule):
             grouped: dict[tuple[str, str], list[NameUse]] = {}
             for use in facts.name_uses:
                 grouped.setdefault((use.name, use.guard), []).append(use)
+            required = self._required_by_guarded_imports(ctx, facts)
             for (name, guard), uses in grouped.items():
                 if self._masked(module, guard, backends, edges, sources, reach):
                     continue
+                if required & set(guard.split(", ")):
+                    continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
                 uses.sort(key=lambda u: u.line)
                 yield self.finding(module, name, facts.path, uses[0].line, self._message(module, uses))
+
+    @staticmethod
+    def _required_by_guarded_imports(ctx: RuleContext, facts) -> set[str]:
+        """Backends the module needs anyway: it imports, unconditionally, a name that its source module binds
+        only under that backend's guard (the import raises ImportError before any NameError)."""
+        conditional_lines = {b.line for b in facts.bindings.values() if b.conditional}
+        required: set[str] = set()
+        for fact in facts.imports:
+            if fact.scope is not Scope.MODULE or fact.guarded_by or fact.in_try or fact.line in conditional_lines:
+                continue
+            source = ctx.modules.get(fact.module)
+            if source is None:
+                continue
+            for name in fact.names:
+                binding = source.bindings.get(name)
+                if binding is not None and binding.guarded_by:
+                    required.update(binding.guarded_by)
+        return required
 
     @staticmethod
     def _masked(module: str, guard: str, backends: BackendMap, edges, sources, reach) -> bool:

@@ -76,7 +76,7 @@ def _guard_label(test: ast.expr) -> str | None:
 
 # A guard on the left implies the backends on the right (torchvision needs torch and Pillow).
 _IMPLIES = {"torchvision": {"torch", "vision"}, "torchaudio": {"torch"}, "flax": {"jax"}, "timm": {"torch"},
-            "accelerate": {"torch"}}
+            "accelerate": {"torch"}, "executorch": {"torch"}, "peft": {"torch"}}
 
 
 def _satisfied(needed: set[str], active: set[str]) -> bool:
@@ -101,6 +101,9 @@ class _Walker:
     def __init__(self, future_annotations: bool):
         self.future_annotations = future_annotations
         self.uses: list[NameUse] = []
+        self.flags: set[str] = set()
+        """Names assigned inside a guarded branch (``_apex_loaded = True``): an ``if`` testing one is a guard."""
+        self.guarded_depth = 0
         self.active: list[set[str]] = []
         """Backends of the guards the walk is inside (a use under the same guard is fine)."""
         self.maybe: dict[str, tuple[str, int]] = {}
@@ -171,6 +174,8 @@ class _Walker:
         return self.bind(names, node.lineno, definite, class_locals)
 
     def bind(self, names: list[str], line: int, definite: set[str], class_locals: set[str] | None) -> set[str]:
+        if self.guarded_depth:
+            self.flags.update(names)
         if class_locals is not None:
             class_locals.update(names)
             return definite
@@ -191,7 +196,8 @@ class _Walker:
                         self.maybe[name] = ("TYPE_CHECKING", node.lineno)
             return orelse
         else:
-            with self._inside(label):
+            opaque = label is None and any(isinstance(n, ast.Name) and n.id in self.flags for n in ast.walk(node.test))
+            with self._inside("*" if opaque else label):
                 body = self.block(node.body, set(definite), class_locals)
                 orelse = self.block(node.orelse, set(definite), class_locals)
         return self.merge(definite, [body, orelse], label, node.lineno)
@@ -216,12 +222,12 @@ class _Walker:
         catches_name_error = any(
             h.type is None or any(getattr(n, "id", getattr(n, "attr", None)) in _NAME_ERROR_HANDLERS
                                   for n in ast.walk(h.type)) for h in node.handlers)
+        self.guarded_depth += bool(label)
+        saved = len(self.uses)
+        body = self.block(node.body, set(definite), class_locals)
         if catches_name_error:
-            saved = len(self.uses)
-            body = self.block(node.body, set(definite), class_locals)
             del self.uses[saved:]  # a NameError there is caught: not a failure of the import
-        else:
-            body = self.block(node.body, set(definite), class_locals)
+        self.guarded_depth -= bool(label)
         if body is not _ANY:
             with self._inside(", ".join(guard) if guard else None):
                 body = self.block(node.orelse, body, class_locals)
@@ -235,10 +241,12 @@ class _Walker:
     @contextmanager
     def _inside(self, label: str | None):
         self.active.append(set(label.split(", ")) if label else set())
+        self.guarded_depth += bool(label)
         try:
             yield
         finally:
             self.active.pop()
+            self.guarded_depth -= bool(label)
 
     def merge(self, before: set[str], branches: list[set[str] | None], label: str | None,
               line: int) -> set[str] | None:
@@ -247,7 +255,7 @@ class _Walker:
             return _ANY
         after = set.intersection(*live)
         for name in set.union(*live) - after:
-            if name not in self.maybe or self.maybe[name][0] is None:
+            if name not in self.maybe or self.maybe[name][0] in (None, "TYPE_CHECKING"):
                 self.maybe[name] = (label, line) if label else self.maybe.get(name, (None, line))
         return after
 
@@ -279,11 +287,12 @@ class _Walker:
             if isinstance(current, ast.Name):
                 self._use(current, kind, definite, class_locals, shadowed)
                 continue
-            if isinstance(current, ast.BoolOp) and isinstance(current.op, ast.And):
+            if isinstance(current, ast.BoolOp):
                 for value in current.values:
                     stack.append((value, shadowed))
-                    if _guard_label(value) is not None:
-                        break  # later operands run only when the guard is true
+                    negated = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)
+                    if _guard_label(value) is not None and negated == isinstance(current.op, ast.Or):
+                        break  # ``guard() and X`` / ``not guard() or X``: X runs only when the guard holds
                 continue
             if isinstance(current, ast.IfExp) and _guard_label(current.test) is not None:
                 stack.append((current.test, shadowed))
@@ -304,6 +313,7 @@ class _Walker:
         guard = self.maybe.get(name)
         if guard is None or guard[0] is None:
             return
-        if _satisfied(set(guard[0].split(", ")), set().union(*self.active)):
+        active = set().union(*self.active)
+        if "*" in active or _satisfied(set(guard[0].split(", ")), active):
             return  # used under the same guard that binds it (or one that implies it)
         self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1]))
