@@ -19,7 +19,6 @@ Three questions, three parts:
 
 from __future__ import annotations
 
-import ast
 import difflib
 import re
 import os
@@ -31,7 +30,6 @@ from .analysis import Report
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope
 from .resolve import resolve_name
-from .scan.guards import is_type_checking, negated_backends, positive_backends, try_guard
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
@@ -84,48 +82,6 @@ def lazy_chain(module: str, name: str, lazy_modules: dict[str, LazyModule]) -> l
     return chain
 
 
-def fallback_lines(source: bytes) -> dict[int, tuple[str, ...]]:
-    """Import lines that run only when a backend is *missing*: ``line -> backends`` (any one missing).
-
-    The scan records the positive guards (``if is_x_available():``, the ``else:`` of the
-    ``try: if not is_x_available(): raise`` idiom); the fallback branches (``except
-    OptionalDependencyNotAvailable:`` importing dummies, ``if not is_x_available():``, the ``else:`` of a
-    positive guard) carry no guard there. They are read here, only for the files an import cost visits.
-    """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return {}
-    found: dict[int, tuple[str, ...]] = {}
-
-    def mark(stmts: list[ast.stmt], backends: tuple[str, ...]) -> None:
-        for stmt in stmts:
-            for node in ast.walk(stmt):
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    found.setdefault(node.lineno, backends)
-
-    def visit(stmts: list[ast.stmt]) -> None:
-        for stmt in stmts:
-            if isinstance(stmt, ast.If) and not is_type_checking(stmt.test):
-                if negated := negated_backends(stmt.test):
-                    mark(stmt.body, negated)
-                elif positive := positive_backends(stmt.test):
-                    mark(stmt.orelse, positive)
-                visit(stmt.body)
-                visit(stmt.orelse)
-            elif isinstance(stmt, ast.Try):
-                if guard := try_guard(stmt):
-                    for handler in stmt.handlers:
-                        mark(handler.body, guard)
-                visit(stmt.body)
-                visit(stmt.orelse)
-                visit(stmt.finalbody)
-                for handler in stmt.handlers:
-                    visit(handler.body)
-    visit(tree.body)
-    return found
-
-
 class ImportEdges:
     """The successors of a module in the executed-import sense, computed on demand from a Report."""
 
@@ -133,21 +89,13 @@ class ImportEdges:
         self.report = report
         self.modules = report.modules
         self.top = report.target.name
-        self._fallbacks: dict[str, dict[int, tuple[str, ...]]] = {}
 
     def runs_in_environment(self, module: str, fact: ImportFact) -> bool:
         """Module-level, guards hold, and not a fallback branch for a backend that is in fact available."""
         if fact.scope is not Scope.MODULE or not self.guards_hold(fact):
             return False
-        if module not in self._fallbacks:
-            path = self.modules[module].path
-            try:
-                with open(path, "rb") as handle:
-                    self._fallbacks[module] = fallback_lines(handle.read())
-            except OSError:
-                self._fallbacks[module] = {}
-        fallback = self._fallbacks[module].get(fact.line)
-        return fallback is None or not all(self.report.environment.has(b) for b in fallback)
+        has = self.report.environment.has
+        return not fact.fallback_for or not all(has(b) for b in fact.fallback_for)
 
     def own(self, module: str) -> bool:
         return module == self.top or module.startswith(self.top + ".")

@@ -121,9 +121,33 @@ def _add(graph: nx.DiGraph, source: str, target: str, kind: str, statement: dict
 
 
 def runtime_import_graph(graph: nx.DiGraph) -> nx.DiGraph:
-    """The edges executed at import time: module-level imports and lazy accesses, between modules."""
+    """The edges executed at import time, between the package's modules.
+
+    Module-level imports and lazy accesses, plus *parent-package* edges (``parent=True``): importing
+    ``a.b.c`` from a module outside ``a.b`` first executes ``a/__init__`` and ``a/b/__init__``, so the
+    importer gets an edge to each such ancestor (first statement that causes it). Ancestors of the importer
+    itself are already running or done and get no edge.
+    """
     view = nx.DiGraph()
     for source, target, data in graph.edges(data=True):
         if data.get("runtime") and graph.nodes[target].get("kind") == "module":
             view.add_edge(source, target, **data)
+    for source, target, data in list(view.edges(data=True)):
+        statements = [s for s in data["imports"] if s["scope"] == Scope.MODULE.value]
+        first = min(statements, key=lambda s: s["line"])
+        own_ancestors = set(ancestors(source))
+        for ancestor in ancestors(target):
+            if ancestor in own_ancestors or ancestor == source or ancestor not in graph:
+                continue
+            if graph.nodes[ancestor].get("kind") != "module" or view.has_edge(source, ancestor):
+                continue
+            view.add_edge(source, ancestor, kinds=["parent"], kind="parent", parent=True, runtime=True,
+                          imports=[{**first, "via": None}], names=[])
     return view
+
+
+def ancestors(module: str):
+    """``a.b`` and ``a`` for ``a.b.c``, innermost first."""
+    while "." in module:
+        module = module.rpartition(".")[0]
+        yield module

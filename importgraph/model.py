@@ -64,6 +64,9 @@ class ImportFact:
     """Backends whose availability guard the statement sits under (``if is_torch_available():``)."""
     in_try: bool = False
     """Inside ``try: ... except ImportError`` (or a broader handler)."""
+    fallback_for: tuple[str, ...] = ()
+    """Runs only when one of these backends is *missing*: the ``except OptionalDependencyNotAvailable:``
+    branch importing dummy objects, ``if not is_x_available():``, the ``else:`` of a positive guard."""
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,8 @@
 
 The graph: :func:`importgraph.graph.runtime_import_graph` (module-level import statements, plus
 ``lazy_access`` edges: a module-level ``from pkg import Name`` where ``pkg`` is lazy makes the runtime
-import the module serving ``Name`` right then), extended here with *parent-package* edges: importing
-``a.b.c`` from a module outside ``a.b`` first executes ``a.b/__init__.py`` (and ``a``'s), so the importer
-gets an edge to each such ancestor. Ancestors of the importer itself are already running or done and
-get no edge. Without these edges the one real lazy cycle of transformers 5.23.0
+import the module serving ``Name`` right then, and *parent-package* edges: importing ``a.b.c`` first
+executes ``a.b/__init__.py``). Without the parent edges the one real lazy cycle of transformers 5.23.0
 (``integrations.aqlm`` -> ``quantizers`` package -> ``quantizers.auto`` -> ``quantizer_aqlm`` -> lazy
 ``integrations.replace_with_aqlm_linear`` -> ``integrations.aqlm``) is invisible.
 
@@ -17,7 +15,7 @@ are never enumerated.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import networkx as nx
@@ -48,31 +46,19 @@ class Hop:
 
 
 def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
-    """Runtime import graph plus parent-package edges; every edge carries its ``hop`` (first statement)."""
+    """The runtime import graph (with parent-package edges); every edge carries its ``hop``."""
     cached = ctx._exports_cache.get("import_time_graph")
     if cached is not None:
         return cached
-    runtime = runtime_import_graph(ctx.graph)
     graph = nx.DiGraph()
-    for source, target, data in runtime.edges(data=True):
+    for source, target, data in runtime_import_graph(ctx.graph).edges(data=True):
         statements = [s for s in data["imports"] if s["scope"] == Scope.MODULE.value]
         lazy = [s for s in statements if s.get("via")]
         first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
-        graph.add_edge(source, target, hop=Hop(source, target, first["line"], first.get("via")))
-        own_ancestors = set(_ancestors(source))
-        for ancestor in _ancestors(target):
-            if ancestor in own_ancestors or ancestor == source or ancestor not in ctx.modules:
-                continue
-            if not graph.has_edge(source, ancestor):
-                graph.add_edge(source, ancestor, hop=Hop(source, ancestor, first["line"], None, parent=True))
+        hop = Hop(source, target, first["line"], first.get("via"), parent=bool(data.get("parent")))
+        graph.add_edge(source, target, hop=hop)
     ctx._exports_cache["import_time_graph"] = graph
     return graph
-
-
-def _ancestors(module: str) -> Iterator[str]:
-    while "." in module:
-        module = module.rpartition(".")[0]
-        yield module
 
 
 def shortest_path(graph: nx.DiGraph, start: str, goal: str, allowed: set[str]) -> list[str] | None:

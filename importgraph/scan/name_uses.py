@@ -295,8 +295,9 @@ class _Walker:
                         break  # ``guard() and X`` / ``not guard() or X``: X runs only when the guard holds
                 continue
             if isinstance(current, ast.IfExp) and _guard_label(current.test) is not None:
+                negated = isinstance(current.test, ast.UnaryOp) and isinstance(current.test.op, ast.Not)
                 stack.append((current.test, shadowed))
-                stack.append((current.orelse, shadowed))
+                stack.append((current.body if negated else current.orelse, shadowed))  # the unguarded arm
                 continue
             if isinstance(current, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 shadowed = shadowed | {n for g in current.generators for n in _bound_names(g.target)}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
 from .dunder_all import AllCollector
-from .guards import catches_import_error, is_type_checking, positive_backends, try_guard
+from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
 from .name_uses import collect_name_uses
 
 LAZY_MARKERS = {
@@ -29,6 +29,8 @@ class _Context:
     conditional: bool = False
     in_class: bool = False
     """Inside a class body: it runs at import time, but what it binds are class attributes."""
+    fallback_for: tuple[str, ...] = ()
+    """Inside a branch that runs only when one of these backends is missing (dummy-object fallbacks)."""
 
 
 @dataclass
@@ -52,7 +54,8 @@ class _Collector:
         return ".".join(base + ([module] if module else []))
 
     def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
-        common = dict(line=node.lineno, scope=ctx.scope, guarded_by=ctx.guards, in_try=ctx.in_try)
+        common = dict(line=node.lineno, scope=ctx.scope, guarded_by=ctx.guards, in_try=ctx.in_try,
+                      fallback_for=ctx.fallback_for)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 self.facts.imports.append(ImportFact(module=alias.name, names=(), **common))
@@ -189,9 +192,11 @@ class _Collector:
             self.body(node.orelse, replace(ctx, conditional=True))
             return
         guards = positive_backends(node.test)
+        negated = negated_backends(node.test)
         branch = replace(ctx, conditional=True)
-        self.branches([(node.body, replace(branch, guards=_merge(ctx.guards, guards)), _raises(node.body)),
-                       (node.orelse, branch, _raises(node.orelse))], ctx)
+        body = replace(branch, guards=_merge(ctx.guards, guards), fallback_for=_merge(ctx.fallback_for, negated))
+        orelse = replace(branch, guards=_merge(ctx.guards, negated), fallback_for=_merge(ctx.fallback_for, guards))
+        self.branches([(node.body, body, _raises(node.body)), (node.orelse, orelse, _raises(node.orelse))], ctx)
 
     def try_stmt(self, node: ast.Try, ctx: _Context) -> None:
         in_try = ctx.in_try or catches_import_error(node)
@@ -205,8 +210,9 @@ class _Collector:
             self.body(node.orelse, replace(branch, guards=_merge(ctx.guards, guard)))
         finally:
             happy = self.branch_logs.pop()
+        fallback = replace(branch, fallback_for=_merge(ctx.fallback_for, guard))
         for handler in node.handlers:
-            self.body(handler.body, branch)
+            self.body(handler.body, fallback)
         self._settle_try(happy, node, ctx)
         self.body(node.finalbody, ctx)
 

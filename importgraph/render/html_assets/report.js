@@ -141,6 +141,7 @@
     if (nodes.get(id).hidden) {  // a third-party node: show them first
       byId("ig-externals").checked = true; setExternals(true);
     }
+    network.once("afterDrawing", function () { api.answeredAt = performance.now(); });  // for the benchmark
     network.selectNodes([id], true);
     var around = network.getConnectedNodes(id).filter(function (n) { return !nodes.get(n).hidden; });
     network.fit({nodes: [id].concat(around.length > 60 ? [] : around), animation: false});

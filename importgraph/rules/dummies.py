@@ -1,0 +1,92 @@
+"""IG013: dummy objects (4.x-style ``utils.dummy_*`` fallbacks) out of step with the real names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..lazy import build_lazy_modules
+from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, normalise_backend
+from .base import Rule, RuleContext, register
+
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr"}
+
+
+def _is_dummy_module(name: str) -> bool:
+    return name.rpartition(".")[2].startswith("dummy_")
+
+
+@register
+class DummyDrift(Rule):
+    """A backend-guarded lazy name has no dummy object, or a dummy object has no real counterpart.
+
+    4.x-style inits (transformers before ``define_import_structure``, diffusers) serve, when a backend
+    is missing, the classes of ``utils/dummy_<backend>_objects.py`` instead: placeholders that raise a
+    clear "requires torch" error when used. A guarded name without a dummy for that backend
+    combination simply vanishes without the backend: ``from pkg import Name`` raises ImportError and
+    ``pkg.Name`` AttributeError instead of the explanation. A dummy whose real class was removed or
+    renamed is importable without the backend and disappears (ImportError) once the backend is
+    installed. Each backend is checked absent in turn by re-evaluating the init in that environment.
+
+    Fix: regenerate the dummy files (transformers/diffusers: ``python utils/check_dummies.py
+    --fix_and_overwrite``), or add/remove the dummy class by hand.
+    """
+
+    code = "IG013"
+    name = "dummy-drift"
+    severity = Severity.WARNING
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        dummy_modules = {name: facts for name, facts in ctx.modules.items() if _is_dummy_module(name)}
+        if not dummy_modules:
+            return
+        yield from self._orphan_dummies(ctx, dummy_modules)
+        inert = {n: f for n, f in ctx.modules.items() if not _LAZY_KINDS.intersection(f.lazy_markers)}
+        for lazy in sorted(ctx.lazy_modules.values(), key=lambda m: m.name):
+            if lazy.style != "hf-dict" or not self._uses_dummies(ctx.modules.get(lazy.name)):
+                continue
+            yield from self._missing_dummies(ctx, lazy, inert)
+
+    @staticmethod
+    def _uses_dummies(facts: ModuleFacts | None) -> bool:
+        return facts is not None and any(
+            any(_is_dummy_module(n) for n in (imp.module, *imp.names)) for imp in facts.imports)
+
+    def _missing_dummies(self, ctx: RuleContext, lazy: LazyModule, inert: dict) -> Iterable[Finding]:
+        backends = sorted({normalise_backend(b) for e in lazy.names.values() for b in e.backends})
+        facts = {**inert, lazy.name: ctx.modules[lazy.name]}
+        for backend in backends:
+            if backend in ctx.env.always:
+                continue
+            env = Environment(unavailable=frozenset({backend}), always=ctx.env.always)
+            without = build_lazy_modules(facts, env, ctx.target.search_path).modules.get(lazy.name)
+            if without is None:
+                ctx.count_undecided(self.code)
+                continue
+            served = set(without.names) | set(without.extra_objects)
+            for name, entry in sorted(lazy.names.items()):
+                if entry.origin != "structure" or backend not in {normalise_backend(b) for b in entry.backends}:
+                    continue
+                if name in served:
+                    continue
+                yield self.finding(
+                    lazy.name, name, entry.path, entry.line,
+                    f"{lazy.name}.{name} needs {', '.join(entry.backends)}, but without {backend} the init "
+                    f"serves no dummy object for it: `from {lazy.name} import {name}` raises ImportError "
+                    "instead of the missing-backend message. Add a dummy class to the matching "
+                    "utils/dummy_*_objects.py (utils/check_dummies.py --fix_and_overwrite).")
+
+    def _orphan_dummies(self, ctx: RuleContext, dummy_modules: dict[str, ModuleFacts]) -> Iterable[Finding]:
+        real = {name for lazy in ctx.lazy_modules.values() for name, entry in lazy.names.items()
+                if not _is_dummy_module(entry.module)}
+        for lazy in ctx.lazy_modules.values():
+            real.update(lazy.extra_objects)
+        for module, facts in sorted(dummy_modules.items()):
+            for name, binding in sorted(facts.bindings.items()):
+                if binding.kind not in ("class", "def") or name.startswith("_") or name in real:
+                    continue
+                yield self.finding(
+                    module, name, facts.path, binding.line,
+                    f"{module} defines the dummy {name!r}, but no lazy map serves a real {name}: it is "
+                    "importable only while the backend is missing and vanishes (ImportError) once it is "
+                    "installed. Remove the dummy or restore the real object "
+                    "(utils/check_dummies.py --fix_and_overwrite).")
