@@ -21,6 +21,7 @@ from ..model import (
     SourceRef,
     Undecided,
 )
+from ..scan.read import read_source
 from .constants import read_base_rules
 from .define_structure import BaseRules, StructureReader, builtin_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
@@ -51,6 +52,7 @@ class _Context:
         self.env = env
         self.search_path = search_path
         self.reader: StructureReader | None = None
+        self.problems: list[ParseProblem] = []
         self.backends = _known_backends(facts)
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
@@ -77,8 +79,10 @@ class _Context:
             module = binding.source.partition(":")[0]
         path = self._module_path(module)
         if path is not None:
-            with open(path, "rb") as handle:
-                rules = read_base_rules(module, path, handle.read())
+            try:
+                rules = read_base_rules(module, path, read_source(path))
+            except OSError:
+                rules = None  # gone or not a regular file: transformers' own rules are the fallback
             if rules is not None:
                 return rules
         return builtin_rules()
@@ -115,6 +119,7 @@ def build_lazy_modules(
             continue
         for lazy in _evaluate_module(module_facts, context):
             stage.modules[lazy.name] = lazy
+    stage.problems.extend(context.problems)
     if context.reader is not None:
         stage.problems.extend(context.reader.problems)
         stage.structure_files = context.reader.files_read
@@ -123,8 +128,17 @@ def build_lazy_modules(
 
 
 def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
-    with open(facts.path, "rb") as handle:
-        tree = ast.parse(handle.read(), filename=facts.path)
+    # The file was parsed by the scan already; it can have changed or vanished since (a site-packages
+    # being upgraded under us): that is a problem to report, not a crash.
+    try:
+        tree = ast.parse(read_source(facts.path), filename=facts.path)
+    except OSError as exc:
+        context.problems.append(ParseProblem(facts.path, None, f"unreadable: {exc.strerror or exc}"))
+        return []
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None)
+        context.problems.append(ParseProblem(facts.path, line, f"changed while analysed: {type(exc).__name__}"))
+        return []
 
     def call(func: ImportedName, args: list, kwargs: dict, line: int) -> object:
         if func.name != "define_import_structure":
@@ -247,9 +261,8 @@ def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:
     filename = str(filename) if isinstance(filename, str) else facts.path
     stub = filename if filename.endswith("i") else os.path.splitext(filename)[0] + ".pyi"
     try:
-        with open(stub, "rb") as handle:
-            tree = ast.parse(handle.read(), filename=stub)
-    except (OSError, SyntaxError, ValueError) as exc:
+        tree = ast.parse(read_source(stub), filename=stub)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         lazy.undecided.append(Undecided(facts.path, build.line, f"stub {stub} not readable: {exc}"))
         return
     submodules: list[str] = []

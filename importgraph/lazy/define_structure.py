@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model import ParseProblem
+from ..scan.read import read_text
 from .hf_reader import RequiresParseError, fetch_all, read_requires
 from .values import Tagged
 
@@ -121,8 +122,7 @@ class StructureReader:
 
     def _read(self, file_path: str) -> str | None:
         try:
-            with open(file_path, encoding="utf-8") as handle:
-                content = handle.read()
+            content = read_text(file_path)  # regular files only (a FIFO would block); universal newlines
         except (OSError, UnicodeDecodeError) as exc:
             # transformers would raise here and the whole package would fail to import.
             self.problems.append(ParseProblem(file_path, None, f"define_import_structure cannot read it: {exc}"))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from ..discover import SourceFile
 from ..model import ModuleFacts, ParseProblem
 from .cache import content_digest, pickle_facts
+from .read import read_source
 from .visitor import scan_source
 
 MIN_FILES_FOR_POOL = 48
@@ -37,8 +38,7 @@ def scan_job(job: Job) -> Result:
     """Read, hash and scan one file; an unreadable file becomes a recorded problem, never an exception."""
     module, path, is_package = job
     try:
-        with open(path, "rb") as handle:
-            source = handle.read()
+        source = read_source(path)  # regular files only: a FIFO named x.py must not block the scan
     except OSError as exc:
         facts = ModuleFacts(name=module, path=path, is_package=is_package)
         facts.problem = ParseProblem(path, None, f"unreadable: {exc.strerror or exc}")

@@ -145,7 +145,7 @@
     network.selectNodes([id], true);
     var around = network.getConnectedNodes(id).filter(function (n) { return !nodes.get(n).hidden; });
     network.fit({nodes: [id].concat(around.length > 60 ? [] : around), animation: false});
-    if (around.length > 60 || !around.length) network.focus(id, {scale: 1.0, animation: false});
+    if (around.length > 60 || !around.length) network.focus(id, {scale: around.length > 60 ? 0.3 : 1.0, animation: false});
     showDetails(id, highlightName);
     return true;
   }
