@@ -33,7 +33,8 @@ class SourceFile:
     path: str
     is_package: bool
     kind: str = "source"
-    """``source`` (.py), ``extension`` (.so/.pyd), ``namespace`` (a folder without ``__init__.py``)."""
+    """``source`` (.py), ``extension`` (.so/.pyd), ``bytecode`` (a sourceless .pyc), ``namespace`` (a folder
+    without ``__init__.py``)."""
 
 
 def interpreter_sys_path(python: str) -> list[str]:
@@ -212,6 +213,8 @@ def walk_package(target: Target) -> list[SourceFile]:
             package = ".".join((target.name, *rel.parts))
             if "__init__.py" in filenames:
                 files.append(SourceFile(package, os.path.join(dirpath, "__init__.py"), True))
+            elif "__init__.pyc" in filenames:  # a sourceless package: importable, nothing to read
+                files.append(SourceFile(package, os.path.join(dirpath, "__init__.pyc"), True, kind="bytecode"))
             elif any(f.endswith(".py") for f in filenames) or rel.parts == ():
                 files.append(SourceFile(package, dirpath, True, kind="namespace"))
             for filename in sorted(filenames):
@@ -222,6 +225,12 @@ def walk_package(target: Target) -> list[SourceFile]:
                     stem = filename[:-3]
                     if stem.isidentifier():
                         files.append(SourceFile(f"{package}.{stem}", full, False))
+                elif filename.endswith(".pyc") and filename[:-1] not in filenames:
+                    # Legacy sourceless module (x.pyc beside the package's files, not in __pycache__): the
+                    # import system loads it, so it exists; its names cannot be read (undecided, not IG001).
+                    stem = filename[:-4]
+                    if stem.isidentifier() and stem != "__init__":
+                        files.append(SourceFile(f"{package}.{stem}", full, False, kind="bytecode"))
                 elif filename.endswith(EXTENSION_SUFFIXES):
                     stem = filename.split(".")[0]
                     if stem.isidentifier():

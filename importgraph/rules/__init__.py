@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..model import Finding
 from . import core  # noqa: F401  (registers the rules)
 from . import cycles, dead_keys, submodules, usage  # noqa: F401  (IG005 IG006 IG010 IG011 IG014 IG015)
+from . import backends, dummies, dunder_all, guarded_names  # noqa: F401  (IG007 IG013 IG008 IG012)
 from ..check import suppress as _suppress  # noqa: F401,E402  (registers IG100 unused-suppression)
 from .base import REGISTRY, Rule, RuleContext
 

@@ -219,7 +219,7 @@ class UndeclaredBackend(Rule):
             return None
         # diffusers declares the backend once, at the top (``diffusers.DDPMPipeline`` under torch), and
         # leaves the nested package's own map unguarded: the package's intent is known, not a defect.
-        if missing in backends.covered(declared | declared_anywhere.get((module, entry.name), set())):
+        if missing in backends.covered(declared | declared_anywhere.get((lazy_name, entry.name), set())):
             return None
         key = (module, entry.name, missing)
         if key in reported:
@@ -247,13 +247,24 @@ class UndeclaredBackend(Rule):
 
     @staticmethod
     def _declared_anywhere(ctx: RuleContext) -> dict[tuple[str, str], set[str]]:
-        """(serving module, name) -> every backend any lazy module declares for that object."""
-        found: dict[tuple[str, str], set[str]] = {}
+        """(lazy module, name) -> backends that outer lazy modules routing this name *through* it declare
+        (``diffusers.DDPMPipeline`` -> key ``pipelines`` -> ``pipelines.ddpm``), transitively."""
+        routed: dict[tuple[str, str], set[str]] = {}
         for lazy in ctx.lazy_modules.values():
             for entry in lazy.names.values():
-                module = serve(entry.module, entry.name, ctx.lazy_modules) or entry.module
-                found.setdefault((module, entry.name), set()).update(entry.backends)
-        return found
+                if entry.module in ctx.lazy_modules and entry.module != lazy.name:
+                    routed.setdefault((entry.module, entry.name), set()).update(entry.backends)
+        changed = True
+        while changed:  # propagate down chains of nested lazy packages
+            changed = False
+            for (module, name), backends in list(routed.items()):
+                inner = ctx.lazy_modules[module].names.get(name)
+                if inner is not None and inner.module in ctx.lazy_modules and inner.module != module:
+                    target = routed.setdefault((inner.module, name), set())
+                    if not backends <= target:
+                        target.update(backends)
+                        changed = True
+        return routed
 
 
 def runtime_imports(ctx: RuleContext, backends: BackendMap):

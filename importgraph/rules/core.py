@@ -270,8 +270,12 @@ class UnparsableFile(Rule):
         for facts in ctx.modules.values():
             if facts.problem is not None:
                 seen.add(facts.path)
+                if "too large to analyse" in facts.problem.reason:  # importable, just not read (scan/read.py)
+                    tail = f"its names are unknown to the analysis, so findings about {facts.name} may be missing"
+                else:
+                    tail = f"importing {facts.name} fails. Fix the file"
                 yield self.finding(facts.name, facts.name, facts.path, facts.problem.line,
-                                   f"{facts.problem.reason}; importing {facts.name} fails. Fix the file.")
+                                   f"{facts.problem.reason}; {tail}.")
         for problem in ctx.problems:
             if problem.path not in seen:
                 yield self.finding(ctx.target.name, problem.path, problem.path, problem.line,

@@ -54,8 +54,8 @@ class UnregisteredSubmodule(Rule):
                 facts = ctx.modules[module]
                 yield self.finding(
                     lazy.name, module, facts.path, 1,
-                    f"{module} is a public submodule of lazy package {lazy.name} (built at {lazy.path}:"
-                    f"{lazy.line}) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
+                    f"{module} is a public submodule of lazy package {lazy.name} (built at line {lazy.line} of "
+                    f"its __init__) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
                     f"until something imports {module}. Register it as a key (an empty list is enough) or "
                     "make it private with a leading underscore.")
 

@@ -1,0 +1,366 @@
+"""Hostile and broken inputs: the analysis finishes, reports the bad file, and nothing else changes.
+
+Every case starts from the same small, healthy lazy package (written to ``tmp_path``), adds one bad input
+and analyses it. Three things are checked each time: the run finishes (no exception, JSON renders); the bad
+input is reported with its file (and line where one exists) as an IG009 finding, or deliberately not, when
+Python itself would not see it either; and the rest of the result (lazy maps, other findings) is exactly the
+healthy package's. Inputs are generated at test time (a 20 MB file, NUL bytes, FIFOs, symlink loops, non-UTF-8
+file names), never committed.
+
+Unreadable files: the tests run as root, and ``chmod 000`` does not stop root from reading, so permission
+denied cannot be staged honestly here (the test skips when it can). The unreadable inputs that do exist for
+root are covered instead: a FIFO named ``x.py`` (an ``open`` would block forever), a symlink to a character
+device, and a file that vanishes between listing and reading.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import importgraph
+from importgraph.discover import TargetNotFound, find_target
+from importgraph.render.json_report import to_json
+
+HEALTHY = {
+    "__init__.py": """\
+        import importlib
+
+        __version__ = "1.0"
+
+        # PEP 562 lazy map: name -> submodule
+        _NAME_TO_MODULE = {
+            "Alpha": ".alpha",
+            "Beta": ".beta",
+            "Gamma": ".sub.gamma",
+            "Ghost": ".alpha",
+        }
+
+
+        def __getattr__(name):
+            if name in _NAME_TO_MODULE:
+                module = importlib.import_module(_NAME_TO_MODULE[name], __name__)
+                return getattr(module, name)
+            raise AttributeError(name)
+        """,
+    "alpha.py": "class Alpha:\n    pass\n",
+    "beta.py": "from .alpha import Alpha\n\n\nclass Beta(Alpha):\n    pass\n",
+    "sub/__init__.py": "",
+    "sub/gamma.py": "def Gamma():\n    return 1\n",
+}
+"""``Ghost`` is the one planted defect (IG002): alpha.py does not define it."""
+
+HEALTHY_MAP = {"Alpha": "pkg.alpha", "Beta": "pkg.beta", "Gamma": "pkg.sub.gamma", "Ghost": "pkg.alpha"}
+
+
+def write_package(root: Path, files: dict[str, str] = HEALTHY) -> Path:
+    package = root / "pkg"
+    for relative, text in files.items():
+        path = package / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return package
+
+
+def outcome(report: importgraph.Report) -> tuple[dict, set]:
+    """(lazy maps, findings) with paths relative to the package, for comparing runs."""
+    base = Path(report.target.roots[0])
+    maps = {m: {n: e.module for n, e in lazy.names.items()} for m, lazy in report.lazy_modules.items()}
+    findings = {(f.rule, os.path.relpath(f.path, base), f.line, f.symbol) for f in report.findings}
+    return maps, findings
+
+
+def analyse(package: Path, **kwargs) -> importgraph.Report:
+    report = importgraph.analyze(str(package), **kwargs)
+    json.loads(to_json(report))  # every report renders, whatever odd paths and messages it holds
+    return report
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory) -> tuple[dict, set]:
+    report = analyse(write_package(tmp_path_factory.mktemp("healthy")))
+    maps, findings = outcome(report)
+    # Written from HEALTHY above by hand: the map, and the planted Ghost as the only finding.
+    assert maps == {"pkg": HEALTHY_MAP}
+    assert {(rule, symbol) for rule, _, _, symbol in findings} == {("IG002", "Ghost")}
+    return maps, findings
+
+
+@pytest.fixture
+def package(tmp_path) -> Path:
+    return write_package(tmp_path)
+
+
+def assert_only_extra(report: importgraph.Report, healthy: tuple[dict, set], *expected: tuple) -> None:
+    """The run equals the healthy one plus exactly ``expected`` findings (rule, relative path, line)."""
+    maps, findings = outcome(report)
+    assert maps == healthy[0]
+    assert healthy[1] <= findings
+    extra = findings - healthy[1]
+    assert {(rule, path, line) for rule, path, line, _ in extra} == set(expected), extra
+
+
+def ig009(report: importgraph.Report, relative: str):
+    base = Path(report.target.roots[0])
+    found = [f for f in report.findings if f.rule == "IG009" and os.path.relpath(f.path, base) == relative]
+    assert len(found) == 1, report.findings
+    return found[0]
+
+
+# ----------------------------------------------------------------------------------------------- contents
+
+
+@pytest.mark.parametrize("content, line, reason", [
+    (b"x = 1\ndef broken(:\n    pass\n", 2, "SyntaxError"),
+    (b'x = 1\nprint "python 2"\n', 2, "SyntaxError"),  # Python 2 print statement
+    (b"x = 1\nexec 'y = 2'\n", 2, "SyntaxError"),  # Python 2 exec statement
+    (b"x = 1\ntry:\n    pass\nexcept Exception, e:\n    pass\n", 4, "SyntaxError"),  # Python 2 except
+    (b"name = '\xe9t\xe9'\n", 1, "utf-8"),  # latin-1 bytes without a coding cookie
+    (b"x = 1\n\x00\ny = 2\n", None, "null bytes"),
+], ids=["syntax-error", "py2-print", "py2-exec", "py2-except", "undecodable", "nul-bytes"])
+def test_unparsable_file_is_reported_and_nothing_else_changes(package, healthy, content, line, reason):
+    (package / "broken.py").write_bytes(content)
+    report = analyse(package)
+    finding = ig009(report, "broken.py")
+    assert reason in finding.message
+    if line is not None:
+        assert finding.line == line
+    assert_only_extra(report, healthy, ("IG009", "broken.py", finding.line))
+
+
+def test_latin1_coding_cookie_is_honoured(package, healthy):
+    """A PEP 263 cookie makes the bytes valid: the module parses and serves its name (no finding)."""
+    (package / "alpha.py").write_bytes(b"# -*- coding: latin-1 -*-\nNAME = '\xe9t\xe9'\n\n\nclass Alpha:\n    pass\n")
+    report = analyse(package)
+    assert report.modules["pkg.alpha"].problem is None
+    assert "NAME" in report.modules["pkg.alpha"].bindings
+    assert_only_extra(report, healthy)
+
+
+def test_bom_and_crlf(package, healthy):
+    """A UTF-8 BOM and Windows line endings, in the lazy init itself and in a target: same map, same lines."""
+    init = package / "__init__.py"
+    init.write_bytes(b"\xef\xbb\xbf" + init.read_bytes().replace(b"\n", b"\r\n"))
+    (package / "beta.py").write_bytes(b"\xef\xbb\xbf" + (package / "beta.py").read_bytes().replace(b"\n", b"\r\n"))
+    report = analyse(package)
+    assert_only_extra(report, healthy)
+
+
+def test_twenty_megabyte_file(package, healthy):
+    """A 20 MB generated module (a data table) is analysed, or reported as too large, in bounded time."""
+    line = b"TABLE_%07d = ('%s', %d)\n"
+    with open(package / "table.py", "wb") as handle:
+        count = 0
+        while handle.tell() < 20 * 2**20:
+            handle.write(line % (count, b"x" * 40, count))
+            count += 1
+    report = analyse(package)
+    table = report.modules["pkg.table"]
+    if table.problem is None:
+        assert f"TABLE_{count - 1:07d}" in table.bindings
+        assert_only_extra(report, healthy)
+    else:
+        assert "too large" in table.problem.reason
+        assert_only_extra(report, healthy, ("IG009", "table.py", 1))
+
+
+@pytest.mark.parametrize("expression, error", [
+    ("+".join(["1"] * 100_000), "RecursionError"),
+    ("-" * 100_000 + "1", "MemoryError"),
+], ids=["recursion", "memory"])
+@pytest.mark.parametrize("where", ["target", "lazy-init"])
+def test_deeply_nested_expression(package, healthy, expression, error, where):
+    """ast raises RecursionError/MemoryError on these (checked below): reported, never a crash."""
+    with pytest.raises((RecursionError, MemoryError)):
+        compile(expression, "<x>", "eval", flags=0x400)  # ast.PyCF_ONLY_AST
+    if where == "target":
+        (package / "deep.py").write_text(f"x = 1\nvalue = {expression}\n")
+        report = analyse(package)
+        assert error in ig009(report, "deep.py").message
+        assert_only_extra(report, healthy, ("IG009", "deep.py", ig009(report, "deep.py").line))
+    else:
+        init = package / "__init__.py"
+        init.write_text(init.read_text() + f"\nvalue = {expression}\n")
+        report = analyse(package)
+        assert error in ig009(report, "__init__.py").message
+        assert report.lazy_modules == {}  # the init that builds the map does not parse: no map, said so
+
+
+# ----------------------------------------------------------------------------------------------- the file system
+
+
+def test_symlink_loops(package, healthy):
+    """A directory symlink to its own parent, a self-referencing file symlink and a two-link cycle."""
+    os.symlink(package, package / "again")
+    os.symlink("loop.py", package / "loop.py")
+    os.symlink("ping.py", package / "pong.py")
+    os.symlink("pong.py", package / "ping.py")
+    report = analyse(package)
+    assert not any(name.startswith("pkg.again") for name in report.modules)  # symlinked folders: not followed
+    for name in ("loop.py", "ping.py", "pong.py"):
+        assert "unreadable" in ig009(report, name).message
+    assert_only_extra(report, healthy, *(("IG009", n, 1) for n in ("loop.py", "ping.py", "pong.py")))
+
+
+def test_symlinks_pointing_outside(package, healthy, tmp_path):
+    """A file symlink to a module elsewhere is what the import system loads, so it is read like any module
+    (here it defines ``Ghost``, fixing the planted defect); a symlinked folder outside is not walked."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "real_alpha.py").write_text("class Alpha:\n    pass\n\n\nclass Ghost:\n    pass\n")
+    os.symlink("/", package / "rootfs")
+    (package / "alpha.py").unlink()
+    os.symlink(outside / "real_alpha.py", package / "alpha.py")
+    report = analyse(package)
+    assert not any(name.startswith("pkg.rootfs") for name in report.modules)
+    maps, findings = outcome(report)
+    assert maps == healthy[0]
+    assert findings == set()
+
+
+def test_fifo_and_device_named_like_modules(package, healthy):
+    """An ``open`` of a FIFO blocks until a writer comes: reading one would hang the run forever."""
+    os.mkfifo(package / "pipe.py")
+    os.symlink("/dev/zero", package / "zeros.py")  # a read that never ends
+    report = analyse(package)
+    assert "FIFO" in ig009(report, "pipe.py").message
+    assert "character device" in ig009(report, "zeros.py").message
+    assert_only_extra(report, healthy, ("IG009", "pipe.py", 1), ("IG009", "zeros.py", 1))
+
+
+def test_directory_named_like_a_module_is_not_a_module(package, healthy):
+    (package / "odd.py").mkdir()
+    assert_only_extra(analyse(package), healthy)
+
+
+def test_permission_denied(package, healthy):
+    secret = package / "secret.py"
+    secret.write_text("x = 1\n")
+    secret.chmod(0)
+    try:
+        with open(secret, "rb"):
+            pytest.skip("running as root: chmod 000 does not stop root from reading (FIFO/device cases cover "
+                        "unreadable files instead)")
+    except PermissionError:
+        pass
+    report = analyse(package)
+    assert "Permission denied" in ig009(report, "secret.py").message
+    assert_only_extra(report, healthy, ("IG009", "secret.py", 1))
+
+
+def test_file_deleted_between_listing_and_reading(package, healthy):
+    """The progress callback runs after each file is scanned (in order, in this process for a small
+    package), so deleting a later file there opens a real window: listed, then gone when read."""
+    (package / "zz_doomed.py").write_text("x = 1\n")
+
+    def progress(done: int, total: int) -> None:
+        if done == 1:  # __init__.py has been read; zz_doomed.py is listed and not read yet
+            (package / "zz_doomed.py").unlink()
+
+    report = analyse(package, progress=progress)
+    assert "No such file" in ig009(report, "zz_doomed.py").message
+    assert_only_extra(report, healthy, ("IG009", "zz_doomed.py", 1))
+
+
+def test_lazy_init_deleted_after_scanning(package):
+    """The lazy stage reads the init again after the scan; a site-packages upgraded meanwhile is reported."""
+    def progress(done: int, total: int) -> None:
+        if done == total:
+            (package / "__init__.py").unlink()
+
+    report = analyse(package, progress=progress)
+    assert report.lazy_modules == {}
+    assert "unreadable" in ig009(report, "__init__.py").message
+
+
+def test_non_utf8_file_names(package, healthy):
+    """Names Python cannot import (not valid identifiers once decoded) are skipped like Python skips them."""
+    raw = os.fsencode(package)
+    with open(os.path.join(raw, b"caf\xe9.py"), "wb") as handle:
+        handle.write(b"x = 1\n")
+    os.mkdir(os.path.join(raw, b"d\xe9j\xe0"))
+    with open(os.path.join(raw, b"d\xe9j\xe0", b"mod.py"), "wb") as handle:
+        handle.write(b"x = 1\n")
+    report = analyse(package)
+    assert all(name.isascii() for name in report.modules)
+    assert_only_extra(report, healthy)
+
+
+# ----------------------------------------------------------------------------------------------- module kinds
+
+
+def test_pyi_next_to_py_is_not_a_module(package, healthy):
+    """The stub declares Ghost, but the runtime imports alpha.py: the finding stays."""
+    (package / "alpha.pyi").write_text("class Alpha: ...\nclass Ghost: ...\n")
+    report = analyse(package)
+    assert report.modules["pkg.alpha"].path.endswith("alpha.py")
+    assert_only_extra(report, healthy)
+
+
+def test_compiled_extension_as_lazy_target(package, healthy):
+    """alpha.py replaced by an extension module: it exists (no IG001); its names cannot be read, so
+    Ghost is undecided rather than reported (the healthy run's IG002 goes)."""
+    (package / "alpha.py").unlink()
+    (package / "alpha.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    report = analyse(package)
+    maps, findings = outcome(report)
+    assert maps == healthy[0]
+    assert not [f for f in findings if f[0] in ("IG001", "IG009")]
+    assert not [f for f in findings if f[3] in ("Alpha", "Ghost")]
+    assert report.stats.undecided_by_rule.get("IG002", 0) >= 1
+
+
+def test_sourceless_pyc_modules_and_packages(package, healthy):
+    """Legacy ``.pyc`` beside the sources (not in __pycache__) are importable: they exist, nothing read."""
+    compiled = compile("class Alpha: pass\n", "alpha.py", "exec")
+    import importlib.util
+    import marshal
+
+    (package / "alpha.py").unlink()
+    (package / "alpha.pyc").write_bytes(importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(compiled))
+    shutil.rmtree(package / "sub")
+    (package / "sub").mkdir()
+    for name in ("__init__", "gamma"):
+        code = compile("def Gamma():\n    return 1\n" if name == "gamma" else "", f"{name}.py", "exec")
+        (package / "sub" / f"{name}.pyc").write_bytes(importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(code))
+    report = analyse(package)
+    assert {"pkg.alpha", "pkg.sub", "pkg.sub.gamma"} <= set(report.modules)
+    maps, findings = outcome(report)
+    assert maps == healthy[0]
+    assert not [f for f in findings if f[0] in ("IG001", "IG009")]
+
+
+def test_namespace_subpackage_as_lazy_target(package, healthy):
+    """``sub`` without an ``__init__.py`` is a namespace package: ``pkg.sub.gamma`` still exists."""
+    (package / "sub" / "__init__.py").unlink()
+    report = analyse(package)
+    assert report.modules["pkg.sub.gamma"].problem is None
+    assert_only_extra(report, healthy)
+
+
+def test_namespace_package_with_two_portions(tmp_path):
+    for portion, module in (("one", "left"), ("two", "right")):
+        folder = tmp_path / portion / "nspkg"
+        folder.mkdir(parents=True)
+        (folder / f"{module}.py").write_text(f"VALUE = {module!r}\n")
+    target = find_target("nspkg", search_path=[str(tmp_path / "one"), str(tmp_path / "two")])
+    assert target.kind == "namespace" and len(target.roots) == 2
+    report = importgraph.analyze(target)
+    assert {"nspkg.left", "nspkg.right"} <= set(report.modules)
+
+
+def test_zip_and_egg_installs_are_said_not_analysed(tmp_path):
+    """importgraph reads plain files only; a package that exists only inside a zip/egg on sys.path is
+    not found, and the message says so (instead of a bare 'not found')."""
+    archive = tmp_path / "zipped-1.0-py3.11.egg"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("zipped/__init__.py", "x = 1\n")
+    with pytest.raises(TargetNotFound) as error:
+        find_target("zipped", search_path=[str(tmp_path), str(archive)])
+    assert "not analysed" in str(error.value) and str(archive) in str(error.value)
