@@ -65,7 +65,8 @@ class Module:
     names: list[str]
     backend: str | None = None
     reexports: list[str] = field(default_factory=list)
-    """Names this module imports from the first module and serves again (a re-export)."""
+    """Names this module imports from ``reexport_from`` and serves again (a re-export)."""
+    reexport_from: str = ""
 
 
 @dataclass
@@ -102,7 +103,8 @@ def specs(draw, style: str) -> Spec:
     first = top[0]
     for module in top[1:]:
         if first.backend is None and module.backend is None and draw(st.booleans()):
-            module.reexports = [first.names[0]]  # `from .mod_0 import X`, served again under another key
+            # `from .<first> import X`, X served again under another key (hf5: in this module's __all__)
+            module.reexports, module.reexport_from = [first.names[0]], first.key
             break
     installed = tuple(sorted(draw(st.sets(st.sampled_from(backends))))) if backends else ()
     dummies = style == "hf4" and draw(st.booleans())
@@ -120,13 +122,18 @@ def module_source(module: Module, spec: Spec, depth: int) -> str:
     if spec.style == "hf5":
         lines += [f"from {up}utils import requires", ""]
     for name in module.reexports:
-        lines += [f"from .mod_0 import {name}", ""]
+        source = module.reexport_from
+        if "." in source and "." in module.key:  # both in nested/
+            source = source.rpartition(".")[2]
+        elif "." in source or "." in module.key:
+            source = ("." if "." in module.key else "") + source
+        lines += [f"from .{source} import {name}", ""]
     for name in module.names:
         if spec.style == "hf5" and module.backend:
             lines.append(f"@requires(backends=({module.backend!r},))")
         lines += [f"class {name}:", "    pass", "", ""]
     if spec.style == "hf5":
-        exported = [n for n in module.names if not module.backend]
+        exported = [n for n in module.names if not module.backend] + module.reexports
         lines.append("__all__ = [" + ", ".join(repr(n) for n in exported) + "]")
     return "\n".join(lines) + "\n"
 

@@ -2,57 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..graph import resolve_import, serve
-from ..model import Finding, ImportFact, LazyName, ModuleFacts, Scope, SourceRef, normalise_backend
+from ..model import Finding, ImportFact, LazyName, Scope, SourceRef, normalise_backend
+from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
 from .base import Rule, RuleContext, register
-
-# Backend name -> top-level import names, used when the package's own ``is_<name>_available`` cannot be
-# read statically (or to complete it: flax is useless without jax). transformers/diffusers spelling.
-FALLBACK_IMPORT_NAMES: dict[str, tuple[str, ...]] = {
-    "vision": ("PIL",),
-    "pil": ("PIL",),
-    "tf": ("tensorflow",),
-    "tensorflow": ("tensorflow",),
-    "flax": ("flax", "jax"),
-    "jax": ("jax",),
-    "sklearn": ("sklearn",),
-    "scikit_learn": ("sklearn",),
-    "cv2": ("cv2",),
-    "opencv": ("cv2",),
-    "speech": ("torchaudio",),
-    "torchaudio": ("torchaudio",),
-    "bs4": ("bs4",),
-    "protobuf": ("google",),
-    "yaml": ("yaml",),
-    "pyyaml": ("yaml",),
-}
-
-# A backend that cannot be installed without another: declaring it covers that one too.
-IMPLIED_IMPORTS: dict[str, tuple[str, ...]] = {
-    "torchvision": ("torch",),
-    "torchaudio": ("torch",),
-    "flax": ("jax",),
-    "tensorflow_text": ("tensorflow",),
-    "keras_nlp": ("tensorflow", "tensorflow_text"),
-    "timm": ("torch",),
-    "accelerate": ("torch",),
-}
-
-# Distribution names (Requires-Dist) whose import name differs.
-DISTRIBUTION_IMPORT_NAMES: dict[str, str] = {
-    "pillow": "PIL",
-    "pyyaml": "yaml",
-    "scikit_learn": "sklearn",
-    "protobuf": "google",
-    "opencv_python": "cv2",
-    "beautifulsoup4": "bs4",
-}
-
 
 @dataclass(frozen=True)
 class _Edge:
@@ -63,21 +20,16 @@ class _Edge:
 
 
 class BackendMap:
-    """Backend name (as the package spells it) -> top-level import names, read from the package."""
+    """Backend name (as the package spells it) -> the import names declaring it makes safe."""
 
     def __init__(self, ctx: RuleContext):
-        self.ctx = ctx
+        self._names = BackendImports.from_modules(ctx.modules)
         self._cache: dict[str, frozenset[str]] = {}
-        self._definitions = self._availability_functions(ctx.modules)
 
     def imports(self, backend: str) -> frozenset[str]:
         backend = normalise_backend(backend)
         if backend not in self._cache:
-            names = set(self._read(backend)) or set(FALLBACK_IMPORT_NAMES.get(backend, (backend,)))
-            names.update(FALLBACK_IMPORT_NAMES.get(backend, ()))
-            for name in list(names):
-                names.update(IMPLIED_IMPORTS.get(name, ()))
-            self._cache[backend] = frozenset(names)
+            self._cache[backend] = self._names.covered(backend)
         return self._cache[backend]
 
     def covered(self, backends: Iterable[str]) -> frozenset[str]:
@@ -85,72 +37,6 @@ class BackendMap:
         for backend in backends:
             out |= self.imports(backend)
         return frozenset(out)
-
-    @staticmethod
-    def _availability_functions(modules: dict[str, ModuleFacts]) -> dict[str, str]:
-        """``is_x_available`` -> path of the file that defines it."""
-        found: dict[str, str] = {}
-        for facts in modules.values():
-            for name, binding in facts.bindings.items():
-                if binding.kind == "def" and name.startswith("is_") and name.endswith("_available"):
-                    found.setdefault(name, facts.path)
-        return found
-
-    def _read(self, backend: str) -> list[str]:
-        """Package names the ``is_<backend>_available`` function probes (``_is_package_available("torch")``,
-        ``find_spec("PIL")``, ``import PIL.Image``), following a returned ``_x_available`` module constant."""
-        path = self._definitions.get(f"is_{backend}_available")
-        if path is None:
-            return []
-        tree = _parse_cached(self.ctx, path)
-        if tree is None:
-            return []
-        function = next((n for n in tree.body if isinstance(n, ast.FunctionDef)
-                         and n.name == f"is_{backend}_available"), None)
-        if function is None:
-            return []
-        found = _probed_packages(function)
-        returned = {n.value.id for n in ast.walk(function)
-                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
-        for stmt in tree.body:
-            targets = getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]
-            stored = {n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)}
-            if stored & returned:
-                found.extend(_probed_packages(stmt)[:1])
-        for stmt in tree.body:  # ``try: _x_available = _is_package_available("x")`` at module level
-            if isinstance(stmt, (ast.Try, ast.If)):
-                for inner in ast.walk(stmt):
-                    if isinstance(inner, ast.Assign):
-                        stored = {n.id for t in inner.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-                        if stored & returned:
-                            found.extend(_probed_packages(inner)[:1])
-        return list(dict.fromkeys(found))
-
-
-def _parse_cached(ctx: RuleContext, path: str) -> ast.Module | None:
-    key = ("ig007-ast", path)
-    if key not in ctx._exports_cache:
-        try:
-            with open(path, "rb") as handle:
-                ctx._exports_cache[key] = ast.parse(handle.read(), filename=path)
-        except (OSError, SyntaxError, ValueError):
-            ctx._exports_cache[key] = None
-    return ctx._exports_cache[key]
-
-
-def _probed_packages(node: ast.AST) -> list[str]:
-    found = []
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Call):
-            func = inner.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in ("_is_package_available", "find_spec", "is_package_available") and inner.args:
-                arg = inner.args[0]
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    found.append(arg.value.split(".")[0])
-        elif isinstance(inner, ast.Import):
-            found.extend(alias.name.split(".")[0] for alias in inner.names)
-    return found
 
 
 @register
