@@ -103,7 +103,7 @@ class GuardedNameAtImport(Rule):
         else:
             why = f"only under the {use.guard} availability guard at line {use.guard_line}"
             when = f"without {use.guard}"
-        return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}, "
+        return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}"
                 f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "
                 "bind a fallback in the other branch.")
