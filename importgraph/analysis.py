@@ -104,7 +104,8 @@ def analyze(
     stage = build_lazy_modules(modules, env, resolved.search_path)
     graph = build_graph(modules, stage.modules, resolved.name)
     ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,
-                      structure_files=stage.structure_files, problems=stage.problems, usage=usage)
+                      structure_files=stage.structure_files, problems=stage.problems, usage=usage,
+                      init_trees=stage.init_trees)
     findings = run_rules(ctx, select)
     stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
     stats.seconds = round(time.perf_counter() - started, 3)

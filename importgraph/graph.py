@@ -20,6 +20,8 @@ import networkx as nx
 from .model import ImportFact, LazyModule, ModuleFacts, Scope
 
 EDGE_ORDER = ("import", "lazy_access", "lazy", "export")
+_EDGE_RANK = {kind: rank for rank, kind in enumerate(EDGE_ORDER)}
+_MODULE_SCOPE = Scope.MODULE.value
 
 
 def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule], top: str) -> nx.DiGraph:
@@ -104,17 +106,19 @@ def _add(graph: nx.DiGraph, source: str, target: str, kind: str, statement: dict
          via: tuple[str, str] | None = None, name: str | None = None) -> None:
     data = graph._succ.get(source, {}).get(target)  # the adjacency dict: EdgeView lookups cost 3x more
     if data is None:
-        graph.add_edge(source, target, kinds=[], imports=[], names=[], runtime=False)
+        graph.add_edge(source, target, kinds=[kind], imports=[], names=[], runtime=False, kind=kind)
         data = graph._succ[source][target]
-    if kind not in data["kinds"]:
-        data["kinds"].append(kind)
-        data["kinds"].sort(key=EDGE_ORDER.index)
-    data["kind"] = data["kinds"][0]
+    else:
+        kinds = data["kinds"]
+        if kind not in kinds:
+            kinds.append(kind)
+            kinds.sort(key=_EDGE_RANK.__getitem__)
+            data["kind"] = kinds[0]
     if statement is not None:
         if via is not None:
-            statement = {**statement, "via": f"{via[0]}:{via[1]}"}
+            statement["via"] = f"{via[0]}:{via[1]}"
         data["imports"].append(statement)
-        if statement["scope"] == Scope.MODULE.value:
+        if statement["scope"] == _MODULE_SCOPE:
             data["runtime"] = True
     if name is not None:
         data["names"].append(name)
@@ -128,19 +132,29 @@ def runtime_import_graph(graph: nx.DiGraph) -> nx.DiGraph:
     importer gets an edge to each such ancestor (first statement that causes it). Ancestors of the importer
     itself are already running or done and get no edge.
     """
+    # Plain dict walks over the adjacency (``graph._succ``/``_node``) and one ``add_edges_from``: the same
+    # graph, in the same node and edge order, as per-edge ``graph.nodes[...]``/``add_edge`` calls, for a third
+    # of the time (transformers has ~60k edges).
+    nodes = graph._node
     view = nx.DiGraph()
-    for source, target, data in graph.edges(data=True):
-        if data.get("runtime") and graph.nodes[target].get("kind") == "module":
-            view.add_edge(source, target, **data)
+    view.add_edges_from((source, target, data) for source, targets in graph._succ.items()
+                        for target, data in targets.items()
+                        if data.get("runtime") and nodes[target].get("kind") == "module")
+    module_scope = Scope.MODULE.value
+    own_ancestors: dict[str, set[str]] = {}
     for source, target, data in list(view.edges(data=True)):
-        statements = [s for s in data["imports"] if s["scope"] == Scope.MODULE.value]
-        first = min(statements, key=lambda s: s["line"])
-        own_ancestors = set(ancestors(source))
+        mine = own_ancestors.get(source)
+        if mine is None:
+            mine = own_ancestors[source] = set(ancestors(source))
+        out = view._succ[source]
+        first = None
         for ancestor in ancestors(target):
-            if ancestor in own_ancestors or ancestor == source or ancestor not in graph:
+            if ancestor in mine or ancestor == source or ancestor not in nodes:
                 continue
-            if graph.nodes[ancestor].get("kind") != "module" or view.has_edge(source, ancestor):
+            if nodes[ancestor].get("kind") != "module" or ancestor in out:
                 continue
+            if first is None:
+                first = min((s for s in data["imports"] if s["scope"] == module_scope), key=lambda s: s["line"])
             view.add_edge(source, ancestor, kinds=["parent"], kind="parent", parent=True, runtime=True,
                           imports=[{**first, "via": None}], names=[])
     return view

@@ -224,6 +224,7 @@ def test_symlinks_pointing_outside(package, healthy, tmp_path):
     assert findings == set()
 
 
+@pytest.mark.timeout(120)  # the bug this guards against is a hang
 def test_fifo_and_device_named_like_modules(package, healthy):
     """An ``open`` of a FIFO blocks until a writer comes: reading one would hang the run forever."""
     os.mkfifo(package / "pipe.py")
@@ -364,3 +365,34 @@ def test_zip_and_egg_installs_are_said_not_analysed(tmp_path):
     with pytest.raises(TargetNotFound) as error:
         find_target("zipped", search_path=[str(tmp_path), str(archive)])
     assert "not analysed" in str(error.value) and str(archive) in str(error.value)
+
+
+# ----------------------------------------------------------------------------------------------- whole site-packages
+
+SCRIPT = Path(__file__).parent.parent / "scripts" / "analyze-all-installed.py"
+
+
+def test_analyze_all_installed_script(tmp_path):
+    """The loop over a site-packages: every package analysed in a child process, archives and bare
+    extension modules listed as not analysed, a package that breaks the analysis would be reported as failed."""
+    import subprocess
+    import sys
+
+    site = tmp_path / "site-packages"
+    write_package(site)
+    (site / "single.py").write_text("x = 1\n")
+    (site / "fast.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
+    with zipfile.ZipFile(site / "old-1.0-py3.11.egg", "w") as zf:
+        zf.writestr("old/__init__.py", "")
+    out = tmp_path / "figures.json"
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--path", str(site), "--json", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = json.loads(out.read_text())
+    assert {p["name"] for p in figures["packages"]} == {"pkg", "single"}
+    assert figures["totals"]["packages_analysed"] == 2 and figures["totals"]["packages_failed"] == 0
+    assert figures["totals"]["findings"] == 1  # the planted Ghost
+    skipped = "\n".join(figures["totals"]["not_analysed"])
+    assert "old-1.0-py3.11.egg: zip/egg archive (not analysed" in skipped
+    assert "fast.cpython-311-x86_64-linux-gnu.so: compiled extension module" in skipped
+    assert "2 packages analysed, 0 failed" in proc.stdout

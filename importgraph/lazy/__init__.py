@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..model import (
     DeadEntry,
+    DuplicateEntry,
     Environment,
     LazyModule,
     LazyName,
@@ -42,6 +43,8 @@ class LazyStage:
     structure_files: dict[str, str] = field(default_factory=dict)
     """Files ``define_import_structure`` read (path -> text), for rule IG008."""
     rules_source: str | None = None
+    init_trees: dict[str, ast.Module] = field(default_factory=dict)
+    """The parsed inits the stage evaluated (path -> tree), so rule IG005 does not parse them again."""
 
 
 class _Context:
@@ -54,6 +57,7 @@ class _Context:
         self.reader: StructureReader | None = None
         self.problems: list[ParseProblem] = []
         self.backends = _known_backends(facts)
+        self.trees: dict[str, ast.Module] = {}
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
         facts = self.facts.get(module)
@@ -120,6 +124,7 @@ def build_lazy_modules(
         for lazy in _evaluate_module(module_facts, context):
             stage.modules[lazy.name] = lazy
     stage.problems.extend(context.problems)
+    stage.init_trees = context.trees
     if context.reader is not None:
         stage.problems.extend(context.reader.problems)
         stage.structure_files = context.reader.files_read
@@ -139,6 +144,7 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
         line = getattr(exc, "lineno", None)
         context.problems.append(ParseProblem(facts.path, line, f"changed while analysed: {type(exc).__name__}"))
         return []
+    context.trees[facts.path] = tree
 
     def call(func: ImportedName, args: list, kwargs: dict, line: int) -> object:
         if func.name != "define_import_structure":
@@ -246,6 +252,7 @@ def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, lin
         submod_attrs = {}
     subs = sorted(str(s) for s in (submodules or ()))
     lazy.submodules = [f"{lazy.name}.{s}" for s in subs]
+    declared: dict[str, list[tuple[str, SourceRef]]] = {}
     for module, attrs in (submod_attrs or {}).items():
         if not isinstance(attrs, (list, tuple, set, frozenset)):
             lazy.undecided.append(Undecided(lazy.path, line, f"attributes of {module!r} not evaluated"))
@@ -253,6 +260,13 @@ def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, lin
         for attr in attrs:
             ref = SourceRef(getattr(attr, "path", lazy.path), getattr(attr, "line", line))
             lazy.names[str(attr)] = LazyName(str(attr), f"{lazy.name}.{module}", (), ref.path, ref.line)
+            declared.setdefault(str(attr), []).append((f"{lazy.name}.{module}", ref))
+    # lazy_loader builds {attr: module} from submod_attrs in order: an attribute listed under two modules
+    # silently goes to the last one, like a duplicate _LazyModule entry (IG003).
+    for attr, entries in declared.items():
+        modules = tuple(dict.fromkeys(m for m, _ in entries))
+        if len(modules) > 1:
+            lazy.duplicates.append(DuplicateEntry(attr, modules, tuple(r for _, r in entries), winner=entries[-1][0]))
 
 
 def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:

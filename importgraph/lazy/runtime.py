@@ -43,6 +43,11 @@ def emulate(package: str, structure: dict, env: Environment, fallback: SourceRef
         if isinstance(name, Tagged) and not backends:
             backends = tuple(sorted(name.guard))
         history.setdefault(name, []).append((module, ref))
+        previous = result.names.get(str(name))
+        if not missing and previous is not None and previous.missing_backends:
+            # transformers only ever sets _object_missing_backend[name] (never clears it): a name declared
+            # under a missing backend stays a placeholder even when a later group declares it without one.
+            missing = previous.missing_backends
         result.names[str(name)] = LazyName(str(name), module, backends, ref.path, ref.line, missing)
 
     if any(isinstance(key, frozenset) for key in structure):

@@ -23,8 +23,13 @@ class BackendMap:
     """Backend name (as the package spells it) -> the import names declaring it makes safe."""
 
     def __init__(self, ctx: RuleContext):
-        self._names = BackendImports.from_modules(ctx.modules)
-        self._cache: dict[str, frozenset[str]] = {}
+        # IG007 and IG012 both build one: the probes (a parse of every file defining ``is_x_available``)
+        # and the per-backend answers are read once per context and shared.
+        shared = ctx._exports_cache.get("backend-map")
+        if shared is None:
+            shared = ctx._exports_cache["backend-map"] = (BackendImports.from_modules(ctx.modules), {})
+        self._names: BackendImports = shared[0]
+        self._cache: dict[str, frozenset[str]] = shared[1]
 
     def imports(self, backend: str) -> frozenset[str]:
         backend = normalise_backend(backend)
@@ -75,10 +80,13 @@ class UndeclaredBackend(Rule):
         edges, sources = runtime_imports(ctx, backends)
         declared_anywhere = self._declared_anywhere(ctx)
         reported: set[tuple[str, str, str]] = set()
+        reach = shared_reach(ctx)
         for missing in candidates:
             if not sources.get(missing):
                 continue
-            next_hop = reaching(edges, sources[missing], missing)
+            if missing not in reach:
+                reach[missing] = reaching(edges, sources[missing], missing)
+            next_hop = reach[missing]
             for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
                 lazy = ctx.lazy_modules[lazy_name]
                 for entry in lazy.names.values():
@@ -194,6 +202,11 @@ def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked:
             if entry is not None:
                 extra = blocked | backends.covered(entry.backends)
         yield _Edge(target, fact.line, extra)
+
+
+def shared_reach(ctx: RuleContext) -> dict[str, dict]:
+    """Import name -> :func:`reaching` over :func:`runtime_imports`, filled lazily by IG007 and IG012 alike."""
+    return ctx._exports_cache.setdefault("reaching", {})
 
 
 def reaching(edges: dict[str, list[_Edge]], sources: dict[str, int], missing: str) -> dict:

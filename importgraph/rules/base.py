@@ -30,6 +30,8 @@ class RuleContext:
     usage: tuple[str, ...] = ()
     undecided: dict[str, int] = field(default_factory=dict)
     """Per rule code: entries the rule could not decide (dynamic constructs), counted, never guessed."""
+    init_trees: dict = field(default_factory=dict)
+    """Init path -> the ``ast.Module`` the lazy stage parsed (read by IG005 instead of parsing again)."""
     _exports_cache: dict = field(default_factory=dict)
 
     def module_exists(self, module: str) -> bool:

@@ -47,10 +47,10 @@ class LazyMissingModule(Rule):
                         f"{lazy.name} registers submodule {module}, which does not exist; accessing it "
                         "raises ModuleNotFoundError. Remove the key or add the module.")
             for imp in lazy.type_checking:
-                target = f"{imp.module}.{imp.name}" if imp.name and imp.name != "*" else imp.module
                 if imp.module.split(".")[0] != ctx.target.name:
                     continue
-                if ctx.module_exists(imp.module) or target in reported:
+                # one finding per missing module: a key already reported is not reported again for its import
+                if ctx.module_exists(imp.module) or imp.module in reported:
                     continue
                 reported.add(imp.module)
                 yield self.finding(

@@ -50,13 +50,16 @@ def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
     cached = ctx._exports_cache.get("import_time_graph")
     if cached is not None:
         return cached
-    graph = nx.DiGraph()
+    module_scope = Scope.MODULE.value
+    edges = []
     for source, target, data in runtime_import_graph(ctx.graph).edges(data=True):
-        statements = [s for s in data["imports"] if s["scope"] == Scope.MODULE.value]
+        statements = [s for s in data["imports"] if s["scope"] == module_scope]
         lazy = [s for s in statements if s.get("via")]
         first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
-        hop = Hop(source, target, first["line"], first.get("via"), parent=bool(data.get("parent")))
-        graph.add_edge(source, target, hop=hop)
+        edges.append((source, target, {"hop": Hop(source, target, first["line"], first.get("via"),
+                                                  parent=bool(data.get("parent")))}))
+    graph = nx.DiGraph()
+    graph.add_edges_from(edges)  # same nodes and edges, in the same order, as one add_edge per edge
     ctx._exports_cache["import_time_graph"] = graph
     return graph
 

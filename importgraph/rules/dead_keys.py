@@ -47,7 +47,7 @@ class DeadLazyKey(Rule):
         for lazy in ctx.lazy_modules.values():
             if not lazy.path.endswith(".py"):
                 continue
-            tree = _parse(lazy.path)
+            tree = ctx.init_trees.get(lazy.path) or _parse(lazy.path)
             for dead in lazy.dead_entries:
                 finding = self._recorded(ctx, lazy, dead, tree)
                 if finding is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import Finding, NameUse, Scope
-from .backends import BackendMap, reaching, runtime_imports
+from .backends import BackendMap, reaching, runtime_imports, shared_reach
 from .base import Rule, RuleContext, register
 
 _USE = {
@@ -41,7 +41,7 @@ class GuardedNameAtImport(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         backends = BackendMap(ctx)
         edges, sources = runtime_imports(ctx, backends)
-        reach: dict[str, dict] = {}
+        reach = shared_reach(ctx)  # IG007 computed most of these already
         for module, facts in sorted(ctx.modules.items()):
             grouped: dict[tuple[str, str], list[NameUse]] = {}
             for use in facts.name_uses:

@@ -1,0 +1,102 @@
+"""Nothing of a package with side-effecting lazy machinery runs, through the API or the CLI.
+
+``tests/test_no_execution.py`` covers an ``__init__`` that misbehaves on import. Here the package imports
+cleanly and the harm sits where a lazy-import analyzer is tempted to look: a PEP 562 ``__getattr__`` that
+starts a process on every lookup, submodules that start a process or listen on a socket when imported, and
+``define_import_structure`` file-name rules (``BASE_FILE_REQUIREMENTS`` lambdas) that write files when called,
+which importgraph reads statically to model transformers. See ``tests/fixtures/packages/sideeffect_lazy``.
+
+Detection: marker files, CPython audit events (``subprocess.Popen``, ``socket.bind``, any ``open`` of a marker
+path for writing, any ``exec`` of the fixture's code), and ``sys.modules``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import importgraph
+from tests.conftest import fixture_package
+
+PACKAGE = fixture_package("sideeffect_lazy")
+MARKERS = ("getattr", "workers", "server", "base_rules", "define_import_structure", "modeling_widget")
+FORBIDDEN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.fork", "socket.bind",
+                    "socket.connect", "socket.listen")
+
+_RECORDING: list[tuple[str, str]] | None = None
+_MARKER_BASE: list[str] = []
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _RECORDING is None:
+        return
+    if event.startswith(FORBIDDEN_EVENTS):
+        _RECORDING.append((event, repr(args)[:200]))
+    elif event == "import" and str(args[0]).startswith("sideeffect_lazy"):
+        _RECORDING.append((event, str(args[0])))
+    elif event == "exec" and str(PACKAGE) in getattr(args[0], "co_filename", ""):
+        _RECORDING.append((event, args[0].co_filename))
+    elif event == "open" and _MARKER_BASE and str(args[0]).startswith(_MARKER_BASE[0]):
+        _RECORDING.append((event, str(args[0])))
+
+
+sys.addaudithook(_audit)  # cannot be removed; records only while a test sets _RECORDING
+
+
+@pytest.fixture
+def marker(tmp_path, monkeypatch) -> Path:
+    base = tmp_path / "side_effect"
+    monkeypatch.setenv("IMPORTGRAPH_SIDE_EFFECT_FILE", str(base))
+    _MARKER_BASE[:] = [str(base)]
+    yield base
+    _MARKER_BASE.clear()
+
+
+def left_behind(base: Path) -> list[str]:
+    return sorted(p.name for p in base.parent.glob(base.name + ".*"))
+
+
+def test_the_fixture_really_has_side_effects(marker):
+    """Guard against a fixture gone harmless: used for real, every piece of its lazy machinery leaves a marker."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import sideeffect_lazy as p; "
+            "p.Worker, p.Server, p.WidgetModel")
+    proc = subprocess.run([sys.executable, "-B", "-c", code, str(PACKAGE.parent)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert left_behind(marker) == sorted(f"side_effect.{m}" for m in MARKERS)
+
+
+def test_api_runs_none_of_the_lazy_machinery(marker):
+    global _RECORDING
+    before = set(sys.modules)
+    _RECORDING = []
+    try:
+        report = importgraph.analyze(str(PACKAGE))
+    finally:
+        events, _RECORDING = _RECORDING, None
+    assert left_behind(marker) == []
+    assert events == [], events
+    assert not [m for m in set(sys.modules) - before if m.startswith("sideeffect_lazy")]
+
+    # And the analysis still saw everything the runtime serves (EXPECTED.md, written by hand).
+    top = report.lazy_modules["sideeffect_lazy"]
+    assert {n: e.module for n, e in top.names.items()} == {
+        "Worker": "sideeffect_lazy.workers", "Server": "sideeffect_lazy.server", "WidgetModel": "sideeffect_lazy.models"}
+    models = report.lazy_modules["sideeffect_lazy.models"]
+    assert {n: e.module for n, e in models.names.items()} == {"WidgetModel": "sideeffect_lazy.models.modeling_widget"}
+
+
+def test_cli_runs_none_of_the_lazy_machinery(marker, tmp_path):
+    """The whole CLI, in its own process: JSON and HTML output, scan pool and cache on."""
+    env = dict(os.environ, IMPORTGRAPH_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-B", "-m", "importgraph", "analyze", str(PACKAGE), "--format", "json",
+                           "--html", str(tmp_path / "report.html"), "-q"],
+                          capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "sideeffect_lazy.models" in json.loads(proc.stdout)["lazy_modules"]
+    assert left_behind(marker) == []

@@ -1,0 +1,234 @@
+"""Core rules IG001 (lazy-missing-module), IG002 (lazy-missing-name), IG003 (lazy-duplicate-name),
+IG004 (type-checking-mismatch), IG009 (unparsable-file) on fixture packages that really run.
+
+Fixture packages: tests/fixtures/packages/rule_ig00N_<pos|neg>_<k> (each has an EXPECTED.md saying what
+breaks). They use different lazy styles: a dict ``_import_structure`` with a vendored minimal ``_LazyModule``,
+``lazy_loader.attach`` and a PEP 562 ``__getattr__`` map. Where the runtime can tell the truth, the claim is
+checked in a fresh subprocess with the fixture's parent directory first on sys.path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import importgraph
+from tests.conftest import FIXTURES, fixture_package
+
+
+def findings(fixture: str, code: str, package=None) -> list[tuple[str, str, str, str, str, int]]:
+    """(rule, severity, module, symbol, file name, line) of the ``code`` findings."""
+    path = package if package is not None else fixture_package(fixture)
+    report = importgraph.analyze(str(path), select={code})
+    return [(f.rule, f.severity.value, f.module, f.symbol, os.path.basename(f.path), f.line) for f in report.findings]
+
+
+def messages(fixture: str, code: str) -> list[str]:
+    return [f.message for f in importgraph.analyze(str(fixture_package(fixture)), select={code}).findings]
+
+
+def run_in_fixture(fixture: str, code: str, root=None) -> str:
+    """Run ``code`` in a fresh interpreter, sys.path = the fixture's parent dir; the exception class name, or
+    the line ``code`` printed, or ``ok``."""
+    body = textwrap.indent(textwrap.dedent(code).strip(), "    ")
+    wrapped = f"try:\n{body}\n    print('ok')\nexcept BaseException as exc:\n    print(type(exc).__name__)\n"
+    cwd = root if root is not None else FIXTURES / fixture
+    out = subprocess.run([sys.executable, "-c", wrapped], cwd=cwd, capture_output=True, text=True, timeout=60,
+                         env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(cwd)})
+    lines = out.stdout.strip().splitlines() or [out.stderr]
+    return lines[-2] if len(lines) > 1 and lines[-1] == "ok" else lines[-1]
+
+
+MISSING = {"ImportError", "ModuleNotFoundError", "AttributeError", "RuntimeError"}
+
+
+# ----------------------------------------------------------------------------- IG001 lazy-missing-module
+@pytest.mark.parametrize("fixture,symbol,line,runtime_check", [
+    # dict _import_structure: key `modeling_missing` has no file (the TYPE_CHECKING import of the same
+    # module at line 12 is the same defect: one finding per module)
+    ("rule_ig001_pos_1", "modeling_missing", 7, "from rule_ig001_pos_1 import Model"),
+    # lazy_loader attach: TYPE_CHECKING half imports from `.engine`, which does not exist
+    ("rule_ig001_pos_2", "rule_ig001_pos_2.engine", 8, "import rule_ig001_pos_2.engine"),
+])
+def test_ig001_positive(fixture, symbol, line, runtime_check):
+    assert findings(fixture, "IG001") == [("IG001", "error", fixture, symbol, "__init__.py", line)]
+    assert run_in_fixture(fixture, runtime_check) == "ModuleNotFoundError"
+
+
+def test_ig001_positive_other_names_work():
+    assert run_in_fixture("rule_ig001_pos_1", "from rule_ig001_pos_1 import Config") == "ok"
+    assert run_in_fixture("rule_ig001_pos_2", "from rule_ig001_pos_2 import Engine") == "ok"
+
+
+@pytest.mark.parametrize("fixture,runtime_check", [
+    # legacy alias table + meta-path finder (transformers 5.23): key `tokenization_old` has no file
+    ("rule_ig001_neg_1", "import rule_ig001_neg_1 as p, rule_ig001_neg_1.tokenization_old as old\n"
+                         "assert old.Tokenizer is p.Tokenizer and p.tokenization_old is old"),
+    # namespace subpackage (folder without __init__.py) registered as a lazy submodule
+    ("rule_ig001_neg_2", "import rule_ig001_neg_2 as p\nfrom rule_ig001_neg_2 import Extra\n"
+                         "assert p.plugins.__file__ is None and Extra.__module__ == 'rule_ig001_neg_2.plugins.extra'"),
+])
+def test_ig001_negative(fixture, runtime_check):
+    assert findings(fixture, "IG001") == []
+    assert run_in_fixture(fixture, runtime_check) == "ok"
+
+
+def test_ig001_negative_compiled_extension(tmp_path):
+    """A lazy key served by a compiled extension module (``fast.<abi>.so``, no .py) exists."""
+    import sysconfig
+
+    include = sysconfig.get_paths()["include"]
+    if shutil.which("cc") is None or not os.path.exists(os.path.join(include, "Python.h")):
+        pytest.skip("no C compiler or Python headers to build the extension")
+    package = tmp_path / "ig001_ext"
+    shutil.copytree(fixture_package("rule_ig001_pos_1"), package)
+    init = package / "__init__.py"
+    init.write_text(init.read_text().replace("rule_ig001_pos_1", "ig001_ext").replace('"modeling_missing"', '"fast"')
+                    .replace(".modeling_missing", ".fast"))
+    source = tmp_path / "fast.c"
+    source.write_text(textwrap.dedent("""\
+        #include <Python.h>
+        static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "fast", NULL, -1, NULL};
+        PyMODINIT_FUNC PyInit_fast(void) {
+            PyObject *m = PyModule_Create(&def);
+            PyObject *t = (PyObject *)&PyBaseObject_Type;
+            if (m && PyModule_AddObjectRef(m, "Model", t) < 0) { Py_DECREF(m); return NULL; }
+            return m;
+        }
+        """))
+    target = package / f"fast{sysconfig.get_config_var('EXT_SUFFIX')}"
+    subprocess.run(["cc", "-shared", "-fPIC", f"-I{include}", str(source), "-o", str(target)], check=True, timeout=120)
+    assert findings("", "IG001", package) == []
+    assert run_in_fixture("", "from ig001_ext import Model\nassert Model is object", root=tmp_path) == "ok"
+
+
+# ----------------------------------------------------------------------------- IG002 lazy-missing-name
+def test_ig002_missing_and_undeclared_backend_guard():
+    assert findings("rule_ig002_pos_1", "IG002") == [
+        ("IG002", "error", "rule_ig002_pos_1", "Pipline", "__init__.py", 6),     # typo: core binds Pipeline
+        ("IG002", "error", "rule_ig002_pos_1", "FastKernel", "__init__.py", 7),  # bound only if fakebackend
+    ]
+    for name in ("Pipline", "FastKernel"):  # fakebackend is never installed
+        assert run_in_fixture("rule_ig002_pos_1", f"from rule_ig002_pos_1 import {name}") in MISSING
+    assert run_in_fixture("rule_ig002_pos_1", "from rule_ig002_pos_1 import Pipeline") == "ok"
+    assert "fakebackend" in messages("rule_ig002_pos_1", "IG002")[1]
+
+
+def test_ig002_type_checking_half_missing_name():
+    assert findings("rule_ig002_pos_2", "IG002") == [("IG002", "error", "rule_ig002_pos_2", "Appender", "__init__.py", 7)]
+    # the TYPE_CHECKING import, executed for real, fails; the lazy names work
+    assert run_in_fixture("rule_ig002_pos_2", "from rule_ig002_pos_2.io_tools import Appender") == "ImportError"
+    assert run_in_fixture("rule_ig002_pos_2", "from rule_ig002_pos_2 import Reader, Writer") == "ok"
+
+
+@pytest.mark.parametrize("fixture,names", [
+    ("rule_ig002_neg_1", "Pipeline, make_pipeline"),  # re-exports (explicit + star); guarded entry declared
+    ("rule_ig002_neg_2", "Circle, Square, UNIT"),     # lazy_loader; import-as, class, assignment
+])
+def test_ig002_negative(fixture, names):
+    assert findings(fixture, "IG002") == []
+    assert run_in_fixture(fixture, f"from {fixture} import {names}") == "ok"
+
+
+def test_ig002_guarded_entry_is_not_advertised_without_backend():
+    assert run_in_fixture("rule_ig002_neg_1", "import rule_ig002_neg_1 as p\nassert 'FastKernel' not in dir(p)") == "ok"
+
+
+# ----------------------------------------------------------------------------- IG003 lazy-duplicate-name
+WINNER = {
+    # lazy_loader: two different classes; the object's own module is the winner
+    "rule_ig003_pos_1": "import rule_ig003_pos_1 as p\nprint(p.Scheduler.__module__)",
+    # _LazyModule: one re-exported object; the winner is the key the runtime maps the name to
+    "rule_ig003_pos_2": "import rule_ig003_pos_2 as p\nprint(p.__name__ + '.' + p._class_to_module['Config'])",
+}
+
+
+@pytest.mark.parametrize("fixture,expected", [
+    ("rule_ig003_pos_1", ("IG003", "warning", "rule_ig003_pos_1", "Scheduler", "__init__.py", 7)),
+    ("rule_ig003_pos_2", ("IG003", "info", "rule_ig003_pos_2", "Config", "__init__.py", 7)),
+])
+def test_ig003_positive_names_the_runtime_winner(fixture, expected):
+    assert findings(fixture, "IG003") == [expected]
+    winner = run_in_fixture(fixture, WINNER[fixture])
+    assert winner == f"{fixture}.{'modern' if fixture.endswith('1') else 'compat'}"
+    (message,) = messages(fixture, "IG003")
+    assert (f"serves {winner}" if expected[1] == "warning" else f"uses {winner}") in message
+
+
+def test_ig003_benign_reexport_is_the_same_object():
+    code = "import rule_ig003_pos_2 as p, rule_ig003_pos_2.configuration as c\nassert p.Config is c.Config"
+    assert run_in_fixture("rule_ig003_pos_2", code) == "ok"
+
+
+def test_ig003_real_duplicate_hides_the_other_definition():
+    code = "import rule_ig003_pos_1 as p, rule_ig003_pos_1.legacy as old\nassert p.Scheduler is not old.Scheduler"
+    assert run_in_fixture("rule_ig003_pos_1", code) == "ok"
+
+
+@pytest.mark.parametrize("fixture,names", [
+    ("rule_ig003_neg_1", "Config, load"),                       # compat imports Config but does not export it
+    ("rule_ig003_neg_2", "Scheduler, LegacyScheduler, Trainer"),  # PEP 562 map: same class name, one export
+])
+def test_ig003_negative(fixture, names):
+    assert findings(fixture, "IG003") == []
+    assert run_in_fixture(fixture, f"from {fixture} import {names}") == "ok"
+
+
+# ----------------------------------------------------------------------------- IG004 type-checking-mismatch
+def test_ig004_name_in_one_half_only():
+    assert findings("rule_ig004_pos_1", "IG004") == [
+        ("IG004", "warning", "rule_ig004_pos_1", "ModelForCausalLM", "__init__.py", 7),  # lazy half only
+        ("IG004", "warning", "rule_ig004_pos_1", "ConfigMixin", "__init__.py", 11),      # TYPE_CHECKING only
+    ]
+    assert run_in_fixture("rule_ig004_pos_1", "from rule_ig004_pos_1 import ModelForCausalLM") == "ok"
+    assert run_in_fixture("rule_ig004_pos_1", "from rule_ig004_pos_1 import ConfigMixin") == "ImportError"
+
+
+def test_ig004_halves_name_different_modules():
+    assert findings("rule_ig004_pos_2", "IG004") == [
+        ("IG004", "warning", "rule_ig004_pos_2", "FastTokenizer", "__init__.py", 7)]
+    code = ("import rule_ig004_pos_2 as p, rule_ig004_pos_2.tokenization as checked\n"
+            "assert p.FastTokenizer is not checked.FastTokenizer")
+    assert run_in_fixture("rule_ig004_pos_2", code) == "ok"
+
+
+@pytest.mark.parametrize("fixture,names", [
+    ("rule_ig004_neg_1", "Config, Model, models"),             # same guard both halves, dummy fallback
+    ("rule_ig004_neg_2", "BertModel, Pipeline, pipeline"),     # package re-export, star import
+])
+def test_ig004_negative(fixture, names):
+    assert findings(fixture, "IG004") == []
+    assert run_in_fixture(fixture, f"from {fixture} import {names}") == "ok"
+
+
+# ----------------------------------------------------------------------------- IG009 unparsable-file
+def test_ig009_syntax_error():
+    assert findings("rule_ig009_pos_1", "IG009") == [
+        ("IG009", "error", "rule_ig009_pos_1.broken", "rule_ig009_pos_1.broken", "broken.py", 5)]
+    assert run_in_fixture("rule_ig009_pos_1", "import rule_ig009_pos_1.broken") == "SyntaxError"
+    assert run_in_fixture("rule_ig009_pos_1", "from rule_ig009_pos_1 import helper") == "ok"
+
+
+def test_ig009_undecodable_file(tmp_path):
+    shutil.copytree(FIXTURES / "rule_ig009_pos_2", tmp_path, dirs_exist_ok=True)
+    package = tmp_path / "rule_ig009_pos_2"
+    assert findings("", "IG009", package) == []  # as committed: no defect
+    # Latin-1 bytes without a coding cookie: not UTF-8
+    (package / "legacy_codec.py").write_bytes(b'"""Written by a Latin-1 editor."""\nGREETING = "caf\xe9"\n')
+    assert findings("", "IG009", package) == [
+        ("IG009", "error", "rule_ig009_pos_2.legacy_codec", "rule_ig009_pos_2.legacy_codec", "legacy_codec.py", 2)]
+    assert run_in_fixture("", "import rule_ig009_pos_2.legacy_codec", root=tmp_path) == "SyntaxError"
+
+
+@pytest.mark.parametrize("fixture,modules", [
+    ("rule_ig009_neg_1", "rule_ig009_neg_1.latin, rule_ig009_neg_1.bom"),  # PEP 263 cookie, UTF-8 BOM
+    ("rule_ig009_neg_2", "rule_ig009_neg_2.modern"),                       # match / walrus / except*
+])
+def test_ig009_negative(fixture, modules):
+    assert findings(fixture, "IG009") == []
+    assert run_in_fixture(fixture, f"import {modules}") == "ok"
