@@ -87,7 +87,7 @@ class Spec:
 def specs(draw, style: str) -> Spec:
     total = draw(st.integers(2, 7))
     names = draw(st.lists(NAMES, min_size=total * 3, max_size=total * 3, unique=True))
-    backends = HF4_BACKENDS if style == "hf4" else HF5_REQUIRES if style == "hf5" else ()
+    backends = HF4_BACKENDS if style == "hf4" else HF5_REQUIRES + ("torch",) if style == "hf5" else ()
     modules: list[Module] = []
     for i in range(total):
         own = names[i * 3: i * 3 + draw(st.integers(1, 3))]
@@ -118,7 +118,7 @@ def specs(draw, style: str) -> Spec:
 def module_source(module: Module, spec: Spec, depth: int) -> str:
     up = "." * (depth + module.key.count(".") + 1)  # relative path up to the package that holds utils/
     lines = []
-    if spec.style in ("hf4", "hf5") and module.backend and not (spec.style == "hf5"):
+    if spec.style == "hf4" and module.backend:  # hf5 declares backends with @requires instead
         lines += [f"from {up}utils import fake_backend_import", "", f"fake_backend_import({module.backend!r})", ""]
     if spec.style == "hf5":
         lines += [f"from {up}utils import requires", ""]

@@ -112,6 +112,8 @@ class LazyMissingName(Rule):
             if imp.module.split(".")[0] != ctx.target.name:
                 continue
             resolution = resolve_name(imp.module, imp.name, ctx.modules, ctx.lazy_modules)
+            if resolution.status == "missing" and self._checker_sees(ctx, imp.module, imp.name):
+                continue
             if resolution.status == "missing":
                 yield self.finding(
                     lazy.name, imp.name, lazy.path, imp.line,
@@ -120,6 +122,15 @@ class LazyMissingName(Rule):
                     "import.")
             elif resolution.status == "undecided":
                 ctx.count_undecided(self.code)
+
+    @staticmethod
+    def _checker_sees(ctx: RuleContext, module: str, name: str) -> bool:
+        """A type checker also reads the target's own ``TYPE_CHECKING`` half (diffusers' nested inits)."""
+        target = ctx.lazy_modules.get(module)
+        if target is None or not target.type_checking:
+            return False
+        names = TypeCheckingMismatch.type_checking_names(ctx, target)
+        return names is None or name in names
 
 
 @register
@@ -198,7 +209,7 @@ class TypeCheckingMismatch(Rule):
         for lazy in ctx.lazy_modules.values():
             if lazy.style != "hf-dict" or not lazy.type_checking:
                 continue
-            checked = self._type_checking_names(ctx, lazy)
+            checked = self.type_checking_names(ctx, lazy)
             if checked is None:
                 ctx.count_undecided(self.code)
                 continue
@@ -234,7 +245,8 @@ class TypeCheckingMismatch(Rule):
         return a.startswith(b + ".") or b.startswith(a + ".")
 
     @staticmethod
-    def _type_checking_names(ctx: RuleContext, lazy) -> dict[str, tuple[str, int]] | None:
+    def type_checking_names(ctx: RuleContext, lazy) -> dict[str, tuple[str, int]] | None:
+        """Names the ``TYPE_CHECKING`` half imports -> (module, line); None when a star import is undecidable."""
         names: dict[str, tuple[str, int]] = {}
         for imp in lazy.type_checking:
             if imp.name == "*":

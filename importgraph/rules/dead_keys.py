@@ -17,6 +17,7 @@ Three ways an entry dies before a user can touch it:
 from __future__ import annotations
 
 import ast
+from collections import deque
 from collections.abc import Iterable, Iterator
 
 from ..model import DeadEntry, Finding, LazyModule, Severity
@@ -112,7 +113,7 @@ def _names_declared_at(tree: ast.Module, line: int) -> list[str] | None:
 
 def _structure_variable(tree: ast.Module, build_line: int) -> str | None:
     """The variable passed as the structure to the ``_LazyModule(...)`` call on ``build_line``."""
-    for node in ast.walk(tree):
+    for node in _walk_around(tree, build_line):
         if isinstance(node, ast.Call) and node.lineno <= build_line <= (node.end_lineno or node.lineno):
             func = node.func
             callee = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
@@ -123,6 +124,18 @@ def _structure_variable(tree: ast.Module, build_line: int) -> str | None:
             if isinstance(arg, ast.Name):
                 return arg.id
     return None
+
+
+def _walk_around(tree: ast.Module, line: int) -> Iterator[ast.AST]:
+    """``ast.walk(tree)`` (same breadth-first order) restricted to the top-level statements whose lines,
+    decorators included, span ``line``: nodes elsewhere cannot span it, and an init is a few thousand nodes."""
+    todo = deque(stmt for stmt in tree.body
+                 if min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+                 <= line <= (stmt.end_lineno or stmt.lineno))
+    while todo:
+        node = todo.popleft()
+        todo.extend(ast.iter_child_nodes(node))
+        yield node
 
 
 def _constant_truth(test: ast.expr) -> bool | None:
