@@ -19,6 +19,7 @@ from rich.markup import escape
 
 from . import __version__
 from .discover import TargetNotFound
+from .scan.cache import CACHE_DIR_HELP, NO_CACHE_HELP
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -107,8 +108,6 @@ FOCUS_HELP = "Draw the HTML report around one lazy module, module or lazy name (
              "BertModel): its lazy resolution chain and import neighbours, one node per module."
 MAX_NODES_HELP = "Draw at most this many nodes in the HTML report; the page says what was left out."
 WITHOUT_HELP = "Model an environment with every optional backend except these (comma-separated)."
-CACHE_DIR_HELP = "Scan cache directory (default: $IMPORTGRAPH_CACHE_DIR, else the user cache directory)."
-NO_CACHE_HELP = "Neither read nor write the scan cache."
 
 
 @app.command()

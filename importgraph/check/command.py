@@ -16,6 +16,7 @@ from rich.console import Console
 
 from ..discover import TargetNotFound
 from ..model import Severity
+from ..scan.cache import CACHE_DIR_HELP, NO_CACHE_HELP
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -83,6 +84,8 @@ def check_command(
     python: Optional[str] = typer.Option(None, "--python", help="Analyse the environment of this interpreter."),
     backends: Optional[list[str]] = typer.Option(None, "--backends", help="Model only these backends installed."),
     without: Optional[list[str]] = typer.Option(None, "--without", help="Model every backend except these."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
+    no_cache: bool = typer.Option(False, "--no-cache", help=NO_CACHE_HELP),
 ) -> None:
     """Lint TARGET's lazy imports for CI: exit 0 when nothing at or above --fail-on remains, 1 when findings
     remain, 2 on a usage or environment error (package not found, bad configuration, bad option).
@@ -94,6 +97,7 @@ def check_command(
     from .baseline import BaselineError, read_baseline, write_baseline as save_baseline
     from .config import ConfigError, find_config, load_config
     from .formats import filtered_note, render, render_text
+    from ..scan.cache import default_cache_dir
     from .run import known_codes, run_check, selected_rules
 
     known = known_codes()
@@ -117,7 +121,8 @@ def check_command(
     try:
         result = run_check(spec, config, selected=selected, fail_on=Severity(fail_on.value),
                            report_unused_ignores=report_unused_ignores, baseline=known_fingerprints,
-                           python=python, backends=_split(backends), without=_split(without))
+                           python=python, backends=_split(backends), without=_split(without),
+                           cache_dir=None if no_cache else str(cache_dir or default_cache_dir()))
     except TargetNotFound as exc:
         raise _usage_error(str(exc)) from None
 

@@ -62,10 +62,10 @@ class CheckResult:
 def run_check(target: str, config: Config, *, selected: set[str], fail_on: Severity = Severity.ERROR,
               report_unused_ignores: bool = False, baseline: Counter[Fingerprint] | None = None,
               python: str | None = None, backends: list[str] | None = None,
-              without: list[str] | None = None) -> CheckResult:
+              without: list[str] | None = None, cache_dir: str | None = None) -> CheckResult:
     """Run the rules on ``target`` and filter the findings (raises ``TargetNotFound`` as ``analyze`` does)."""
     report = analyze(target, python=python, backends=backends, without=without, select=selected,
-                     usage=config.usage)
+                     usage=config.usage, cache_dir=cache_dir)
     root = config.root
     findings = [f for f in report.findings if not _matches(f.path, config.exclude, root)]
     excluded = len(report.findings) - len(findings)

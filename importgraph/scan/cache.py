@@ -41,6 +41,9 @@ _CHECKSUM_SIZE = 32
 Entry = tuple[bytes, str, bool, bytes]
 """``(sha256 of the file, module, is_package, pickled ModuleFacts)``."""
 
+CACHE_DIR_HELP = "Scan cache directory (default: $IMPORTGRAPH_CACHE_DIR, else the user cache directory)."
+NO_CACHE_HELP = "Neither read nor write the scan cache."
+
 
 class CacheWarning(UserWarning):
     """The cache could not be read or written; the analysis went on without it."""
