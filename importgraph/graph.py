@@ -29,10 +29,9 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
     for name, facts in modules.items():
         graph.add_node(name, kind="module", path=facts.path, package=facts.is_package,
                        lazy=name in lazy_modules, problem=facts.problem is not None)
-    resolved: dict = {}
     for name, facts in modules.items():
         for fact in facts.imports:
-            for target, via in resolve_import_cached(fact, modules, lazy_modules, top, resolved):
+            for target, via in resolve_import(fact, modules, lazy_modules, top):
                 if target == name:
                     continue
                 if target not in graph:
@@ -78,17 +77,6 @@ def resolve_import(fact: ImportFact, modules: dict[str, ModuleFacts], lazy_modul
         served = serve(base, name, lazy_modules)
         if served is not None:
             yield served, (base, name)
-
-
-def resolve_import_cached(fact: ImportFact, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
-                          top: str, memo: dict) -> list[tuple[str, tuple[str, str] | None]]:
-    """:func:`resolve_import`, remembered in ``memo`` per ``(module, names)``, the only parts of the statement
-    it reads (``from .utils import logging`` recurs in thousands of files)."""
-    key = (fact.module, fact.names)
-    targets = memo.get(key)
-    if targets is None:
-        targets = memo[key] = list(resolve_import(fact, modules, lazy_modules, top))
-    return targets
 
 
 def serve(module: str, name: str, lazy_modules: dict[str, LazyModule], depth: int = 0) -> str | None:

@@ -293,4 +293,6 @@ class Finding:
     """For cycles and backend leaks: every hop, file:line."""
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.rule, self.module, self.symbol)
+        # The message breaks ties: two findings can share everything else (same name, two backends) and a
+        # set's iteration order must never decide the output order.
+        return (self.path, self.line, self.rule, self.module, self.symbol, self.message)

@@ -6,7 +6,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..graph import resolve_import_cached, serve
+from ..graph import resolve_import, serve
 from ..model import Finding, ImportFact, LazyName, Scope, SourceRef, normalise_backend
 from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
 from .base import Rule, RuleContext, register
@@ -192,8 +192,7 @@ def runtime_imports(ctx: RuleContext, backends: BackendMap):
 
 def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked: frozenset[str],
               name: str, top: str) -> Iterable[_Edge]:
-    memo = ctx._exports_cache.setdefault("resolved-imports", {})
-    for target, via in resolve_import_cached(fact, ctx.modules, ctx.lazy_modules, top, memo):
+    for target, via in resolve_import(fact, ctx.modules, ctx.lazy_modules, top):
         if target == name or target not in ctx.modules:
             continue
         extra = blocked
