@@ -120,6 +120,9 @@ def analyze(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
     timings: bool = typer.Option(False, "--timings", help="Include the run time in JSON output."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    select: Optional[list[str]] = typer.Option(
+        None, "--select", help="Run only these rules (comma-separated codes, or ALL for every rule including "
+        "those off by default); default: the rules on by default."),
     usage: Optional[list[Path]] = typer.Option(None, "--usage", help="Application code (file or directory, "
                                                "repeatable) to check against the lazy maps (IG014, IG011)."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP),
@@ -135,7 +138,7 @@ def analyze(
     Prints a summary and the findings (or the full JSON report with --format json). Exits 0 whatever
     the findings; use `importgraph check` as a CI gate.
     """
-    report = run_analysis(target, python, backends, without, quiet=quiet,
+    report = run_analysis(target, python, backends, without, select=_rule_codes(select), quiet=quiet,
                           usage=tuple(str(p) for p in usage or ()), cache_dir=cache_dir, no_cache=no_cache)
     html_note = None if no_html else _write_html_report(report, html, focus, depth, max_nodes)
     if output_format is ReportFormat.json:
@@ -229,6 +232,23 @@ from .explain_cli import explain_command, path_command  # noqa: E402  (explain/p
 
 app.command("explain")(explain_command)
 app.command("path")(path_command)
+
+
+def _rule_codes(values: Optional[list[str]]) -> Optional[set[str]]:
+    """``--select`` values -> rule codes; unknown codes are a usage error (exit 2)."""
+    from .rules import all_rules
+
+    codes = _split(values)
+    if codes is None:
+        return None
+    known = {rule.code for rule in all_rules()}
+    if any(code.upper() == "ALL" for code in codes):
+        return known
+    unknown = sorted(c for c in codes if c.upper() not in known)
+    if unknown:
+        err.print(f"[red]error:[/red] unknown rule code(s) {', '.join(unknown)}; `importgraph rules` lists them")
+        raise typer.Exit(EXIT_USAGE)
+    return {c.upper() for c in codes}
 
 
 def _write(text: str, output: Optional[Path]) -> None:

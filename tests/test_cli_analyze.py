@@ -132,3 +132,15 @@ def test_python_m_help(tmp_path):
 def test_bad_option_is_exit_code_2(tmp_path):
     proc = importgraph_cli("analyze", str(HF5), "--format", "yaml", cwd=tmp_path)
     assert proc.returncode == 2
+
+
+def test_select_runs_off_by_default_rules_and_rejects_unknown_codes(tmp_path):
+    """IG015 is off by default: ``--select IG015`` turns it on (and only it); an unknown code is exit 2."""
+    package = str(fixture_package("rule_ig015_pos_1"))
+    default = json.loads(importgraph_cli("analyze", package, "--format", "json", "--no-html", cwd=tmp_path).stdout)
+    assert "IG015" not in {f["rule"] for f in default["findings"]}
+    selected = importgraph_cli("analyze", package, "--format", "json", "--no-html", "--select", "IG015", cwd=tmp_path)
+    rules = {f["rule"] for f in json.loads(selected.stdout)["findings"]}
+    assert rules == {"IG015"}
+    bad = importgraph_cli("analyze", package, "--select", "IG999", "--no-html", cwd=tmp_path)
+    assert bad.returncode == 2 and "IG999" in bad.stderr
