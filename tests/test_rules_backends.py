@@ -9,6 +9,7 @@ in the pinned venv (no torch) and must raise ModuleNotFoundError; unreported bac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -30,8 +31,10 @@ def run_in_fixture(fixture: str, code: str) -> str:
     """Run ``code`` with the fixture on sys.path; return the exception class name, or ``ok``."""
     body = textwrap.indent(textwrap.dedent(code).strip(), "    ")
     wrapped = f"try:\n{body}\n    print('ok')\nexcept BaseException as exc:\n    print(type(exc).__name__)\n"
+    # The IG008 line-reader fixtures share hf5_structure's define_import_structure machinery.
+    env = {**os.environ, "PYTHONPATH": str(FIXTURES / "hf5_structure")}
     out = subprocess.run([sys.executable, "-c", wrapped], cwd=FIXTURES / fixture, capture_output=True,
-                         text=True, timeout=60)
+                         text=True, timeout=60, env=env)
     return out.stdout.strip().splitlines()[-1]
 
 
