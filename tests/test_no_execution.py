@@ -18,29 +18,10 @@ from pathlib import Path
 import pytest
 
 import importgraph
+from tests.audit import FORBIDDEN_EVENTS, recording
 from tests.conftest import fixture_package
 
 PACKAGE = fixture_package("sideeffect_init")
-FORBIDDEN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.fork", "socket.bind",
-                    "socket.connect")
-
-_RECORDING: list[tuple[str, str]] | None = None
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _RECORDING is None:
-        return
-    if event.startswith(FORBIDDEN_EVENTS):
-        _RECORDING.append((event, repr(args)[:200]))
-    elif event == "import" and str(args[0]).startswith("sideeffect_init"):
-        _RECORDING.append((event, str(args[0])))
-    elif event == "exec" and str(PACKAGE) in getattr(args[0], "co_filename", ""):  # code of the fixture
-        _RECORDING.append((event, args[0].co_filename))
-
-
-sys.addaudithook(_audit)  # hooks cannot be removed; it records only while a test sets _RECORDING
-
-
 def markers(base: Path) -> list[Path]:
     return [p for p in (base, Path(f"{base}.socket"), Path(f"{base}.spawn")) if p.exists()]
 
@@ -62,13 +43,9 @@ def test_the_fixture_really_has_side_effects(marker):
 
 
 def test_api_runs_nothing(marker):
-    global _RECORDING
     before = set(sys.modules)
-    _RECORDING = []
-    try:
+    with recording("sideeffect_init", PACKAGE) as events:
         report = importgraph.analyze(str(PACKAGE))
-    finally:
-        events, _RECORDING = _RECORDING, None
     assert markers(marker) == []
     assert events == [], events
     assert not [m for m in set(sys.modules) - before if m.startswith("sideeffect_init")]

@@ -21,40 +21,16 @@ from pathlib import Path
 import pytest
 
 import importgraph
+from tests.audit import recording
 from tests.conftest import fixture_package
 
 PACKAGE = fixture_package("sideeffect_lazy")
 MARKERS = ("getattr", "workers", "server", "base_rules", "define_import_structure", "modeling_widget")
-FORBIDDEN_EVENTS = ("subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.fork", "socket.bind",
-                    "socket.connect", "socket.listen")
-
-_RECORDING: list[tuple[str, str]] | None = None
-_MARKER_BASE: list[str] = []
-
-
-def _audit(event: str, args: tuple) -> None:
-    if _RECORDING is None:
-        return
-    if event.startswith(FORBIDDEN_EVENTS):
-        _RECORDING.append((event, repr(args)[:200]))
-    elif event == "import" and str(args[0]).startswith("sideeffect_lazy"):
-        _RECORDING.append((event, str(args[0])))
-    elif event == "exec" and str(PACKAGE) in getattr(args[0], "co_filename", ""):
-        _RECORDING.append((event, args[0].co_filename))
-    elif event == "open" and _MARKER_BASE and str(args[0]).startswith(_MARKER_BASE[0]):
-        _RECORDING.append((event, str(args[0])))
-
-
-sys.addaudithook(_audit)  # cannot be removed; records only while a test sets _RECORDING
-
-
 @pytest.fixture
 def marker(tmp_path, monkeypatch) -> Path:
     base = tmp_path / "side_effect"
     monkeypatch.setenv("IMPORTGRAPH_SIDE_EFFECT_FILE", str(base))
-    _MARKER_BASE[:] = [str(base)]
-    yield base
-    _MARKER_BASE.clear()
+    return base
 
 
 def left_behind(base: Path) -> list[str]:
@@ -72,13 +48,9 @@ def test_the_fixture_really_has_side_effects(marker):
 
 
 def test_api_runs_none_of_the_lazy_machinery(marker):
-    global _RECORDING
     before = set(sys.modules)
-    _RECORDING = []
-    try:
+    with recording("sideeffect_lazy", PACKAGE, marker) as events:
         report = importgraph.analyze(str(PACKAGE))
-    finally:
-        events, _RECORDING = _RECORDING, None
     assert left_behind(marker) == []
     assert events == [], events
     assert not [m for m in set(sys.modules) - before if m.startswith("sideeffect_lazy")]
