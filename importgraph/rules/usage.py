@@ -23,6 +23,8 @@ from ..discover import SourceFile
 from ..model import Finding, LazyModule, Scope, Severity
 from ..resolve import resolve_name
 from ..scan import scan_file
+from ..lazy.constants import ModuleConstants
+from ..scan.read import read_source
 from .base import Rule, RuleContext, register
 
 _REPLACES_INIT = {"hf-dict", "hf-structure"}
@@ -171,21 +173,15 @@ def _fallbacks(ctx: RuleContext) -> set[str]:
 
 
 def _slow_to_fast_keys(ctx: RuleContext) -> set[str]:
-    """Keys of ``SLOW_TO_FAST_CONVERTERS`` in ``<pkg>.convert_slow_tokenizer`` (a dict literal)."""
+    """Keys of ``SLOW_TO_FAST_CONVERTERS`` in ``<pkg>.convert_slow_tokenizer`` (read like any module constant)."""
     facts = ctx.modules.get(f"{ctx.target.name}.convert_slow_tokenizer")
     if facts is None:
         return set()
     try:
-        with open(facts.path, "rb") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError):
+        converters = ModuleConstants(facts.name, facts.path, read_source(facts.path)).get("SLOW_TO_FAST_CONVERTERS")
+    except (OSError, SyntaxError, ValueError, RecursionError):
         return set()
-    for node in tree.body:
-        if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Dict):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, ast.Name) and t.id == "SLOW_TO_FAST_CONVERTERS" for t in targets):
-                return {k.value for k in node.value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
-    return set()
+    return {str(k) for k in converters if isinstance(k, str)} if isinstance(converters, dict) else set()
 
 
 @register
