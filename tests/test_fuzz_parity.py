@@ -258,6 +258,9 @@ def write_spec(spec: Spec, root: Path, package: str) -> Path:
 # --------------------------------------------------------------------------------------------- the tests
 
 RAN: dict[str, int] = {}
+COMPARED: dict[str, int] = {}
+"""Examples whose maps had at least one name: an example where every module sits behind a missing backend (and
+no dummies) legitimately has an empty map on both sides, but a run made only of those would prove nothing."""
 
 
 def run_runtime_at(directory: Path, package: str, installed: tuple[str, ...]) -> dict:
@@ -282,15 +285,15 @@ def check_parity(spec: Spec) -> None:
         _, resolve_problems = compare_resolution(report, runtime, {})
         problems = map_problems + resolve_problems
         assert not problems, f"{spec}\n" + "\n".join(problems)
-        assert names > 0
     RAN[spec.style] = RAN.get(spec.style, 0) + 1
+    COMPARED[spec.style] = COMPARED.get(spec.style, 0) + (names > 0)
 
 
 @pytest.mark.parametrize("style", ["hf4", "hf5", "attach", "pep562"])
 def test_random_packages_match_the_runtime(style):
     if style == "attach":
         pytest.importorskip("lazy_loader")
-    RAN[style] = 0
+    RAN[style] = COMPARED[style] = 0
 
     @FUZZ
     @given(specs(style))
@@ -298,8 +301,10 @@ def test_random_packages_match_the_runtime(style):
         check_parity(spec)
 
     run()
-    print(f"fuzz parity [{style}]: {RAN[style]} random packages imported and compared, 0 mismatched")
+    print(f"fuzz parity [{style}]: {RAN[style]} random packages imported and compared "
+          f"({COMPARED[style]} with a non-empty map), 0 mismatched")
     assert RAN[style] >= min(EXAMPLES, 5)
+    assert COMPARED[style] >= max(1, RAN[style] // 2)
 
 
 # --------------------------------------------------------------------------------------------- defects
