@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -16,10 +15,13 @@ import networkx as nx
 from . import __version__
 from .discover import find_target, walk_package
 from .graph import build_graph
+from .inputs import recording
 from .lazy import build_lazy_modules
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
+from .result_cache import Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files
+from .scan.cache import gc_paused
 
 
 @dataclass
@@ -43,7 +45,8 @@ class Report:
 
     target: Target
     environment: Environment
-    modules: dict[str, ModuleFacts]
+    modules: Mapping[str, ModuleFacts]
+    """Facts per module (a reused result decodes each on first access)."""
     lazy_modules: dict[str, LazyModule]
     graph: nx.DiGraph
     findings: list[Finding]
@@ -52,6 +55,8 @@ class Report:
     structure_rules: str | None = None
     """Where ``define_import_structure``'s file-name backend rules were read from."""
     tool_version: str = __version__
+    from_cache: bool = False
+    """True when the whole result was reused from the result cache (every input unchanged)."""
 
 
 def make_environment(target: Target, backends: Iterable[str] | None = None,
@@ -82,7 +87,8 @@ def analyze(
     ``backends``/``without`` model the environment (default: every optional backend available);
     ``select`` picks rule codes (default: the rules enabled by default); ``progress(done, total)``
     is called while files are scanned; ``cache_dir`` reuses the facts of unchanged files from the scan cache
-    there (``importgraph.scan.cache.default_cache_dir()`` is the CLI's; default: no cache).
+    there, and the whole result while nothing it depends on changed (:mod:`importgraph.result_cache`;
+    ``importgraph.scan.cache.default_cache_dir()`` is the CLI's; default: no cache).
     """
     started = time.perf_counter()
     resolved = target if isinstance(target, Target) else find_target(str(target), python=python)
@@ -97,19 +103,37 @@ def analyze(
         if progress is not None:
             progress(done, total)
 
-    modules = scan_files(files, progress=tick, cache_dir=cache_dir, cache_key=resolved.roots)
-    # The facts are ~200k long-lived objects; every full GC of the later stages would walk them again
-    # (it doubles those stages' time). Frozen objects are skipped, and unfrozen once the report is built.
-    gc.freeze()
-    stage = build_lazy_modules(modules, env, resolved.search_path)
-    graph = build_graph(modules, stage.modules, resolved.name)
-    ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,
-                      structure_files=stage.structure_files, problems=stage.problems, usage=usage,
-                      init_trees=stage.init_trees)
-    findings = run_rules(ctx, select)
-    stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
+    # Whole results are cached only for the package's own files: ``usage`` files are the user's code.
+    results = ResultCache(cache_dir, resolved, env, select) if cache_dir is not None and not usage else None
+    digests: dict[str, bytes | None] = {}
+    if results is not None:
+        with gc_paused():
+            cached = results.lookup(files, digests)
+        if cached is not None:
+            if progress is not None:
+                progress(total, total)
+            cached.stats.seconds = round(time.perf_counter() - started, 3)
+            return Report(resolved, env, cached.modules, cached.lazy_modules, cached.graph, cached.findings,
+                          cached.stats, cached.problems, cached.structure_rules, from_cache=True)
+
+    pickled: dict[str, bytes] = {}
+    modules = scan_files(files, progress=tick, cache_dir=cache_dir, cache_key=resolved.roots, digests=digests,
+                         pickled=pickled)
+    # The later stages allocate ~1M objects that all live until the report is returned, on top of ~200k
+    # facts: a cyclic GC pass in between only walks them again (it doubles those stages' time). The
+    # collector is paused and runs again, as usual, once the report is built.
+    with gc_paused(), recording() as log:
+        stage = build_lazy_modules(modules, env, resolved.search_path)
+        graph = build_graph(modules, stage.modules, resolved.name)
+        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,
+                          structure_files=stage.structure_files, problems=stage.problems, usage=usage,
+                          init_trees=stage.init_trees)
+        findings = run_rules(ctx, select)
+        stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
+        if results is not None:
+            results.store(files, digests, log, Payload(modules, stage.modules, graph, findings, stats,
+                                                       stage.problems, stage.rules_source), pickled)
     stats.seconds = round(time.perf_counter() - started, 3)
-    gc.unfreeze()
     return Report(resolved, env, modules, stage.modules, graph, findings, stats, stage.problems,
                   stage.rules_source)
 

@@ -17,9 +17,9 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 from .model import ModuleFacts, Target, normalise_backend
+from .scan.read import read_source
 
 FALLBACK_IMPORT_NAMES: dict[str, tuple[str, ...]] = {
     "vision": ("PIL",),
@@ -99,7 +99,7 @@ class BackendImports:
         probes: dict[str, Probe] = {}
         for path in paths:
             try:
-                data = Path(path).read_bytes()
+                data = read_source(path)
             except OSError:
                 continue
             if not _PROBE_DEF.search(data):

@@ -22,6 +22,7 @@ from ..model import (
     SourceRef,
     Undecided,
 )
+from ..inputs import is_file, note_context
 from ..scan.read import read_source
 from .constants import read_base_rules
 from .define_structure import BaseRules, StructureReader, builtin_rules
@@ -88,6 +89,7 @@ class _Context:
             except OSError:
                 rules = None  # gone or not a regular file: transformers' own rules are the fallback
             if rules is not None:
+                note_context("structure_rules", (module, path))  # rules_from_context() rebuilds them
                 return rules
         return builtin_rules()
 
@@ -98,7 +100,7 @@ class _Context:
         relative = module.replace(".", os.sep)
         for entry in self.search_path:
             for candidate in (os.path.join(entry, relative + ".py"), os.path.join(entry, relative, "__init__.py")):
-                if os.path.isfile(candidate):
+                if is_file(candidate):
                     return candidate
         return None
 

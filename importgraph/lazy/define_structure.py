@@ -12,9 +12,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..inputs import Replay, is_file, list_directory, note_read, note_use, register_projection, token_of
 from ..model import ParseProblem
-from ..scan.read import read_text
-from .hf_reader import RequiresParseError, fetch_all, read_requires
+from ..scan.read import decode_text, read_source
+from .hf_reader import ReadName, RequiredObject, RequiresParseError, fetch_all, read_requires
 from .values import Tagged
 
 FileRule = Callable[[str, str], bool]
@@ -75,7 +76,7 @@ class StructureReader:
 
     def from_path(self, path: str) -> dict:
         """``create_import_structure_from_path``."""
-        if os.path.isfile(path):
+        if is_file(path):
             path = os.path.dirname(path)
         real = os.path.realpath(path)
         if real in self._cache:
@@ -95,14 +96,11 @@ class StructureReader:
         import_structure: dict = {}
         adjacent: list[str] = []
         try:
-            with os.scandir(path) as entries:
-                for entry in entries:
-                    if entry.name == "__pycache__":
-                        continue
-                    if entry.is_dir():
-                        import_structure[entry.name] = self.from_path(entry.path)
-                    elif not entry.name.startswith(("convert_", "modular_")):
-                        adjacent.append(entry.name)
+            for entry in list_directory(path):  # scandir order, without __pycache__, recorded
+                if entry.is_dir():
+                    import_structure[entry.name] = self.from_path(entry.path)
+                elif not entry.name.startswith(("convert_", "modular_")):
+                    adjacent.append(entry.name)
         except OSError as exc:
             self.problems.append(ParseProblem(path, None, f"cannot list directory: {exc.strerror or exc}"))
             return {}
@@ -114,41 +112,90 @@ class StructureReader:
             if not filename.endswith(".py"):
                 continue
             file_path = os.path.join(path, filename)
-            content = self._read(file_path)
-            if content is None:
+            try:
+                data = read_source(file_path, record=False)  # regular files only (a FIFO would block)
+            except OSError as exc:
+                note_read(file_path, None)
+                # transformers would raise here and the whole package would fail to import.
+                self.problems.append(ParseProblem(file_path, None, f"define_import_structure cannot read it: {exc}"))
                 continue
-            self._add_file(module_requirements, filename[:-3], file_path, content)
+            reading = read_structure_file(filename[:-3], data, self.rules)
+            note_use(file_path, data, "structure", token_of(reading))
+            if reading.text is not None:
+                self.files_read[file_path] = reading.text
+            self._add_file(module_requirements, filename[:-3], file_path, reading)
         return {**module_requirements, **import_structure}
 
-    def _read(self, file_path: str) -> str | None:
-        try:
-            content = read_text(file_path)  # regular files only (a FIFO would block); universal newlines
-        except (OSError, UnicodeDecodeError) as exc:
-            # transformers would raise here and the whole package would fail to import.
-            self.problems.append(ParseProblem(file_path, None, f"define_import_structure cannot read it: {exc}"))
-            return None
-        self.files_read[file_path] = content
-        return content
-
-    def _add_file(self, requirements: dict, module_name: str, file_path: str, content: str) -> None:
-        base = self.rules.backends_for(module_name, content)
-        exported: set[str] = set()
-        try:
-            required = read_requires(content)
-        except RequiresParseError as exc:
-            self.problems.append(ParseProblem(file_path, exc.line, str(exc)))
+    def _add_file(self, requirements: dict, module_name: str, file_path: str, reading: FileReading) -> None:
+        if reading.problem is not None:
+            self.problems.append(ParseProblem(file_path, reading.problem[0], reading.problem[1]))
             return
-        for obj in required:
-            backends = frozenset(obj.backends + base)
+        exported: set[str] = set()
+        for obj in reading.required:
+            backends = frozenset(obj.backends + reading.base)
             names = requirements.setdefault(backends, {}).setdefault(module_name, set())
             if obj.name:
                 names.add(Tagged(obj.name, file_path, obj.line))
                 exported.add(obj.name)
-        if "__all__" in content:
-            for read in fetch_all(content):
-                if read.name not in exported:
-                    names = requirements.setdefault(frozenset(base), {}).setdefault(module_name, set())
-                    names.add(Tagged(read.name, file_path, read.line))
+        for read in reading.all_names:
+            if read.name not in exported:
+                names = requirements.setdefault(frozenset(reading.base), {}).setdefault(module_name, set())
+                names.add(Tagged(read.name, file_path, read.line))
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """All ``define_import_structure`` takes from one file: a function of its bytes (and the rules) only,
+    so its ``repr`` is the file's token in the result cache (:mod:`importgraph.inputs`)."""
+
+    base: tuple[str, ...] = ()
+    """Backends of the first matching ``BASE_FILE_REQUIREMENTS`` rule."""
+    required: tuple[RequiredObject, ...] = ()
+    all_names: tuple[ReadName, ...] = ()
+    problem: tuple[int | None, str] | None = None
+    """Why the runtime would raise on this file: undecodable, or a malformed ``@requires``."""
+    text: str | None = field(default=None, repr=False, compare=False)
+    """The decoded text (for rule IG008, which notes its own use); not part of the token."""
+
+
+def read_structure_file(module_name: str, data: bytes, rules: BaseRules) -> FileReading:
+    """transformers' reading of one sibling file: strict UTF-8 with universal newlines, then the line readers."""
+    try:
+        content = decode_text(data)
+    except UnicodeDecodeError as exc:
+        return FileReading(problem=(None, f"define_import_structure cannot read it: {exc}"))
+    base = rules.backends_for(module_name, content)
+    try:
+        required = tuple(read_requires(content))
+    except RequiresParseError as exc:
+        return FileReading(base, problem=(exc.line, str(exc)), text=content)
+    all_names = tuple(fetch_all(content)) if "__all__" in content else ()
+    return FileReading(base, required, all_names, text=content)
+
+
+@register_projection("structure")
+def _structure_token(path: str, data: bytes, replay: Replay) -> bytes:
+    """The token of a changed sibling file, under the rules the cached run used."""
+    rules = replay.scratch.get("structure_rules")
+    if rules is None:
+        rules = replay.scratch["structure_rules"] = rules_from_context(replay.context.get("structure_rules"))
+    module_name = os.path.basename(path)[:-3]
+    return token_of(read_structure_file(module_name, data, rules))
+
+
+def rules_from_context(origin: object) -> BaseRules:
+    """The rules a recorded run used: the package's own (``(module, path)``) or the built-in ones."""
+    if isinstance(origin, (tuple, list)) and len(origin) == 2:
+        from .constants import read_base_rules
+
+        module, path = origin
+        try:
+            rules = read_base_rules(module, path, read_source(path, record=False))
+        except OSError:
+            rules = None
+        if rules is not None:
+            return rules
+    return builtin_rules()
 
 
 def spread_import_structure(nested: dict) -> dict:

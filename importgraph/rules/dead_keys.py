@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from ..model import DeadEntry, Finding, LazyModule, Severity
+from ..scan.read import read_source
 from .base import Rule, RuleContext, register
 
 _MUTATORS = {"append", "extend", "update", "setdefault", "add", "insert"}
@@ -93,8 +94,7 @@ class DeadLazyKey(Rule):
 
 def _parse(path: str) -> ast.Module | None:
     try:
-        with open(path, "rb") as handle:
-            return ast.parse(handle.read(), filename=path)
+        return ast.parse(read_source(path), filename=path)
     except (OSError, SyntaxError, ValueError):
         return None
 

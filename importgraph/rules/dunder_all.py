@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
+from ..inputs import Replay, note_use, register_projection, token_of
 from ..lazy.hf_reader import RequiresParseError, fetch_all, read_requires
 from ..model import Finding, ModuleFacts, Severity
 from ..resolve import resolve_name
+from ..scan.read import decode_text
 from .base import Rule, RuleContext, register
 
 HOW_TO_WRITE_ALL = ("write `__all__ = [\"A\", \"B\"]` on one line ending in `]`, or `__all__ = [` then one quoted "
@@ -41,8 +44,18 @@ class InvalidAll(Rule):
             facts = by_path.get(path)
             if facts is None or facts.problem is not None:
                 continue
-            yield from self._all_reading(ctx, facts, text)
-            yield from self._requires_reading(facts, text)
+            findings, undecided = self.line_reader_findings(facts, text)
+            note_use(path, None, self.code, token_of((findings, undecided)))
+            for _ in range(undecided):
+                ctx.count_undecided(self.code)
+            yield from findings
+
+    def line_reader_findings(self, facts: ModuleFacts, text: str) -> tuple[list[Finding], int]:
+        """Findings on one file read by ``define_import_structure``, and how many readings were undecided:
+        a function of the file alone (its facts and text), which the result cache replays."""
+        undecided = Counter()
+        findings = list(self._all_reading(undecided, facts, text)) + list(self._requires_reading(facts, text))
+        return findings, undecided[self.code]
 
     # ------------------------------------------------------------------ Python's view
     def _unbound(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -66,12 +79,12 @@ class InvalidAll(Rule):
                         f"__all__ serves a name that fails. Define or import {name!r}, or remove it from __all__.")
 
     # ------------------------------------------------------------------ the line reader's view
-    def _all_reading(self, ctx: RuleContext, facts: ModuleFacts, text: str) -> Iterable[Finding]:
+    def _all_reading(self, undecided: Counter, facts: ModuleFacts, text: str) -> Iterable[Finding]:
         if "__all__" not in text:
             return
         if facts.dunder_all is None:
             if facts.dunder_all_undecided is not None:
-                ctx.count_undecided(self.code)
+                undecided[self.code] += 1
             python: list[str] = []
         else:
             python = list(facts.dunder_all)
@@ -181,3 +194,13 @@ def _definition_line(text: str, name: str) -> int:
             if stripped.startswith(prefix + name):
                 return number
     return 1
+
+
+@register_projection(InvalidAll.code)
+def _line_reader_token(path: str, data: bytes, replay: Replay) -> bytes:
+    """IG008's token of a changed structure file: its line-reader findings on the new text."""
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError:
+        return b"undecodable"
+    return token_of(InvalidAll().line_reader_findings(replay.facts, text))

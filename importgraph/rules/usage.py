@@ -159,8 +159,7 @@ def _fallbacks(ctx: RuleContext) -> set[str]:
         if binding is None or binding.kind != "class" or not facts.path.endswith(".py"):
             continue
         try:
-            with open(facts.path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
+            text = read_source(facts.path).decode("utf-8", errors="replace")
         except OSError:
             continue
         if 'endswith("TokenizerFast")' in text:

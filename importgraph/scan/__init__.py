@@ -15,6 +15,7 @@ from ..discover import SourceFile
 from ..model import ModuleFacts
 from .cache import ScanCache, content_digest, gc_paused
 from .pool import as_job, scan_job, scan_jobs
+from .read import read_source
 from .visitor import scan_source
 
 __all__ = ["scan_file", "scan_files", "scan_source"]
@@ -29,11 +30,15 @@ def scan_file(source_file: SourceFile) -> ModuleFacts:
 
 def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = None, *,
                cache_dir: str | os.PathLike | None = None, cache_key: tuple[str, ...] = (),
-               workers: int | None = None) -> dict[str, ModuleFacts]:
+               workers: int | None = None, digests: dict[str, bytes | None] | None = None,
+               pickled: dict[str, bytes] | None = None) -> dict[str, ModuleFacts]:
     """Facts of every module, keyed by dotted module name, in the order of ``files``.
 
     ``cache_dir``: reuse and refresh the scan cache there (``cache_key``, the package's roots, names its
-    pack); ``workers``: processes to scan with (default: every usable core).
+    pack); ``workers``: processes to scan with (default: every usable core); ``digests``: the SHA-256 of
+    source files already hashed this run (path -> digest, None if unreadable), completed with every file
+    this scan reads; ``pickled``: filled with the pickled facts of every source file (path -> bytes), as the
+    cache stores them.
     """
     by_path: dict[str, ModuleFacts] = {}
     cache = ScanCache.open(cache_dir, cache_key) if cache_dir is not None else None
@@ -44,7 +49,7 @@ def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = No
                 by_path[source_file.path] = scan_file(source_file)
                 _tick(progress)
                 continue
-            hit = _cached(cache, source_file) if cache is not None and cache.entries else None
+            hit = _cached(cache, source_file, digests) if cache is not None and cache.entries else None
             if hit is None:
                 jobs.append(as_job(source_file))
             else:
@@ -52,23 +57,35 @@ def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = No
                 _tick(progress)
         modules = {job[1]: job[0] for job in jobs}
         packages = {job[1]: job[2] for job in jobs}
-        for path, digest, pickled in scan_jobs(jobs, workers):
-            by_path[path] = pickle.loads(pickled)
+        for path, digest, pickled_facts in scan_jobs(jobs, workers):
+            by_path[path] = pickle.loads(pickled_facts)
+            if digests is not None:
+                digests[path] = digest or None
+            if pickled is not None:
+                pickled[path] = pickled_facts
             if cache is not None and digest:
-                cache.store(path, digest, modules[path], packages[path], pickled)
+                cache.store(path, digest, modules[path], packages[path], pickled_facts)
             _tick(progress)
     if cache is not None:
+        if pickled is not None:
+            pickled.update((path, entry[3]) for path, entry in cache.fresh.items() if path not in pickled)
         cache.save()
     return {source_file.module: by_path[source_file.path] for source_file in files}
 
 
-def _cached(cache: ScanCache, source_file: SourceFile) -> ModuleFacts | None:
+def _cached(cache: ScanCache, source_file: SourceFile, digests: dict[str, bytes | None] | None) -> ModuleFacts | None:
     if source_file.path not in cache.entries:
         return None
-    try:
-        with open(source_file.path, "rb") as handle:
-            digest = content_digest(handle.read())
-    except OSError:
+    if digests is not None and source_file.path in digests:
+        digest = digests[source_file.path]
+    else:
+        try:
+            digest = content_digest(read_source(source_file.path))  # regular files only: a FIFO must not block
+        except OSError:
+            digest = None
+        if digests is not None:
+            digests[source_file.path] = digest
+    if digest is None:
         return None  # the worker records why it cannot be read
     return cache.lookup(source_file.path, digest, source_file.module, source_file.is_package)
 

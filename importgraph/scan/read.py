@@ -14,6 +14,8 @@ import errno
 import os
 import stat
 
+from .. import inputs
+
 MAX_SOURCE_BYTES = 10 * 2**20
 """Larger files are not read (reported instead). The largest hand-written or generated module in the
 site-packages we measured is 4 MB (moto's IAM policy table); a 20 MB module of short statements costs
@@ -23,9 +25,22 @@ _KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device
           stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
 
 
-def read_source(path: str) -> bytes:
+def read_source(path: str, *, record: bool = True) -> bytes:
     """The bytes of the regular file at ``path``; :class:`OSError` for anything else, when it is gone, or
-    when it is larger than :data:`MAX_SOURCE_BYTES`."""
+    when it is larger than :data:`MAX_SOURCE_BYTES`. Noted in the active :class:`~importgraph.inputs.ReadLog`
+    unless ``record`` is false (the caller notes a use of it instead)."""
+    try:
+        data = _read_regular(path)
+    except OSError:
+        if record:
+            inputs.note_read(path, None)
+        raise
+    if record:
+        inputs.note_read(path, data)
+    return data
+
+
+def _read_regular(path: str) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode
@@ -48,4 +63,9 @@ def read_source(path: str) -> bytes:
 
 def read_text(path: str) -> str:
     """What ``open(path, encoding="utf-8").read()`` gives: strict UTF-8, universal newlines."""
-    return read_source(path).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    return decode_text(read_source(path))
+
+
+def decode_text(data: bytes) -> str:
+    """``read_text`` of these bytes (UnicodeDecodeError as ``open().read()`` would raise it)."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")

@@ -1,0 +1,340 @@
+"""The result cache: a whole analysis, reused while nothing it was computed from has changed.
+
+The scan cache (:mod:`importgraph.scan.cache`) saves the parse; the stages after it (lazy maps, graph,
+rules) still cost seconds on a large package. A *result entry* stores their output together with
+everything it was computed from, and a later run reuses it only when all of that is unchanged:
+
+- the *key* (the entry's file name): this importgraph's own source code, the Python, networkx and astroid
+  versions, the target (name, roots, ``sys.path``, distribution, version, hard requirements), the modelled
+  environment and the selected rules;
+- the *inputs* (checked on every lookup): the package's file list (path, module, kind) and the SHA-256 of
+  every source file, plus everything the later stages read (:mod:`importgraph.inputs`): every other file's
+  digest, every directory listing ``define_import_structure`` walked, every ``sys.path`` probe.
+
+A changed source file is not always a miss: the entry keeps, per file, what each later consumer took from
+it (:func:`importgraph.inputs.note_use`). The changed file is scanned again; if its facts equal the stored
+ones and every consumer's projection of the new bytes gives the stored token, nothing downstream can
+differ and the result is reused (a comment edited in a modeling file, say). A file read whole by a later
+stage (an init, the structure rules) has no projection: any change to it is a miss. On a miss the analysis
+runs in full (reusing the scan cache) and replaces the entry.
+
+Runs with ``usage`` files are not cached (those are the user's code, outside the package). The file
+holds a marshal-ed header (the inputs) and the payload (marshal-ed graph adjacency and per-module pickled
+facts, pickled lazy maps and findings), each behind a CRC-32; writes are atomic (temporary file +
+``os.replace``), so concurrent runs are safe; a corrupt entry or an unwritable directory is a
+:class:`CacheWarning` and a miss. The facts of a reused result are decoded per module on first access
+(:class:`DeferredFacts`): most commands never read them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import struct
+import sys
+import tempfile
+import warnings
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from . import inputs
+from .discover import SourceFile
+from .inputs import PROJECTIONS, ReadLog, Replay
+from .model import Environment, ModuleFacts, Target
+from .scan.cache import CacheWarning, pickle_facts
+from .scan.read import read_source
+from .scan.visitor import scan_source
+
+FORMAT = 2
+MAGIC = b"IGRESULT\x00\x02"
+_LENGTH = struct.Struct("<QI")
+"""A section's length and CRC-32."""
+_HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context"}
+
+FileRow = tuple[str, str, bool, str]
+"""``(path, module, is_package, kind)`` of one file of the package."""
+
+
+def file_rows(files: Iterable[SourceFile]) -> list[FileRow]:
+    return [(f.path, f.module, f.is_package, f.kind) for f in files]
+
+
+def current_digests(files: Iterable[SourceFile]) -> dict[str, bytes | None]:
+    """SHA-256 of every source file as it is now (None: unreadable), read the way the scan reads."""
+    return {f.path: _digest_of(f.path) for f in files if f.kind == "source"}
+
+
+def _digest_of(path: str) -> bytes | None:
+    try:
+        return inputs.digest(read_source(path, record=False))
+    except OSError:
+        return None
+
+
+class DeferredFacts(Mapping[str, ModuleFacts]):
+    """A cached result's module facts, each unpickled on first access (all 2,860 of transformers cost
+    ~0.3 s to decode, and only ``explain`` and API users read them)."""
+
+    def __init__(self, pickled: dict[str, bytes]):
+        self._pickled = pickled
+        self._decoded: dict[str, ModuleFacts] = {}
+
+    def __getitem__(self, module: str) -> ModuleFacts:
+        facts = self._decoded.get(module)
+        if facts is None:
+            facts = self._decoded[module] = pickle.loads(self._pickled[module])
+        return facts
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pickled)
+
+    def __len__(self) -> int:
+        return len(self._pickled)
+
+    def __contains__(self, module: object) -> bool:
+        return module in self._pickled
+
+    def __repr__(self) -> str:
+        return f"<DeferredFacts of {len(self)} modules>"
+
+
+@dataclass
+class Payload:
+    """What an entry stores besides its inputs: the parts of a :class:`~importgraph.analysis.Report` that
+    cost time to compute (target and environment are this run's own, equal by the key)."""
+
+    modules: Mapping[str, ModuleFacts]
+    lazy_modules: dict
+    graph: nx.DiGraph
+    findings: list
+    stats: object
+    problems: list
+    structure_rules: str | None
+
+
+class ResultCache:
+    """One entry: ``result-<key>.pack`` in the cache directory."""
+
+    def __init__(self, directory: str | os.PathLike, target: Target, env: Environment,
+                 select: set[str] | None):
+        self.directory = Path(directory)
+        key = repr((FORMAT, _tool_fingerprint(), _target_key(target), _env_key(env),
+                    None if select is None else sorted(select)))
+        self.path = self.directory / f"result-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pack"
+
+    # ------------------------------------------------------------------ lookup
+    def lookup(self, files: list[SourceFile], digests: dict[str, bytes | None]) -> Payload | None:
+        """The stored payload if its result still holds, else None. Fills ``digests`` (every source file's
+        current digest) either way, so the scan does not hash the files again."""
+        data = self._read()
+        if data is None:
+            return None
+        try:
+            header, body = _split(data)
+        except ValueError as exc:
+            warnings.warn(f"importgraph result cache {self.path} is corrupt ({exc}); ignoring it", CacheWarning,
+                          stacklevel=3)
+            return None
+        digests.update(current_digests(files))
+        changed = _changed_files(header, files, digests)
+        if changed is None:
+            return None
+        try:
+            payload = _decode_payload(body)
+        except Exception as exc:  # checksum-valid but undecodable: a class layout changed; recompute
+            warnings.warn(f"importgraph result cache {self.path} cannot be decoded ({exc}); ignoring it",
+                          CacheWarning, stacklevel=3)
+            return None
+        if changed:
+            if not _replays_equal(header, changed, payload.modules, digests):
+                return None
+            # Still valid for the new bytes: record them, so the next run is a plain hit.
+            header["digests"].update({path: digests[path] for path in changed})
+            self._write(_encode_header(header), body)
+        return payload
+
+    def _read(self) -> bytes | None:
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        except OSError as exc:
+            warnings.warn(f"importgraph result cache {self.path} is unreadable ({exc}); analysing without it",
+                          CacheWarning, stacklevel=4)
+            return None
+
+    # ------------------------------------------------------------------ store
+    def store(self, files: list[SourceFile], digests: dict[str, bytes | None], log: ReadLog, payload: Payload,
+              pickled: dict[str, bytes]) -> None:
+        """Write the entry; ``pickled``: the scan's pickled facts by path (reused, not pickled again)."""
+        rows = file_rows(files)
+        header = {
+            "files": rows,
+            "digests": {path: digests.get(path) for path, _, _, kind in rows if kind == "source"},
+            "reads": log.files, "listings": log.listings, "probes": log.probes,
+            "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
+        }
+        try:
+            header_bytes = _encode_header(header)
+            paths = {module: path for path, module, _, _ in rows}
+            facts = {module: pickled.get(paths.get(module, "")) or pickle_facts(value)
+                     for module, value in payload.modules.items()}
+            body = _encode_payload(payload, facts)
+        except (ValueError, TypeError, pickle.PicklingError) as exc:  # an attribute marshal cannot write
+            warnings.warn(f"importgraph result not cached: {exc}", CacheWarning, stacklevel=3)
+            return
+        self._write(header_bytes, body)
+
+    def _write(self, header: bytes, body: bytes) -> None:
+        """Replace the entry atomically; an unwritable directory is a warning, never an error."""
+        data = b"".join([MAGIC, _LENGTH.pack(len(header), zlib.crc32(header)), header,
+                         _LENGTH.pack(len(body), zlib.crc32(body)), body])
+        temp = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=self.directory)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, self.path)
+            temp = None
+        except OSError as exc:
+            warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
+                          "the result is not cached", CacheWarning, stacklevel=4)
+        finally:
+            if temp is not None:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+
+
+# ---------------------------------------------------------------------- validation
+def _changed_files(header: dict, files: list[SourceFile], digests: dict[str, bytes | None]) -> list[str] | None:
+    """None when an input changed in a way that voids the result; else the source files whose bytes changed
+    and must be replayed (empty: nothing changed)."""
+    if header["files"] != file_rows(files):
+        return None
+    stored = header["digests"]
+    if stored.keys() != digests.keys():
+        return None
+    for path, digest in header["reads"].items():  # read whole by a later stage: any change voids
+        now = digests[path] if path in digests else _digest_of(path)
+        if now != digest:
+            return None
+    if any(inputs.current_listing(path) != listing for path, listing in header["listings"].items()):
+        return None
+    if any(os.path.isfile(path) != found for path, found in header["probes"].items()):
+        return None
+    for path, digest in header["use_digests"].items():
+        if path not in digests and _digest_of(path) != digest:
+            return None  # a file outside the package's walk: no facts to compare, so no replay
+    return [path for path, digest in stored.items() if digests[path] != digest]
+
+
+def _replays_equal(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts],
+                   digests: dict[str, bytes | None]) -> bool:
+    """Whether every changed file still gives the stored facts and the stored token of every use."""
+    rows = {path: (module, is_package) for path, module, is_package, _ in header["files"]}
+    scratch: dict[str, object] = {}
+    for path in changed:
+        try:
+            data = read_source(path, record=False)
+        except OSError:
+            return False
+        if inputs.digest(data) != digests[path]:
+            return False  # changed again while we looked
+        module, is_package = rows[path]
+        facts = scan_source(module, path, is_package, data)
+        if module not in modules or modules[module] != facts:
+            return False
+        replay = Replay(header["context"], facts, scratch)
+        for purpose, token in header["uses"].get(path, {}).items():
+            projection = PROJECTIONS.get(purpose)
+            if projection is None or projection(path, data, replay) != token:
+                return False
+    return True
+
+
+# ---------------------------------------------------------------------- encoding
+def _encode_header(header: dict) -> bytes:
+    return marshal.dumps(header)
+
+
+def _split(data: bytes) -> tuple[dict, bytes]:
+    """Check both checksums and return ``(header, payload bytes)``; ValueError when anything is off."""
+    if not data.startswith(MAGIC):
+        raise ValueError("bad header")
+    sections = []
+    at = len(MAGIC)
+    for _ in range(2):
+        if at + _LENGTH.size > len(data):
+            raise ValueError("truncated")
+        length, crc = _LENGTH.unpack_from(data, at)
+        section = data[at + _LENGTH.size:at + _LENGTH.size + length]
+        if len(section) != length or zlib.crc32(section) != crc:
+            raise ValueError("checksum mismatch")
+        sections.append(section)
+        at += _LENGTH.size + length
+    try:
+        header = marshal.loads(sections[0])
+    except (EOFError, ValueError, TypeError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(header, dict) or not _HEADER_KEYS <= header.keys():
+        raise ValueError("not a result entry")
+    return header, sections[1]
+
+
+def _encode_payload(payload: Payload, facts: dict[str, bytes]) -> bytes:
+    graph = payload.graph
+    # The graph is plain data (str/bool/int/list/dict attributes): marshal writes and reads it 2-3x faster
+    # than pickle and keeps the successor and predecessor maps sharing one dict per edge, as networkx does.
+    plain = marshal.dumps((graph.graph, graph._node, graph._succ, graph._pred, facts))
+    rest = pickle.dumps((payload.lazy_modules, payload.findings, payload.stats, payload.problems,
+                         payload.structure_rules), protocol=pickle.HIGHEST_PROTOCOL)
+    return struct.pack("<Q", len(plain)) + plain + rest
+
+
+def _decode_payload(body: bytes) -> Payload:
+    (length,) = struct.unpack_from("<Q", body, 0)
+    attributes, nodes, succ, pred, facts = marshal.loads(body[8:8 + length])
+    graph = nx.DiGraph()
+    graph.graph.update(attributes)
+    graph._node, graph._adj, graph._succ, graph._pred = nodes, succ, succ, pred
+    lazy_modules, findings, stats, problems, structure_rules = pickle.loads(body[8 + length:])
+    return Payload(DeferredFacts(facts), lazy_modules, graph, findings, stats, problems, structure_rules)
+
+
+# ---------------------------------------------------------------------- the key
+def _target_key(target: Target) -> tuple:
+    return (target.name, tuple(os.path.abspath(r) for r in target.roots), target.search_path,
+            target.sys_path_entry, target.kind, target.version, target.distribution, target.requires)
+
+
+def _env_key(env: Environment) -> tuple:
+    return (None if env.available is None else sorted(env.available), sorted(env.unavailable), sorted(env.always))
+
+
+_FINGERPRINT: str | None = None
+
+
+def _tool_fingerprint() -> str:
+    """importgraph's own source and the library versions its results depend on."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        from .scan.cache import _astroid_version
+
+        digest = hashlib.sha256(f"python={sys.version};networkx={nx.__version__};"
+                                f"astroid={_astroid_version()}".encode())
+        here = Path(__file__).resolve().parent
+        for source in sorted(here.rglob("*.py")):
+            digest.update(str(source.relative_to(here)).encode())
+            digest.update(source.read_bytes())
+        _FINGERPRINT = digest.hexdigest()
+    return _FINGERPRINT
