@@ -13,7 +13,10 @@ figure is the median of ``--runs`` runs.
 - grimp: ``grimp.build_graph(package, cache_dir=None)`` (Rust; plain import graph, no lazy maps);
 - cold: ``importgraph.analyze`` with an empty cache directory (pool on every core, cache written);
 - warm: the same with the cache filled and nothing changed;
-- incremental: the cache filled and one file edited since (a different edit every run);
+- incremental: the cache filled and one file edited since (a comment appended to a modeling file, a
+  different one every run): the file is rescanned and its readings compared, the stored result reused;
+- incremental-code: the same with a statement appended instead (the file's facts change, so the lazy maps,
+  graph and rules are recomputed; the other files' facts come from the scan cache);
 - synthetic N: ``analyze`` without cache on a generated package of N modules (``bench/make_synthetic.py``).
 
 The analysed package is copied to a temporary directory first (incremental runs edit a file).
@@ -53,11 +56,13 @@ seconds = time.perf_counter() - start
     "analyze": """
 import importgraph
 if TOUCH:
-    with open(TOUCH, "a") as handle:
-        handle.write(f"\\n# bench edit {time.time_ns()}\\n")
+    stamp = time.time_ns()
+    with open(TOUCH, "a") as handle:  # a comment, or a statement (new facts: everything after the scan reruns)
+        handle.write(f"\\n# bench edit {stamp}\\n" if EDIT == "comment" else f"\\n_BENCH_EDIT_{stamp} = 1\\n")
 start = time.perf_counter()
 report = importgraph.analyze(PACKAGE_DIR, cache_dir=CACHE_DIR)
 seconds = time.perf_counter() - start
+reused = report.from_cache
 """,
 }
 
@@ -69,7 +74,8 @@ def run_child(kind: str, **params: object) -> dict:
     code += CHILD_SNIPPETS[kind]
     code += ("self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
              "child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-             "print(json.dumps({'seconds': seconds, 'rss_mb': self_rss, 'children_rss_mb': child_rss}))\n")
+             "print(json.dumps({'seconds': seconds, 'rss_mb': self_rss, 'children_rss_mb': child_rss,"
+             " 'reused': globals().get('reused')}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -80,6 +86,7 @@ def median_of(samples: list[dict]) -> dict:
         "rss_mb": max(s["rss_mb"] for s in samples),
         "children_rss_mb": max(s["children_rss_mb"] for s in samples),
         "runs": len(samples),
+        "reused": sum(1 for s in samples if s.get("reused")),
     }
 
 
@@ -89,18 +96,23 @@ def bench_package(site: Path, package: str, runs: int, work: Path) -> dict[str, 
     package_dir = str(copy_site / package)
     touch = _touch_target(copy_site / package)
     warm_cache = str(work / "warm-cache")
-    run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None)  # fill the cache
-    samples: dict[str, list[dict]] = {k: [] for k in ("floor", "grimp", "cold", "warm", "incremental")}
+    run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None, EDIT=None)  # fill the cache
+    samples: dict[str, list[dict]] = {k: [] for k in ("floor", "grimp", "cold", "warm", "incremental",
+                                                      "incremental-code")}
     for round_ in range(runs):
         print(f"  round {round_ + 1}/{runs}", file=sys.stderr, flush=True)
         samples["floor"].append(run_child("floor", PACKAGE_DIR=package_dir))
         samples["grimp"].append(run_child("grimp", SITE=str(copy_site), PACKAGE=package))
         cold_cache = tempfile.mkdtemp(dir=work, prefix="cold-")
-        samples["cold"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=cold_cache, TOUCH=None))
+        samples["cold"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=cold_cache, TOUCH=None,
+                                         EDIT=None))
         shutil.rmtree(cold_cache)
-        samples["warm"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None))
+        samples["warm"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None,
+                                         EDIT=None))
         samples["incremental"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache,
-                                                TOUCH=touch))
+                                                TOUCH=touch, EDIT="comment"))
+        samples["incremental-code"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache,
+                                                     TOUCH=touch, EDIT="code"))
     return {name: median_of(values) for name, values in samples.items()}
 
 
@@ -120,7 +132,8 @@ def bench_sizes(sizes: list[int], runs: int, work: Path) -> dict[int, dict]:
         root = generate(size, work / "synthetic")
         files = sum(1 for _ in root.rglob("*.py"))
         print(f"  synthetic {files} files", file=sys.stderr, flush=True)
-        samples = [run_child("analyze", PACKAGE_DIR=str(root), CACHE_DIR=None, TOUCH=None) for _ in range(runs)]
+        samples = [run_child("analyze", PACKAGE_DIR=str(root), CACHE_DIR=None, TOUCH=None, EDIT=None)
+                   for _ in range(runs)]
         results[files] = median_of(samples)
         shutil.rmtree(root.parent)
     return results
@@ -148,11 +161,14 @@ def main() -> None:
     floor, grimp = package["floor"]["seconds"], package["grimp"]["seconds"]
     print(f"\n{args.package}, {cores} cores, Python {sys.version.split()[0]}, medians of {args.runs} runs "
           f"(bench took {time.perf_counter() - started:.0f} s)\n")
-    print("| configuration | seconds | / ast.parse floor | / grimp cold | peak RSS MB (process / workers) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| configuration | seconds | / ast.parse floor | / grimp cold | peak RSS MB (process / workers) "
+          "| result reused |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, figures in package.items():
+        reused = f"{figures['reused']}/{figures['runs']}" if name in ("cold", "warm") or "incr" in name else ""
         print(f"| {name} | {figures['seconds']:.2f} | {figures['seconds'] / floor:.2f}x | "
-              f"{figures['seconds'] / grimp:.2f}x | {figures['rss_mb']:.0f} / {figures['children_rss_mb']:.0f} |")
+              f"{figures['seconds'] / grimp:.2f}x | {figures['rss_mb']:.0f} / {figures['children_rss_mb']:.0f} "
+              f"| {reused} |")
     if synthetic:
         print("\n| synthetic modules | analyze seconds (no cache) | ms per module | peak RSS MB (process / workers) |")
         print("|---:|---:|---:|---:|")

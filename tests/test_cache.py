@@ -40,6 +40,12 @@ def report_json(package: Path, cache_dir: Path | None) -> str:
         return to_json(importgraph.analyze(str(package), cache_dir=cache_dir))
 
 
+def drop_results(cache: Path) -> None:
+    """Remove the result cache's entries, so that the next run reads the scan cache (what these tests test)."""
+    for entry in cache.glob("result-*.pack"):
+        entry.unlink()
+
+
 def make_big_package(tmp_path: Path, models: int = 20) -> Path:
     """A transformers-5-style package with enough files for the process pool."""
     package = copy_fixture("hf5_structure", tmp_path)
@@ -124,6 +130,7 @@ def test_corrupt_cache_is_ignored_with_a_warning(damage, tmp_path):
     cache = tmp_path / "cache"
     uncached = report_json(package, None)
     report_json(package, cache)
+    drop_results(cache)
     (pack,) = cache.glob("facts-*.pack")
     data = pack.read_bytes()
     if damage == "garbage":
@@ -152,6 +159,7 @@ def test_unreadable_pack_is_ignored_with_a_warning(tmp_path):
     package = copy_fixture("pep562_map", tmp_path)
     cache = tmp_path / "cache"
     report_json(package, cache)
+    drop_results(cache)
     (pack,) = cache.glob("facts-*.pack")
     pack.unlink()
     pack.mkdir()  # open() fails with IsADirectoryError, an OSError that is not "missing"
@@ -178,7 +186,7 @@ def test_two_concurrent_runs_share_a_cache_safely(tmp_path):
             assert run.returncode == 0, errors
             assert "CacheWarning" not in errors
             assert out == expected
-    assert not list(cache.glob(".facts-*"))  # no temporary file left behind
+    assert not list(cache.glob(".facts-*")) and not list(cache.glob(".result-*"))  # no temporary file left
     assert report_json(package, cache) == expected
 
 

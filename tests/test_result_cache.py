@@ -1,0 +1,165 @@
+"""The result cache never changes a result, and reuses one only while nothing it was computed from changed.
+
+Every test edits a real copy of a fixture package the way a maintainer would and compares the cached run
+with a run without any cache (the reference). ``from_cache`` says whether the stored result was reused:
+for edits that cannot change anything downstream (a comment appended to a modeling file) it must be,
+for every other edit it must not be, and either way the JSON must equal the reference.
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import importgraph
+from importgraph.render.json_report import to_json
+from importgraph.scan.cache import CacheWarning
+from tests.test_cache import FIXTURES, copy_fixture, make_big_package
+
+
+def cached_run(package: Path, cache: Path, **options) -> tuple[str, bool]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheWarning)  # a healthy cache must never warn
+        report = importgraph.analyze(str(package), cache_dir=cache, **options)
+    return to_json(report), report.from_cache
+
+
+def reference(package: Path, **options) -> str:
+    return to_json(importgraph.analyze(str(package), **options))
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text() + text)
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    content = path.read_text()
+    assert old in content, f"{old!r} not in {path}"
+    path.write_text(content.replace(old, new))
+
+
+FOO = Path("models") / "foo"
+Edit = Callable[[Path], None]
+# (what, the edit, reused?, does the report change?)
+EDITS: list[tuple[str, Edit, bool, bool]] = [
+    ("nothing", lambda p: None, True, False),
+    ("same bytes written again", lambda p: (p / FOO / "modeling_foo.py").write_bytes(
+        (p / FOO / "modeling_foo.py").read_bytes()), True, False),
+    ("comment appended to a modeling file", lambda p: append(p / FOO / "modeling_foo.py", "\n# tuned\n"),
+     True, False),
+    ("comment appended to a configuration file",
+     lambda p: append(p / FOO / "configuration_foo.py", "# see the docs\n"), True, False),
+    ("code appended to a modeling file",
+     lambda p: append(p / FOO / "modeling_foo.py", "\nDEFAULT_SIZE = 3\n"), False, False),
+    ("comment inserted at the top (every line moves)",
+     lambda p: (p / FOO / "modeling_foo.py").write_text("# header\n" + (p / FOO / "modeling_foo.py").read_text()),
+     False, True),
+    # Python ignores this comment, transformers' line reader serves it as a name: same facts, other map.
+    ("comment inside __all__ edited", lambda p: replace(p / FOO / "modeling_foo.py", '# "FooOldModel",',
+                                                         '# "FooOlderModel",'), False, True),
+    ("name dropped from __all__", lambda p: replace(p / FOO / "modeling_foo.py", '    "FooPreTrainedModel",\n', ""),
+     False, True),
+    ("@requires backends changed", lambda p: replace(p / FOO / "modeling_foo.py", 'backends=("vision",)',
+                                                     'backends=("vision", "timm")'), False, True),
+    ("structure rules edited", lambda p: replace(p / "utils" / "import_utils.py",
+                                                  '"modeling_" in name: ("torch",)',
+                                                  '"modeling_" in name: ("torch", "accelerate")'), False, True),
+    ("comment appended to an init (read whole)", lambda p: append(p / FOO / "__init__.py", "# noqa\n"),
+     False, False),
+    ("module added", lambda p: (p / FOO / "modeling_foo_extra.py").write_text(
+        'class FooExtra:\n    pass\n\n\n__all__ = ["FooExtra"]\n'), False, True),
+    ("module deleted", lambda p: (p / FOO / "tokenization_foo_fast.py").unlink(), False, True),
+    ("non-Python file added to a structure folder", lambda p: (p / FOO / "README.md").write_text("notes\n"),
+     False, False),
+]
+
+
+@pytest.mark.parametrize(("what", "edit", "reused", "changes"), EDITS, ids=[e[0] for e in EDITS])
+def test_edit_gives_the_uncached_report(what, edit, reused, changes, tmp_path):
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    before, from_cache = cached_run(package, cache)
+    assert not from_cache and before == reference(package)
+    edit(package)
+    after, from_cache = cached_run(package, cache)
+    assert after == reference(package)
+    assert from_cache is reused
+    assert (after != before) is changes
+    again, from_cache = cached_run(package, cache)  # whatever happened, the entry now matches the files
+    assert from_cache and again == after
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_every_lazy_style_reuses_its_result_after_a_comment(name, tmp_path):
+    package = copy_fixture(name, tmp_path)
+    cache = tmp_path / "cache"
+    cached_run(package, cache)
+    plain = sorted(p for p in package.rglob("*.py") if p.name != "__init__.py")[0]
+    append(plain, "\n# reviewed\n")
+    after, from_cache = cached_run(package, cache)
+    assert from_cache and after == reference(package)
+
+
+def test_options_have_their_own_entries(tmp_path):
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    runs = [{}, {"select": {"IG002", "IG008"}}, {"backends": ["torch"]}, {"without": ["vision"]}]
+    for options in runs:
+        assert cached_run(package, cache, **options) == (reference(package, **options), False)
+    for options in runs:
+        assert cached_run(package, cache, **options) == (reference(package, **options), True)
+    assert len(list(cache.glob("result-*.pack"))) == len(runs)
+
+
+def test_reused_report_has_the_same_facts_and_graph(tmp_path):
+    package = make_big_package(tmp_path)
+    cache = tmp_path / "cache"
+    fresh = importgraph.analyze(str(package))
+    importgraph.analyze(str(package), cache_dir=cache)
+    reused = importgraph.analyze(str(package), cache_dir=cache)
+    assert reused.from_cache
+    assert dict(reused.modules) == fresh.modules
+    assert list(reused.graph.nodes(data=True)) == list(fresh.graph.nodes(data=True))
+    assert list(reused.graph.edges(data=True)) == list(fresh.graph.edges(data=True))
+    assert all(reused.graph.pred[v][u] is data for u, v, data in reused.graph.edges(data=True))
+    assert reused.lazy_modules == fresh.lazy_modules and reused.findings == fresh.findings
+
+
+def test_usage_runs_are_not_cached(tmp_path):
+    package = copy_fixture("hf5_structure", tmp_path)
+    user = tmp_path / "user.py"
+    user.write_text("from hf5_structure import FooModel\n")
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        report = importgraph.analyze(str(package), cache_dir=cache, usage=(str(user),))
+        assert not report.from_cache
+    assert not list(cache.glob("result-*.pack"))
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped"])
+def test_corrupt_entry_is_ignored_with_a_warning(damage, tmp_path):
+    package = copy_fixture("hf4_dict", tmp_path)
+    cache = tmp_path / "cache"
+    cached_run(package, cache)
+    (entry,) = cache.glob("result-*.pack")
+    data = entry.read_bytes()
+    damaged = {"garbage": b"not an entry", "truncated": data[: len(data) // 2],
+               "flipped": data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:]}[damage]
+    entry.write_bytes(damaged)
+    with pytest.warns(CacheWarning, match="corrupt"):
+        report = importgraph.analyze(str(package), cache_dir=cache)
+    assert not report.from_cache and to_json(report) == reference(package)
+    assert cached_run(package, cache) == (reference(package), True)  # the run wrote a good entry
+
+
+def test_moved_package_does_not_reuse_another_place(tmp_path):
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    cached_run(package, cache)
+    moved = tmp_path / "elsewhere" / "hf5_structure"
+    shutil.copytree(package, moved)
+    assert cached_run(moved, cache) == (reference(moved), False)
