@@ -51,8 +51,8 @@ from .scan.cache import CacheWarning, pickle_facts
 from .scan.read import read_source
 from .scan.visitor import scan_source
 
-FORMAT = 2
-MAGIC = b"IGRESULT\x00\x02"
+FORMAT = 3
+MAGIC = b"IGRESULT\x00\x03"
 _LENGTH = struct.Struct("<QI")
 """A section's length and CRC-32."""
 _HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context"}
@@ -136,7 +136,7 @@ class ResultCache:
         if data is None:
             return None
         try:
-            header, body = _split(data)
+            header, sections = _split(data)
         except ValueError as exc:
             warnings.warn(f"importgraph result cache {self.path} is corrupt ({exc}); ignoring it", CacheWarning,
                           stacklevel=3)
@@ -146,17 +146,17 @@ class ResultCache:
         if changed is None:
             return None
         try:
-            payload = _decode_payload(body)
+            facts = DeferredFacts(marshal.loads(sections[0]))
+            if changed and not _replays_equal(header, changed, facts, digests):
+                return None
+            payload = _decode_payload(facts, sections[1], sections[2])
         except Exception as exc:  # checksum-valid but undecodable: a class layout changed; recompute
             warnings.warn(f"importgraph result cache {self.path} cannot be decoded ({exc}); ignoring it",
                           CacheWarning, stacklevel=3)
             return None
-        if changed:
-            if not _replays_equal(header, changed, payload.modules, digests):
-                return None
-            # Still valid for the new bytes: record them, so the next run is a plain hit.
+        if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
-            self._write(_encode_header(header), body)
+            self._write([_encode_header(header), *sections])
         return payload
 
     def _read(self) -> bytes | None:
@@ -182,20 +182,18 @@ class ResultCache:
             "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
         }
         try:
-            header_bytes = _encode_header(header)
             paths = {module: path for path, module, _, _ in rows}
             facts = {module: pickled.get(paths.get(module, "")) or pickle_facts(value)
                      for module, value in payload.modules.items()}
-            body = _encode_payload(payload, facts)
+            sections = [_encode_header(header), *_encode_payload(payload, facts)]
         except (ValueError, TypeError, pickle.PicklingError) as exc:  # an attribute marshal cannot write
             warnings.warn(f"importgraph result not cached: {exc}", CacheWarning, stacklevel=3)
             return
-        self._write(header_bytes, body)
+        self._write(sections)
 
-    def _write(self, header: bytes, body: bytes) -> None:
+    def _write(self, sections: list[bytes]) -> None:
         """Replace the entry atomically; an unwritable directory is a warning, never an error."""
-        data = b"".join([MAGIC, _LENGTH.pack(len(header), zlib.crc32(header)), header,
-                         _LENGTH.pack(len(body), zlib.crc32(body)), body])
+        data = b"".join([MAGIC, *(_LENGTH.pack(len(s), zlib.crc32(s)) + s for s in sections)])
         temp = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -267,13 +265,18 @@ def _encode_header(header: dict) -> bytes:
     return marshal.dumps(header)
 
 
-def _split(data: bytes) -> tuple[dict, bytes]:
-    """Check both checksums and return ``(header, payload bytes)``; ValueError when anything is off."""
+_SECTIONS = 4
+"""The header (inputs), the facts (module -> pickled facts), the graph, the rest (lazy maps, findings...)."""
+
+
+def _split(data: bytes) -> tuple[dict, list[bytes]]:
+    """Check every section's checksum and return ``(header, [facts, graph, rest])`` (still encoded);
+    ValueError when anything is off."""
     if not data.startswith(MAGIC):
         raise ValueError("bad header")
     sections = []
     at = len(MAGIC)
-    for _ in range(2):
+    for _ in range(_SECTIONS):
         if at + _LENGTH.size > len(data):
             raise ValueError("truncated")
         length, crc = _LENGTH.unpack_from(data, at)
@@ -286,29 +289,30 @@ def _split(data: bytes) -> tuple[dict, bytes]:
         header = marshal.loads(sections[0])
     except (EOFError, ValueError, TypeError) as exc:
         raise ValueError(str(exc)) from None
+    if at != len(data):
+        raise ValueError("trailing bytes")
     if not isinstance(header, dict) or not _HEADER_KEYS <= header.keys():
         raise ValueError("not a result entry")
-    return header, sections[1]
+    return header, sections[1:]
 
 
-def _encode_payload(payload: Payload, facts: dict[str, bytes]) -> bytes:
+def _encode_payload(payload: Payload, facts: dict[str, bytes]) -> list[bytes]:
     graph = payload.graph
     # The graph is plain data (str/bool/int/list/dict attributes): marshal writes and reads it 2-3x faster
     # than pickle and keeps the successor and predecessor maps sharing one dict per edge, as networkx does.
-    plain = marshal.dumps((graph.graph, graph._node, graph._succ, graph._pred, facts))
+    adjacency = marshal.dumps((graph.graph, graph._node, graph._succ, graph._pred))
     rest = pickle.dumps((payload.lazy_modules, payload.findings, payload.stats, payload.problems,
                          payload.structure_rules), protocol=pickle.HIGHEST_PROTOCOL)
-    return struct.pack("<Q", len(plain)) + plain + rest
+    return [marshal.dumps(facts), adjacency, rest]
 
 
-def _decode_payload(body: bytes) -> Payload:
-    (length,) = struct.unpack_from("<Q", body, 0)
-    attributes, nodes, succ, pred, facts = marshal.loads(body[8:8 + length])
+def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes) -> Payload:
+    attributes, nodes, succ, pred = marshal.loads(adjacency)
     graph = nx.DiGraph()
     graph.graph.update(attributes)
     graph._node, graph._adj, graph._succ, graph._pred = nodes, succ, succ, pred
-    lazy_modules, findings, stats, problems, structure_rules = pickle.loads(body[8 + length:])
-    return Payload(DeferredFacts(facts), lazy_modules, graph, findings, stats, problems, structure_rules)
+    lazy_modules, findings, stats, problems, structure_rules = pickle.loads(rest)
+    return Payload(facts, lazy_modules, graph, findings, stats, problems, structure_rules)
 
 
 # ---------------------------------------------------------------------- the key
