@@ -19,11 +19,11 @@ stage (an init, the structure rules) has no projection: any change to it is a mi
 runs in full (reusing the scan cache) and replaces the entry.
 
 Runs with ``usage`` files are not cached (those are the user's code, outside the package). The file
-holds a marshal-ed header (the inputs) and the payload (marshal-ed graph adjacency and per-module pickled
-facts, pickled lazy maps and findings), each behind a CRC-32; writes are atomic (temporary file +
-``os.replace``), so concurrent runs are safe; a corrupt entry or an unwritable directory is a
-:class:`CacheWarning` and a miss. The facts of a reused result are decoded per module on first access
-(:class:`DeferredFacts`): most commands never read them.
+holds four sections, each behind a CRC-32: the header (the inputs, marshal), the facts (module -> the
+scan's own pickled bytes, marshal), the graph adjacency (marshal) and the rest (lazy maps, findings,
+pickle). Writes are atomic (temporary file + ``os.replace``), so concurrent runs are safe; a corrupt
+entry or an unwritable directory is a :class:`CacheWarning` and a miss. The facts of a reused result are
+decoded per module on first access (:class:`DeferredFacts`): most commands never read them.
 """
 
 from __future__ import annotations

@@ -163,3 +163,23 @@ def test_moved_package_does_not_reuse_another_place(tmp_path):
     moved = tmp_path / "elsewhere" / "hf5_structure"
     shutil.copytree(package, moved)
     assert cached_run(moved, cache) == (reference(moved), False)
+
+
+def test_real_transformers_edits(transformers5, tmp_path):
+    """transformers 5.23.0 from the pinned wheel: a comment appended to a modeling file reuses the result;
+    a comment inside its ``__all__`` (invisible to Python, read as a name by transformers' line reader)
+    does not, and both cached runs equal a run without cache."""
+    package = tmp_path / "site" / "transformers"
+    shutil.copytree(Path(transformers5[1]) / "transformers", package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    cache = tmp_path / "cache"
+    cached_run(package, cache)
+    modeling = package / "models" / "bert" / "modeling_bert.py"
+    append(modeling, "\n# tuned for the next release\n")
+    reused, from_cache = cached_run(package, cache)
+    assert from_cache and reused == reference(package)
+    replace(modeling, '    "BertModel",\n', '    "BertModel",\n    # "BertLegacyModel",\n')
+    after, from_cache = cached_run(package, cache)
+    assert not from_cache
+    assert after != reused and "BertLegacyModel" in after
+    assert after == reference(package)

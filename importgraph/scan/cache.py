@@ -41,8 +41,9 @@ _CHECKSUM_SIZE = 32
 Entry = tuple[bytes, str, bool, bytes]
 """``(sha256 of the file, module, is_package, pickled ModuleFacts)``."""
 
-CACHE_DIR_HELP = "Scan cache directory (default: $IMPORTGRAPH_CACHE_DIR, else the user cache directory)."
-NO_CACHE_HELP = "Neither read nor write the scan cache."
+CACHE_DIR_HELP = ("Cache directory for scanned files' facts and whole results (default: $IMPORTGRAPH_CACHE_DIR, "
+                  "else the user cache directory).")
+NO_CACHE_HELP = "Neither read nor write the cache (every file is scanned and every stage runs)."
 
 
 class CacheWarning(UserWarning):
