@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..graph import serve
 from ..model import Finding, Severity
 from ..resolve import resolve_name, star_names
 from .base import Rule, RuleContext, register
@@ -239,10 +240,15 @@ class TypeCheckingMismatch(Rule):
     def _relative(package: str, module: str) -> str:
         return "." + module[len(package) + 1:] if module.startswith(package + ".") else module
 
-    @staticmethod
-    def _same_target(ctx: RuleContext, a: str, b: str, name: str) -> bool:
-        """``from .models.bert import X`` and key ``models.bert.modeling_bert`` reach the same object."""
-        return a.startswith(b + ".") or b.startswith(a + ".")
+    def _same_target(self, ctx: RuleContext, a: str, b: str, name: str) -> bool:
+        """Whether ``from a import name`` and ``from b import name`` give the same object: both followed
+        through re-exports and lazy maps to the module that defines it (``from .models.bert import X``
+        and key ``models.bert.modeling_bert`` do). Undecidable on either side: counted, never reported."""
+        first, second = defining_module(ctx, a, name), defining_module(ctx, b, name)
+        if UNDECIDED in (first, second):
+            ctx.count_undecided(self.code)
+            return True
+        return first == second != MISSING  # a side that does not bind the name is another object
 
     @staticmethod
     def type_checking_names(ctx: RuleContext, lazy) -> dict[str, tuple[str, int]] | None:
@@ -292,3 +298,31 @@ class UnparsableFile(Rule):
             if problem.path not in seen:
                 yield self.finding(ctx.target.name, problem.path, problem.path, problem.line,
                                    f"{problem.reason}. Fix the file.")
+
+
+UNDECIDED = ("?", "undecided")
+MISSING = ("?", "missing")
+
+
+def defining_module(ctx: RuleContext, module: str, name: str) -> tuple[str, str]:
+    """``(module, name)`` that finally defines ``module.name``, following ``from m import x [as y]``
+    re-exports, star imports and lazy maps; :data:`MISSING` when a hop does not bind it, :data:`UNDECIDED`
+    when a hop cannot be read (compiled, unparsable, module ``__getattr__``) or the chain loops."""
+    for _ in range(16):  # re-export chains are short; a longer one is a loop
+        found = resolve_name(module, name, ctx.modules, ctx.lazy_modules)
+        if found.status == "missing":
+            return MISSING
+        if not found.bound or found.module is None:
+            return UNDECIDED
+        binding = found.binding
+        if binding is None:  # served by a lazy map, or a submodule
+            served = serve(found.module, name, ctx.lazy_modules)
+            if served is None or served == found.module:
+                return found.module, name
+            module = served
+            continue
+        if binding.kind == "import" and binding.source and ":" in binding.source:
+            module, _, name = binding.source.partition(":")
+            continue
+        return found.module, name
+    return UNDECIDED
