@@ -197,13 +197,28 @@ def test_ig004_halves_name_different_modules():
     assert run_in_fixture("rule_ig004_pos_2", code) == "ok"
 
 
+def test_ig004_submodule_of_the_key_is_another_object():
+    assert findings("rule_ig004_pos_3", "IG004") == [
+        ("IG004", "warning", "rule_ig004_pos_3", "Tokenizer", "__init__.py", 9)]
+    code = ("import rule_ig004_pos_3 as p, rule_ig004_pos_3.tokenizers.legacy as checked\n"
+            "assert p.Tokenizer is not checked.Tokenizer")
+    assert run_in_fixture("rule_ig004_pos_3", code) == "ok"
+
+
 @pytest.mark.parametrize("fixture,names", [
     ("rule_ig004_neg_1", "Config, Model, models"),             # same guard both halves, dummy fallback
     ("rule_ig004_neg_2", "BertModel, Pipeline, pipeline"),     # package re-export, star import
+    ("rule_ig004_neg_3", "FeatureExtractor, ImageProcessor"),  # a sibling module re-exports the same class
 ])
 def test_ig004_negative(fixture, names):
     assert findings(fixture, "IG004") == []
     assert run_in_fixture(fixture, f"from {fixture} import {names}") == "ok"
+
+
+def test_ig004_re_export_reaches_the_very_object():
+    code = ("import rule_ig004_neg_3 as p, rule_ig004_neg_3.feature_extraction as checked\n"
+            "assert p.ImageProcessor is checked.ImageProcessor")
+    assert run_in_fixture("rule_ig004_neg_3", code) == "ok"
 
 
 # ----------------------------------------------------------------------------- IG009 unparsable-file
