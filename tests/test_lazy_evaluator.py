@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ import pytest
 import importgraph
 from importgraph.lazy.evaluator import Evaluator
 from importgraph.model import Environment
+from tests.conftest import fixture_package
 
 RUNTIME_PREAMBLE = """
 import os
@@ -276,3 +278,13 @@ def test_huggingface_hub_vendored_attach_equals_runtime(transformers5):
     # ``if os.environ.get("EAGER_IMPORT", ""):`` below the map cannot be decided: listed with file:line
     eager = [u for u in lazy.undecided if "not decidable" in u.reason]
     assert eager and all(u.path.endswith("huggingface_hub/__init__.py") and u.line > 0 for u in eager)
+
+
+def test_unevaluable_base_file_rule_is_undecided_not_no_match():
+    """``touch(...) or "modeling_" in name`` calls a function of the package: we never call it, and the
+    file's base backends are then recorded as undecided instead of silently taken as "no rule matched"."""
+    report = importgraph.analyze(str(fixture_package("sideeffect_lazy")))
+    undecided = [u for lazy in report.lazy_modules.values() for u in lazy.undecided]
+    assert [(os.path.basename(u.path), u.reason.split(" could ")[0]) for u in undecided] == [
+        ("modeling_widget.py", f"BASE_FILE_REQUIREMENTS rule 1 ({report.structure_rules})")]
+    assert report.stats.undecided >= 1

@@ -157,7 +157,12 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
             path = path.path
         if not isinstance(path, str) or not (prefix is None or isinstance(prefix, str)):
             return Unknown("define_import_structure with a non-literal path", line)
-        return context.structure_reader(func).define(str(path), None if prefix is None else str(prefix))
+        reader = context.structure_reader(func)
+        structure = reader.define(str(path), None if prefix is None else str(prefix))
+        structure_undecided.extend(u for u in reader.undecided_under(str(path)) if u not in structure_undecided)
+        return structure
+
+    structure_undecided: list[Undecided] = []
 
     hooks = Hooks(
         is_module=lambda name: name in context.facts,
@@ -166,6 +171,7 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
         backends=context.backends,
     )
     result = Evaluator(facts.name, facts.path, facts.is_package, context.env, hooks).run(tree.body)
+    result.undecided.extend(structure_undecided)
     lazy_modules = [_from_build(facts, build, result, context) for build in result.builds if build.installed]
     if not lazy_modules and "__getattr__" in result.functions:
         pep562 = _from_getattr(facts, result.functions["__getattr__"], result, context)

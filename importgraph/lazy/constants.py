@@ -71,11 +71,11 @@ def read_base_rules(module: str, path: str, source: bytes) -> BaseRules | None:
 
 
 def _rule(evaluator: Evaluator, check: Lambda, arity: int):
-    def applies(name: str, content: str) -> bool:
+    def applies(name: str, content: str) -> bool | None:
         args = [name, content][:arity]
         value = evaluator.call_lambda(check, args, check.node.lineno)
         if isinstance(value, Unknown):
-            return False
+            return None  # undecided: the reader records it, never a silent "no match"
         return bool(value)
 
     return applies

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..inputs import Replay, is_file, list_directory, note_read, note_use, register_projection, token_of
-from ..model import ParseProblem
+from ..model import ParseProblem, Undecided
 from ..scan.read import decode_text, read_source
 from .hf_reader import ReadName, RequiredObject, RequiresParseError, fetch_all, read_requires
 from .values import Tagged
 
-FileRule = Callable[[str, str], bool]
-"""``(module_name_without_py, file_content) -> applies?``"""
+FileRule = Callable[[str, str], "bool | None"]
+"""``(module_name_without_py, file_content) -> applies?`` (None: the rule could not be evaluated)."""
 
 
 @dataclass
@@ -31,10 +31,19 @@ class BaseRules:
     """Where the rules were read from (``path:line``) or ``built-in (transformers 5.23)``."""
 
     def backends_for(self, module_name: str, content: str) -> tuple[str, ...]:
-        for check, backends in self.rules:
-            if check(module_name, content):
-                return backends
-        return ()
+        return self.reading(module_name, content)[0]
+
+    def reading(self, module_name: str, content: str) -> tuple[tuple[str, ...], int | None]:
+        """The base backends, and the index of the first rule that could not be evaluated before the match
+        (None when every rule up to the match was decided): then the backends are our best reading only."""
+        undecided = None
+        for index, (check, backends) in enumerate(self.rules):
+            applies = check(module_name, content)
+            if applies is None:
+                undecided = index if undecided is None else undecided
+            elif applies:
+                return backends, undecided
+        return (), undecided
 
 
 def builtin_rules() -> BaseRules:
@@ -64,6 +73,8 @@ class StructureReader:
     problems: list[ParseProblem] = field(default_factory=list)
     files_read: dict[str, str] = field(default_factory=dict)
     """Every file read (path -> content): rule IG008 compares these readings with Python's."""
+    undecided: list[Undecided] = field(default_factory=list)
+    """Files whose base backends depend on a rule we could not evaluate."""
     _cache: dict[str, dict] = field(default_factory=dict)
     _active: set[str] = field(default_factory=set)
 
@@ -73,6 +84,11 @@ class StructureReader:
         if prefix is None:
             return spread
         return {k: {f"{prefix}.{kk}": vv for kk, vv in v.items()} for k, v in spread.items()}
+
+    def undecided_under(self, path: str) -> list[Undecided]:
+        """The undecided readings of files under the directory ``define(path)`` read."""
+        prefix = os.path.join(os.path.dirname(path) if is_file(path) else path, "")
+        return [u for u in self.undecided if u.path.startswith(prefix)]
 
     def from_path(self, path: str) -> dict:
         """``create_import_structure_from_path``."""
@@ -130,6 +146,11 @@ class StructureReader:
         if reading.problem is not None:
             self.problems.append(ParseProblem(file_path, reading.problem[0], reading.problem[1]))
             return
+        if reading.undecided_rule is not None:
+            self.undecided.append(Undecided(file_path, 1, f"BASE_FILE_REQUIREMENTS rule {reading.undecided_rule + 1} "
+                                            f"({self.rules.source}) could not be evaluated for this file, so its base "
+                                            f"backends {list(reading.base)} (from the first later rule that "
+                                            "matched) may differ from the runtime's"))
         exported: set[str] = set()
         for obj in reading.required:
             backends = frozenset(obj.backends + reading.base)
@@ -154,6 +175,8 @@ class FileReading:
     all_names: tuple[ReadName, ...] = ()
     problem: tuple[int | None, str] | None = None
     """Why the runtime would raise on this file: undecodable, or a malformed ``@requires``."""
+    undecided_rule: int | None = None
+    """Index of a ``BASE_FILE_REQUIREMENTS`` rule we could not evaluate for this file (``base`` is a guess)."""
     text: str | None = field(default=None, repr=False, compare=False)
     """The decoded text (for rule IG008, which notes its own use); not part of the token."""
 
@@ -164,13 +187,13 @@ def read_structure_file(module_name: str, data: bytes, rules: BaseRules) -> File
         content = decode_text(data)
     except UnicodeDecodeError as exc:
         return FileReading(problem=(None, f"define_import_structure cannot read it: {exc}"))
-    base = rules.backends_for(module_name, content)
+    base, undecided = rules.reading(module_name, content)
     try:
         required = tuple(read_requires(content))
     except RequiresParseError as exc:
         return FileReading(base, problem=(exc.line, str(exc)), text=content)
     all_names = tuple(fetch_all(content)) if "__all__" in content else ()
-    return FileReading(base, required, all_names, text=content)
+    return FileReading(base, required, all_names, undecided_rule=undecided, text=content)
 
 
 @register_projection("structure")
