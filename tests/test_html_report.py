@@ -220,3 +220,10 @@ def test_max_nodes_bounds_the_drawing_and_says_what_was_left_out(demo_report):
     assert "Left out by" in html and "--max-nodes 4" in html
     for key in view.left_out:
         assert f"<code>{key}</code>" in html
+
+
+def test_source_date_epoch_makes_the_report_reproducible(demo_report, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    (first, _), (second, _) = render_html(demo_report), render_html(demo_report)
+    assert first == second
+    assert "2023-11-14 22:13 UTC" in first

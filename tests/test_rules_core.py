@@ -53,7 +53,7 @@ MISSING = {"ImportError", "ModuleNotFoundError", "AttributeError", "RuntimeError
     # module at line 12 is the same defect: one finding per module)
     ("rule_ig001_pos_1", "modeling_missing", 7, "from rule_ig001_pos_1 import Model"),
     # lazy_loader attach: TYPE_CHECKING half imports from `.engine`, which does not exist
-    ("rule_ig001_pos_2", "rule_ig001_pos_2.engine", 8, "import rule_ig001_pos_2.engine"),
+    ("rule_ig001_pos_2", "engine", 8, "import rule_ig001_pos_2.engine"),
 ])
 def test_ig001_positive(fixture, symbol, line, runtime_check):
     assert findings(fixture, "IG001") == [("IG001", "error", fixture, symbol, "__init__.py", line)]

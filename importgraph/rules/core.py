@@ -34,7 +34,7 @@ class LazyMissingModule(Rule):
                 if entry.module in reported or ctx.module_exists(entry.module):
                     continue
                 reported.add(entry.module)
-                key = entry.module[len(lazy.name) + 1:] if entry.module.startswith(lazy.name + ".") else entry.module
+                key = relative_key(lazy.name, entry.module)
                 yield self.finding(
                     lazy.name, key, entry.path, entry.line,
                     f"lazy key {key!r} of {lazy.name} names module {entry.module}, which does not exist; "
@@ -44,7 +44,7 @@ class LazyMissingModule(Rule):
                 if module not in reported and not ctx.module_exists(module) and lazy.style != "pep562":
                     reported.add(module)
                     yield self.finding(
-                        lazy.name, module, lazy.path, lazy.line,
+                        lazy.name, relative_key(lazy.name, module), lazy.path, lazy.line,
                         f"{lazy.name} registers submodule {module}, which does not exist; accessing it "
                         "raises ModuleNotFoundError. Remove the key or add the module.")
             for imp in lazy.type_checking:
@@ -55,9 +55,15 @@ class LazyMissingModule(Rule):
                     continue
                 reported.add(imp.module)
                 yield self.finding(
-                    lazy.name, imp.module, lazy.path, imp.line,
+                    lazy.name, relative_key(lazy.name, imp.module), lazy.path, imp.line,
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+
+def relative_key(lazy_module: str, module: str) -> str:
+    """IG001's symbol: the module as the lazy map's key spells it (relative to the lazy module when inside
+    it), whether the finding comes from a map entry, a registered submodule or a TYPE_CHECKING import."""
+    return module[len(lazy_module) + 1:] if module.startswith(lazy_module + ".") else module
 
 
 @register
