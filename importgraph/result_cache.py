@@ -34,7 +34,6 @@ import os
 import pickle
 import struct
 import sys
-import tempfile
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -47,7 +46,7 @@ from . import inputs
 from .discover import SourceFile
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, ModuleFacts, Target
-from .scan.cache import CacheWarning, pickle_facts
+from .scan.cache import CacheWarning, atomic_write, pickle_facts
 from .scan.read import read_source
 from .scan.visitor import scan_source
 
@@ -194,23 +193,11 @@ class ResultCache:
     def _write(self, sections: list[bytes]) -> None:
         """Replace the entry atomically; an unwritable directory is a warning, never an error."""
         data = b"".join([MAGIC, *(_LENGTH.pack(len(s), zlib.crc32(s)) + s for s in sections)])
-        temp = None
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, self.path)
-            temp = None
+            atomic_write(self.path, data)
         except OSError as exc:
             warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
                           "the result is not cached", CacheWarning, stacklevel=4)
-        finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
 
 
 # ---------------------------------------------------------------------- validation

@@ -152,24 +152,28 @@ class ScanCache:
         if not self.changed and self.fresh.keys() == self.entries.keys():
             return
         payload = marshal.dumps(self.fresh)
-        data = MAGIC + hashlib.sha256(payload).digest() + payload
-        temp = None
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".facts-", suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temp, self.pack_path)
-            temp = None
+            atomic_write(self.pack_path, MAGIC + hashlib.sha256(payload).digest() + payload)
         except OSError as exc:
             warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
                           "results are not cached", CacheWarning, stacklevel=3)
-        finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file in its directory and ``os.replace``: a concurrent reader
+    sees the old or the new content, never a torn one. Raises OSError; leaves no temporary file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.stem.split('-')[0]}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 _FINGERPRINT: str | None = None
