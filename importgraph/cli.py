@@ -224,6 +224,24 @@ def show_rule(code: str = typer.Argument(..., help="A rule code (IG002) or name 
     raise typer.Exit(EXIT_USAGE)
 
 
+@app.command("clean")
+def clean(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help=CACHE_DIR_HELP)) -> None:
+    """Delete the cache: scanned files' facts and stored results (the next run rebuilds them).
+
+    Only importgraph's own files are removed (facts-*.pack, result-*.pack and their temporary files), so a
+    shared directory is safe. Exit 2 when the directory cannot be cleaned.
+    """
+    from .scan.cache import clear_cache, default_cache_dir
+
+    directory = cache_dir or default_cache_dir()
+    try:
+        removed, freed = clear_cache(directory)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot clean {escape(str(directory))}: {escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    typer.echo(f"removed {removed} cache file{'s' if removed != 1 else ''} ({freed / 2**20:.1f} MB) from {directory}")
+
+
 from .check.command import check_command  # noqa: E402  (the CI gate lives in importgraph/check/)
 
 app.command("check")(check_command)

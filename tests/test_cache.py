@@ -221,3 +221,18 @@ def test_cache_entry_is_keyed_by_module_name_too(tmp_path):
     assert pack.lookup(first.path, digest, first.module, first.is_package) is not None
     assert pack.lookup(first.path, digest, first.module + "x", first.is_package) is None
     assert pack.lookup(first.path, b"0" * 32, first.module, first.is_package) is None
+
+
+def test_clean_removes_only_importgraph_files(tmp_path):
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    report_json(package, cache)
+    (cache / "notes.txt").write_text("not ours")
+    assert list(cache.glob("facts-*.pack")) and list(cache.glob("result-*.pack"))
+    done = subprocess.run([sys.executable, "-m", "importgraph", "clean", "--cache-dir", str(cache)],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.startswith("removed 2 cache files")
+    assert sorted(p.name for p in cache.iterdir()) == ["notes.txt"]
+    again = subprocess.run([sys.executable, "-m", "importgraph", "clean", "--cache-dir", str(tmp_path / "none")],
+                           capture_output=True, text=True, check=True)
+    assert again.stdout.startswith("removed 0 cache files")

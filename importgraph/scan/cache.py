@@ -207,3 +207,23 @@ class gc_paused:
         gc.unfreeze()
         if self.enabled:
             gc.enable()
+
+
+CACHE_FILE_PATTERNS = ("facts-*.pack", "result-*.pack", ".facts-*.tmp", ".result-*.tmp")
+"""Every file importgraph writes in a cache directory (scan packs, result entries, their temporary files)."""
+
+
+def clear_cache(directory: Path) -> tuple[int, int]:
+    """Delete importgraph's files in ``directory`` (nothing else: the directory may be shared): ``(files,
+    bytes)`` removed. Files another process removes meanwhile are skipped; other errors raise OSError."""
+    removed = freed = 0
+    for pattern in CACHE_FILE_PATTERNS:
+        for path in directory.glob(pattern):
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            removed += 1
+            freed += size
+    return removed, freed
