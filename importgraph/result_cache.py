@@ -155,7 +155,7 @@ class ResultCache:
             return None
         if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
-            self._write([_encode_header(header), *sections])
+            self._write([_encode_header(header)], tail=data[len(data) - sum(_LENGTH.size + len(x) for x in sections):])
         return payload
 
     def _read(self) -> bytes | None:
@@ -190,9 +190,10 @@ class ResultCache:
             return
         self._write(sections)
 
-    def _write(self, sections: list[bytes]) -> None:
-        """Replace the entry atomically; an unwritable directory is a warning, never an error."""
-        data = b"".join([MAGIC, *(_LENGTH.pack(len(s), zlib.crc32(s)) + s for s in sections)])
+    def _write(self, sections: list[bytes], tail: bytes = b"") -> None:
+        """Replace the entry atomically (``tail``: sections already framed, copied as they are); an
+        unwritable directory is a warning, never an error."""
+        data = b"".join([MAGIC, *(_LENGTH.pack(len(s), zlib.crc32(s)) + s for s in sections), tail])
         try:
             atomic_write(self.path, data)
         except OSError as exc:
