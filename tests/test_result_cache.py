@@ -183,3 +183,47 @@ def test_real_transformers_edits(transformers5, tmp_path):
     assert not from_cache
     assert after != reused and "BertLegacyModel" in after
     assert after == reference(package)
+
+
+# Filesystem calls the stages after the scan may not make directly: a read that bypasses
+# importgraph.scan.read.read_source / importgraph.inputs is not recorded, and a cached result could then
+# outlive a change to what it read.
+UNRECORDED_CALLS = {"open", "listdir", "scandir", "walk", "isfile", "isdir", "exists", "lexists", "stat",
+                    "read_bytes", "read_text", "glob", "rglob", "iterdir", "getsize", "getmtime", "readlink"}
+# The only exception: --usage files are the user's own code, and runs with them are never result-cached.
+USER_FILE_READERS = {("usage.py", "usage_files"), ("usage.py", "_attribute_uses")}
+
+
+def test_later_stages_read_files_only_through_recorded_helpers():
+    import ast as python_ast
+
+    class Calls(python_ast.NodeVisitor):
+        def __init__(self, path: Path):
+            self.path, self.function, self.found = path, "", []
+
+        def visit_FunctionDef(self, node) -> None:
+            outer, self.function = self.function, node.name
+            self.generic_visit(node)
+            self.function = outer
+
+        visit_AsyncFunctionDef = visit_FunctionDef
+
+        def visit_Call(self, node) -> None:
+            func = node.func
+            called = func.attr if isinstance(func, python_ast.Attribute) else getattr(func, "id", "")
+            owner = func.value.id if isinstance(func, python_ast.Attribute) and isinstance(
+                func.value, python_ast.Name) else ""
+            if (called in UNRECORDED_CALLS and owner != "ast"
+                    and (self.path.name, self.function) not in USER_FILE_READERS):
+                self.found.append(f"{self.path.parent.name}/{self.path.name}:{node.lineno} {called}()")
+            self.generic_visit(node)
+
+    root = Path(importgraph.__file__).parent
+    stage_files = [*sorted((root / "lazy").glob("*.py")), *sorted((root / "rules").glob("*.py")),
+                   root / "graph.py", root / "resolve.py", root / "backend_names.py"]
+    offending = []
+    for path in stage_files:
+        calls = Calls(path)
+        calls.visit(python_ast.parse(path.read_text(), filename=str(path)))
+        offending += calls.found
+    assert not offending, offending
