@@ -9,6 +9,7 @@ for every other edit it must not be, and either way the JSON must equal the refe
 from __future__ import annotations
 
 import shutil
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -227,3 +228,71 @@ def test_later_stages_read_files_only_through_recorded_helpers():
         calls.visit(python_ast.parse(path.read_text(), filename=str(path)))
         offending += calls.found
     assert not offending, offending
+
+
+# --------------------------------------------------------------------------------------------- fuzzing
+EDIT_KINDS = ("append comment", "append statement", "prepend comment", "comment out a line", "duplicate a line",
+              "delete file", "add module", "touch")
+
+
+def apply_edit(package: Path, kind: str, pick: int) -> None:
+    files = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
+    path = files[pick % len(files)]
+    lines = path.read_text().splitlines(keepends=True) or ["\n"]
+    line = pick % len(lines)
+    if kind == "append comment":
+        path.write_text("".join(lines) + "\n# edited\n")
+    elif kind == "append statement":
+        path.write_text("".join(lines) + "\n_EDITED = 1\n")
+    elif kind == "prepend comment":
+        path.write_text("# edited\n" + "".join(lines))
+    elif kind == "comment out a line":  # may break the syntax: the cached run must still agree
+        path.write_text("".join(lines[:line] + ["# " + lines[line]] + lines[line + 1:]))
+    elif kind == "duplicate a line":
+        path.write_text("".join(lines[:line + 1] + lines[line:]))
+    elif kind == "delete file":  # any file but the top __init__.py (without it there is no package to analyse)
+        deletable = [p for p in files if p != package / "__init__.py"]
+        deletable[pick % len(deletable)].unlink()
+    elif kind == "add module":
+        (path.parent / f"extra_{pick}.py").write_text(f'class Extra{pick}:\n    pass\n\n\n__all__ = ["Extra{pick}"]\n')
+    else:
+        path.write_bytes(path.read_bytes())
+
+
+REUSED: dict[str, list[int]] = {}
+
+
+@pytest.mark.parametrize("style", ["hf4", "hf5", "attach", "pep562"])
+def test_random_edits_never_change_a_result(style, tmp_path):
+    """Random packages of every lazy style (the differential fuzzer's), then random edits: after each,
+    the cached run equals a run without cache."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tests.test_fuzz_parity import FUZZ, specs, write_spec
+
+    if style == "attach":
+        pytest.importorskip("lazy_loader")
+    REUSED[style] = [0, 0]
+    edits = st.lists(st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 10_000)), min_size=1, max_size=3)
+
+    @FUZZ
+    @given(specs(style), edits)
+    def run(spec, drawn):
+        work = Path(tempfile.mkdtemp(dir=tmp_path))
+        package = write_spec(spec, work / "site", f"fz_{style}")
+        cache = work / "cache"
+        options = {"backends": list(spec.installed)}
+        cached_run(package, cache, **options)
+        for kind, pick in drawn:
+            apply_edit(package, kind, pick)
+            after, from_cache = cached_run(package, cache, **options)
+            assert after == reference(package, **options), (spec, drawn, kind)
+            REUSED[style][from_cache] += 1
+        shutil.rmtree(work)
+
+    run()
+    recomputed, reused = REUSED[style]
+    print(f"result cache fuzz [{style}]: {recomputed + reused} random edits, {reused} reused, "
+          f"{recomputed} recomputed, all equal to an uncached run")
+    assert reused and recomputed  # both paths were exercised
