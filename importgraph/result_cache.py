@@ -46,7 +46,7 @@ from . import inputs
 from .discover import SourceFile
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, ModuleFacts, Target
-from .scan.cache import CacheWarning, atomic_write, pickle_facts
+from .scan.cache import CacheWarning, atomic_write, pickle_facts, prune, touch
 from .scan.read import read_source
 from .scan.visitor import scan_source
 
@@ -156,6 +156,8 @@ class ResultCache:
         if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
             self._write([_encode_header(header)], tail=data[len(data) - sum(_LENGTH.size + len(x) for x in sections):])
+        else:
+            touch(self.path)
         return payload
 
     def _read(self) -> bytes | None:
@@ -199,6 +201,8 @@ class ResultCache:
         except OSError as exc:
             warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
                           "the result is not cached", CacheWarning, stacklevel=4)
+            return
+        prune(self.directory, "result-*.pack")
 
 
 # ---------------------------------------------------------------------- validation

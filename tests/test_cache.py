@@ -21,6 +21,7 @@ import importgraph
 from importgraph.discover import find_target, walk_package
 from importgraph.render.json_report import to_json
 from importgraph.scan import scan_files
+from importgraph.scan import cache as cache_module
 from importgraph.scan.cache import CacheWarning, ScanCache
 from importgraph.scan.pool import MIN_FILES_FOR_POOL
 from tests.conftest import fixture_package
@@ -236,3 +237,24 @@ def test_clean_removes_only_importgraph_files(tmp_path):
     again = subprocess.run([sys.executable, "-m", "importgraph", "clean", "--cache-dir", str(tmp_path / "none")],
                            capture_output=True, text=True, check=True)
     assert again.stdout.startswith("removed 0 cache files")
+
+
+def test_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
+    """Bounded across options: with room for two result entries, a third evicts the least recently used."""
+    import importgraph.result_cache as result_cache
+
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(result_cache, "prune", lambda d, p: cache_module.prune(d, p, keep=2))
+    runs = [{"select": {"IG002"}}, {"select": {"IG003"}}, {"select": {"IG004"}}]
+    for options in runs[:2]:
+        importgraph.analyze(str(package), cache_dir=cache, **options)
+    entries = sorted(cache.glob("result-*.pack"))
+    assert len(entries) == 2
+    for entry in entries:  # make the first run's entry the older one, then use it again
+        os.utime(entry, (1, 1))
+    assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache
+    importgraph.analyze(str(package), cache_dir=cache, **runs[2])
+    assert len(list(cache.glob("result-*.pack"))) == 2
+    assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache  # kept: recently used
+    assert not importgraph.analyze(str(package), cache_dir=cache, **runs[1]).from_cache  # evicted

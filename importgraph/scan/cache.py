@@ -128,6 +128,7 @@ class ScanCache:
             warnings.warn(f"importgraph cache {path} is corrupt ({exc}); ignoring it", CacheWarning, stacklevel=3)
             return
         self.entries = entries
+        touch(path)
 
     def lookup(self, path: str, digest: bytes, module: str, is_package: bool) -> ModuleFacts | None:
         """The cached facts of this exact file content, or None (a miss)."""
@@ -157,6 +158,36 @@ class ScanCache:
         except OSError as exc:
             warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
                           "results are not cached", CacheWarning, stacklevel=3)
+            return
+        prune(self.directory, "facts-*.pack")
+
+
+KEEP_ENTRIES = 16
+"""Per kind (scan packs, result entries) and cache directory: the most recently used are kept, older ones
+deleted after each write, so that the cache stays bounded across packages, options and importgraph versions
+(a transformers result entry is ~22 MB, its scan pack ~9 MB)."""
+
+
+def prune(directory: Path, pattern: str, keep: int = KEEP_ENTRIES) -> None:
+    """Delete all but the ``keep`` most recently used files matching ``pattern`` (use = mtime: a hit
+    touches its file). Races with other runs are harmless: a deleted entry is a miss."""
+    try:
+        entries = sorted(((path.stat().st_mtime_ns, path) for path in directory.glob(pattern)), reverse=True)
+    except OSError:
+        return
+    for _, path in entries[keep:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def touch(path: Path) -> None:
+    """Mark a cache file as used now (for :func:`prune`); a read-only cache just keeps its order."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def atomic_write(path: Path, data: bytes) -> None:
