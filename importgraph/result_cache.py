@@ -38,6 +38,7 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import networkx as nx
@@ -45,10 +46,13 @@ import networkx as nx
 from . import inputs
 from .discover import SourceFile
 from .inputs import PROJECTIONS, ReadLog, Replay
-from .model import Environment, ModuleFacts, Target
+from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, pickle_facts, prune, touch
 from .scan.read import read_source
 from .scan.visitor import scan_source
+
+if TYPE_CHECKING:
+    from .analysis import Stats
 
 FORMAT = 3
 MAGIC = b"IGRESULT\x00\x03"
@@ -109,11 +113,11 @@ class Payload:
     cost time to compute (target and environment are this run's own, equal by the key)."""
 
     modules: Mapping[str, ModuleFacts]
-    lazy_modules: dict
+    lazy_modules: dict[str, LazyModule]
     graph: nx.DiGraph
-    findings: list
-    stats: object
-    problems: list
+    findings: list[Finding]
+    stats: Stats
+    problems: list[ParseProblem]
     structure_rules: str | None
 
 
@@ -129,8 +133,8 @@ class ResultCache:
 
     # ------------------------------------------------------------------ lookup
     def lookup(self, files: list[SourceFile], digests: dict[str, bytes | None]) -> Payload | None:
-        """The stored payload if its result still holds, else None. Fills ``digests`` (every source file's
-        current digest) either way, so the scan does not hash the files again."""
+        """The stored payload if its result still holds, else None. When an entry exists, ``digests`` is
+        filled with every source file's current digest either way, so the scan does not hash them again."""
         data = self._read()
         if data is None:
             return None
