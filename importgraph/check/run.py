@@ -70,9 +70,11 @@ def run_check(target: str, config: Config, *, selected: set[str], fail_on: Sever
     findings = [f for f in report.findings if not _matches(f.path, config.exclude, root)]
     excluded = len(report.findings) - len(findings)
 
+    # Every file is read for unused ignores only; otherwise just the files with findings (a reused result's
+    # facts stay undecoded: 0.4 s on transformers).
     files = [m.path for m in report.modules.values()
-             if m.path.endswith(".py") and not _matches(m.path, config.exclude, root)]
-    findings, suppressed, comments = apply_suppressions(findings, files if report_unused_ignores else ())
+             if m.path.endswith(".py") and not _matches(m.path, config.exclude, root)] if report_unused_ignores else ()
+    findings, suppressed, comments = apply_suppressions(findings, files)
     if report_unused_ignores or UnusedSuppression.code in selected:
         module_of = {m.path: m.name for m in report.modules.values()}
         known = {rule.code for rule in all_rules()}
