@@ -227,3 +227,15 @@ def test_source_date_epoch_makes_the_report_reproducible(demo_report, monkeypatc
     (first, _), (second, _) = render_html(demo_report), render_html(demo_report)
     assert first == second
     assert "2023-11-14 22:13 UTC" in first
+
+
+def test_pyvis_is_imported_without_loading_ipython():
+    """pyvis imports IPython for notebook display (~0.45 s); the report never needs it, and a later real
+    ``import IPython`` must still get the real package."""
+    code = ("import sys, importgraph.render.html as html\n"
+            "assert 'IPython' not in sys.modules and 'IPython.display' not in sys.modules\n"
+            "assert html.Network.__module__ == 'pyvis.network'\n"
+            "try:\n    import IPython.display\nexcept ImportError:\n    print('no IPython installed')\n"
+            "else:\n    assert IPython.display.IFrame.__module__.startswith('IPython.')\n    print('real IPython')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr

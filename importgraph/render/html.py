@@ -33,10 +33,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import networkx as nx
-import pyvis
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from pyvis.network import Network
+
+from ._pyvis import pyvis_network
+
+pyvis, Network = pyvis_network()
 
 from ..analysis import Report
 from ..model import Finding
