@@ -116,30 +116,33 @@ def token_of(value: object) -> bytes:
 
 
 def list_directory(path: str) -> list[os.DirEntry]:
-    """``list(os.scandir(path))``, recorded. Raises :class:`OSError` like ``scandir``."""
+    """``os.scandir(path)`` without ``__pycache__``, recorded. Raises :class:`OSError` like ``scandir``."""
     try:
-        with os.scandir(path) as entries:
-            listed = [entry for entry in entries if entry.name != "__pycache__"]
+        listed = _entries(path)
     except OSError:
         if _active is not None:
             _active.listings[path] = None
         raise
     if _active is not None:
-        _active.listings[path] = listing_of(listed)
+        _active.listings[path] = _listing_of(listed)
     return listed
-
-
-def listing_of(entries: list[os.DirEntry]) -> Listing:
-    return tuple((entry.name, _is_dir(entry)) for entry in entries)
 
 
 def current_listing(path: str) -> Listing | None:
     """The listing as it is now (what :func:`list_directory` would record)."""
     try:
-        with os.scandir(path) as entries:
-            return listing_of([entry for entry in entries if entry.name != "__pycache__"])
+        return _listing_of(_entries(path))
     except OSError:
         return None
+
+
+def _entries(path: str) -> list[os.DirEntry]:
+    with os.scandir(path) as entries:
+        return [entry for entry in entries if entry.name != "__pycache__"]
+
+
+def _listing_of(entries: list[os.DirEntry]) -> Listing:
+    return tuple((entry.name, _is_dir(entry)) for entry in entries)
 
 
 def is_file(path: str) -> bool:

@@ -48,7 +48,7 @@ from .discover import SourceFile
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, pickle_facts, prune, touch
-from .scan.read import read_source
+from .scan.read import file_digest, read_source
 from .scan.visitor import scan_source
 
 if TYPE_CHECKING:
@@ -70,14 +70,7 @@ def file_rows(files: Iterable[SourceFile]) -> list[FileRow]:
 
 def current_digests(files: Iterable[SourceFile]) -> dict[str, bytes | None]:
     """SHA-256 of every source file as it is now (None: unreadable), read the way the scan reads."""
-    return {f.path: _digest_of(f.path) for f in files if f.kind == "source"}
-
-
-def _digest_of(path: str) -> bytes | None:
-    try:
-        return inputs.digest(read_source(path, record=False))
-    except OSError:
-        return None
+    return {f.path: file_digest(f.path) for f in files if f.kind == "source"}
 
 
 class DeferredFacts(Mapping[str, ModuleFacts]):
@@ -219,7 +212,7 @@ def _changed_files(header: dict, files: list[SourceFile], digests: dict[str, byt
     if stored.keys() != digests.keys():
         return None
     for path, digest in header["reads"].items():  # read whole by a later stage: any change voids
-        now = digests[path] if path in digests else _digest_of(path)
+        now = digests[path] if path in digests else file_digest(path)
         if now != digest:
             return None
     if any(inputs.current_listing(path) != listing for path, listing in header["listings"].items()):
@@ -227,7 +220,7 @@ def _changed_files(header: dict, files: list[SourceFile], digests: dict[str, byt
     if any(os.path.isfile(path) != found for path, found in header["probes"].items()):
         return None
     for path, digest in header["use_digests"].items():
-        if path not in digests and _digest_of(path) != digest:
+        if path not in digests and file_digest(path) != digest:
             return None  # a file outside the package's walk: no facts to compare, so no replay
     return [path for path, digest in stored.items() if digests[path] != digest]
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 from rich.console import Console
 
 from .. import __version__
-from ..model import Finding, Severity
+from ..model import Severity
 from ..render.json_report import finding_dict, relative
 from ..render.text import print_findings
 from ..rules import all_rules

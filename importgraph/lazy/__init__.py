@@ -24,8 +24,7 @@ from ..model import (
 )
 from ..inputs import is_file, note_context
 from ..scan.read import read_source
-from .constants import read_base_rules
-from .define_structure import BaseRules, StructureReader, builtin_rules
+from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .runtime import emulate, qualify
 from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
@@ -83,15 +82,11 @@ class _Context:
                 break
             module = binding.source.partition(":")[0]
         path = self._module_path(module)
-        if path is not None:
-            try:
-                rules = read_base_rules(module, path, read_source(path))
-            except OSError:
-                rules = None  # gone or not a regular file: transformers' own rules are the fallback
-            if rules is not None:
-                note_context("structure_rules", (module, path))  # rules_from_context() rebuilds them
-                return rules
-        return builtin_rules()
+        rules = package_rules(module, path) if path is not None else None
+        if rules is None:
+            return builtin_rules()
+        note_context("structure_rules", (module, path))  # rules_from_context() rebuilds them
+        return rules
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)

@@ -206,19 +206,23 @@ def _structure_token(path: str, data: bytes, replay: Replay) -> bytes:
     return token_of(read_structure_file(module_name, data, rules))
 
 
+def package_rules(module: str, path: str, *, record: bool = True) -> BaseRules | None:
+    """The analysed package's own ``BASE_FILE_REQUIREMENTS`` in ``path``, or None when it cannot be read or
+    evaluated (then transformers' own rules, :func:`builtin_rules`, are the fallback)."""
+    from .constants import read_base_rules
+
+    try:
+        return read_base_rules(module, path, read_source(path, record=record))
+    except OSError:
+        return None
+
+
 def rules_from_context(origin: object) -> BaseRules:
     """The rules a recorded run used: the package's own (``(module, path)``) or the built-in ones."""
+    rules = None
     if isinstance(origin, (tuple, list)) and len(origin) == 2:
-        from .constants import read_base_rules
-
-        module, path = origin
-        try:
-            rules = read_base_rules(module, path, read_source(path, record=False))
-        except OSError:
-            rules = None
-        if rules is not None:
-            return rules
-    return builtin_rules()
+        rules = package_rules(*origin, record=False)
+    return rules or builtin_rules()
 
 
 def spread_import_structure(nested: dict) -> dict:

@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 from ..discover import SourceFile
 from ..model import ModuleFacts
-from .cache import ScanCache, content_digest, gc_paused
+from .cache import ScanCache, gc_paused
 from .pool import as_job, scan_job, scan_jobs
-from .read import read_source
+from .read import file_digest
 from .visitor import scan_source
 
 __all__ = ["scan_file", "scan_files", "scan_source"]
@@ -79,10 +79,7 @@ def _cached(cache: ScanCache, source_file: SourceFile, digests: dict[str, bytes 
     if digests is not None and source_file.path in digests:
         digest = digests[source_file.path]
     else:
-        try:
-            digest = content_digest(read_source(source_file.path))  # regular files only: a FIFO must not block
-        except OSError:
-            digest = None
+        digest = file_digest(source_file.path)  # regular files only: a FIFO must not block
         if digests is not None:
             digests[source_file.path] = digest
     if digest is None:

@@ -60,8 +60,6 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("importgraph")) / "scan"
 
 
-def content_digest(source: bytes) -> bytes:
-    return hashlib.sha256(source).digest()
 
 
 def _scanner_fingerprint() -> str:

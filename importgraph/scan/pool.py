@@ -14,7 +14,8 @@ from collections.abc import Iterator
 
 from ..discover import SourceFile
 from ..model import ModuleFacts, ParseProblem
-from .cache import content_digest, pickle_facts
+from ..inputs import digest as content_digest
+from .cache import pickle_facts
 from .read import read_source
 from .visitor import scan_source
 

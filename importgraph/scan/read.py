@@ -69,3 +69,11 @@ def read_text(path: str) -> str:
 def decode_text(data: bytes) -> str:
     """``read_text`` of these bytes (UnicodeDecodeError as ``open().read()`` would raise it)."""
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def file_digest(path: str) -> bytes | None:
+    """SHA-256 of the file as :func:`read_source` reads it now (not recorded), or None when it cannot be read."""
+    try:
+        return inputs.digest(read_source(path, record=False))
+    except OSError:
+        return None
