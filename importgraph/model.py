@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scan.hf_reader import LineReading
 
 
 # --------------------------------------------------------------------------- discover
@@ -128,6 +132,9 @@ class ModuleFacts:
     problem: ParseProblem | None = None
     name_uses: list[NameUse] = field(default_factory=list)
     """Names used unguarded at import time but bound only under a guard (``scan/name_uses.py``)."""
+    line_reading: LineReading | None = None
+    """transformers' line readers' view of the file (``scan/hf_reader.py``); module files only (not inits),
+    as ``define_import_structure`` reads them."""
 
     @property
     def package(self) -> str:

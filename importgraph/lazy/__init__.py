@@ -40,8 +40,8 @@ class LazyStage:
 
     modules: dict[str, LazyModule] = field(default_factory=dict)
     problems: list[ParseProblem] = field(default_factory=list)
-    structure_files: dict[str, str] = field(default_factory=dict)
-    """Files ``define_import_structure`` read (path -> text), for rule IG008."""
+    structure_files: set[str] = field(default_factory=set)
+    """Module files ``define_import_structure`` reads (paths), for rule IG008."""
     rules_source: str | None = None
     init_trees: dict[str, ast.Module] = field(default_factory=dict)
     """The parsed inits the stage evaluated (path -> tree), so rule IG005 does not parse them again."""
@@ -67,7 +67,8 @@ class _Context:
 
     def structure_reader(self, define: ImportedName) -> StructureReader:
         if self.reader is None:
-            self.reader = StructureReader(self._base_rules(define))
+            scanned = {facts.path: facts for facts in self.facts.values()}
+            self.reader = StructureReader(self._base_rules(define), scanned)
         return self.reader
 
     def _base_rules(self, define: ImportedName) -> BaseRules:

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..inputs import Replay, is_file, list_directory, note_read, note_use, register_projection, token_of
-from ..model import ParseProblem, Undecided
-from ..scan.read import decode_text, read_source
-from .hf_reader import ReadName, RequiredObject, RequiresParseError, fetch_all, read_requires
-from .values import Tagged
+from ..model import ModuleFacts, ParseProblem, Undecided
+from ..scan.hf_reader import LineReading, ReadName, RequiredObject, read_lines
+from ..scan.read import read_source
+from .values import Tagged, Unknown
 
 FileRule = Callable[[str, str], "bool | None"]
 """``(module_name_without_py, file_content) -> applies?`` (None: the rule could not be evaluated)."""
@@ -45,6 +45,25 @@ class BaseRules:
                 return backends, undecided
         return (), undecided
 
+    def reading_by_name(self, module_name: str) -> tuple[tuple[str, ...], None] | None:
+        """:meth:`reading` when the module name alone decides it (every rule up to the match decided without
+        looking at the content), else None: then the caller reads the file. Most files are decided by name
+        (``"modeling_" in name``), so the lazy stage reads only the few whose rule inspects the content."""
+        for check, backends in self.rules:
+            try:
+                applies = check(module_name, _CONTENT_NOT_READ)
+            except TypeError:  # a built-in rule passed the content to a str function
+                return None
+            if applies is None:  # the evaluator met the unread content (or could not decide at all)
+                return None
+            if applies:
+                return backends, None
+        return (), None
+
+
+_CONTENT_NOT_READ = Unknown("the file's content, not read")
+"""Stands for the content while a rule is tried on the name alone: whatever depends on it is undecided."""
+
 
 def builtin_rules() -> BaseRules:
     """transformers 5.23's rules, used when the analysed package's own cannot be evaluated."""
@@ -70,9 +89,11 @@ class StructureReader:
     """Builds import structures for directories; caches per directory like the runtime's ``lru_cache``."""
 
     rules: BaseRules
+    scanned: dict[str, ModuleFacts] = field(default_factory=dict)
+    """Facts by path: their line readings stand in for reading the files again."""
     problems: list[ParseProblem] = field(default_factory=list)
-    files_read: dict[str, str] = field(default_factory=dict)
-    """Every file read (path -> content): rule IG008 compares these readings with Python's."""
+    files_read: set[str] = field(default_factory=set)
+    """Every module file the runtime would read: rule IG008 compares these readings with Python's."""
     undecided: list[Undecided] = field(default_factory=list)
     """Files whose base backends depend on a rule we could not evaluate."""
     _cache: dict[str, dict] = field(default_factory=dict)
@@ -128,19 +149,38 @@ class StructureReader:
             if not filename.endswith(".py"):
                 continue
             file_path = os.path.join(path, filename)
-            try:
-                data = read_source(file_path, record=False)  # regular files only (a FIFO would block)
-            except OSError as exc:
-                note_read(file_path, None)
-                # transformers would raise here and the whole package would fail to import.
-                self.problems.append(ParseProblem(file_path, None, f"define_import_structure cannot read it: {exc}"))
-                continue
-            reading = read_structure_file(filename[:-3], data, self.rules)
-            note_use(file_path, data, "structure", token_of(reading))
-            if reading.text is not None:
-                self.files_read[file_path] = reading.text
+            reading = self._reading_from_scan(filename[:-3], file_path)
+            if reading is None:
+                try:
+                    data = read_source(file_path, record=False)  # regular files only (a FIFO would block)
+                except OSError as exc:
+                    note_read(file_path, None)
+                    # transformers would raise here and the whole package would fail to import.
+                    self.problems.append(ParseProblem(file_path, None,
+                                                      f"define_import_structure cannot read it: {exc}"))
+                    continue
+                reading = read_structure_file(filename[:-3], data, self.rules)
+                note_use(file_path, data, "structure", token_of(reading))
+            self.files_read.add(file_path)
             self._add_file(module_requirements, filename[:-3], file_path, reading)
         return {**module_requirements, **import_structure}
+
+    def _reading_from_scan(self, module_name: str, file_path: str) -> FileReading | None:
+        """The file's reading from its scanned line reading when the rules decide its base backends by name.
+
+        Nothing is noted for the result cache: the reading is part of the file's facts (compared when the file
+        changes) and the name is part of the recorded directory listing.
+        """
+        facts = self.scanned.get(file_path)
+        if facts is None or facts.line_reading is None:
+            return None  # not scanned (e.g. a folder without __init__.py): read it
+        lines = facts.line_reading
+        if lines.undecodable is not None:
+            return FileReading(problem=(None, lines.undecodable))
+        decided = self.rules.reading_by_name(module_name)
+        if decided is None:
+            return None
+        return combine_reading(lines, *decided)
 
     def _add_file(self, requirements: dict, module_name: str, file_path: str, reading: FileReading) -> None:
         if reading.problem is not None:
@@ -177,23 +217,21 @@ class FileReading:
     """Why the runtime would raise on this file: undecodable, or a malformed ``@requires``."""
     undecided_rule: int | None = None
     """Index of a ``BASE_FILE_REQUIREMENTS`` rule we could not evaluate for this file (``base`` is a guess)."""
-    text: str | None = field(default=None, repr=False, compare=False)
-    """The decoded text (for rule IG008, which notes its own use); not part of the token."""
 
 
 def read_structure_file(module_name: str, data: bytes, rules: BaseRules) -> FileReading:
     """transformers' reading of one sibling file: strict UTF-8 with universal newlines, then the line readers."""
-    try:
-        content = decode_text(data)
-    except UnicodeDecodeError as exc:
-        return FileReading(problem=(None, f"define_import_structure cannot read it: {exc}"))
-    base, undecided = rules.reading(module_name, content)
-    try:
-        required = tuple(read_requires(content))
-    except RequiresParseError as exc:
-        return FileReading(base, problem=(exc.line, str(exc)), text=content)
-    all_names = tuple(fetch_all(content)) if "__all__" in content else ()
-    return FileReading(base, required, all_names, undecided_rule=undecided, text=content)
+    lines, content = read_lines(data)
+    if content is None:
+        return FileReading(problem=(None, lines.undecodable))
+    return combine_reading(lines, *rules.reading(module_name, content))
+
+
+def combine_reading(lines: LineReading, base: tuple[str, ...], undecided: int | None) -> FileReading:
+    """A decodable file's reading: its line readers' view under its base backends."""
+    if lines.requires_error is not None:
+        return FileReading(base, problem=lines.requires_error)
+    return FileReading(base, lines.required, lines.all_names, undecided_rule=undecided)
 
 
 @register_projection("structure")

@@ -25,7 +25,8 @@ class RuleContext:
     modules: dict[str, ModuleFacts]
     lazy_modules: dict[str, LazyModule]
     graph: nx.DiGraph
-    structure_files: dict[str, str] = field(default_factory=dict)
+    structure_files: set[str] = field(default_factory=set)
+    """Module files ``define_import_structure`` reads (IG008 compares their line readings with Python's)."""
     problems: list = field(default_factory=list)
     usage: tuple[str, ...] = ()
     undecided: dict[str, int] = field(default_factory=dict)

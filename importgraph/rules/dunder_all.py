@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..inputs import Replay, note_use, register_projection, token_of
-from ..lazy.hf_reader import RequiresParseError, fetch_all, read_requires
 from ..model import Finding, ModuleFacts, Severity
 from ..resolve import resolve_name
-from ..scan.read import decode_text
+from ..scan.read import decode_text, read_source
 from .base import Rule, RuleContext, register
 
 HOW_TO_WRITE_ALL = ("write `__all__ = [\"A\", \"B\"]` on one line ending in `]`, or `__all__ = [` then one quoted "
@@ -40,19 +39,38 @@ class InvalidAll(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         yield from self._unbound(ctx)
         by_path = {facts.path: facts for facts in ctx.modules.values()}
-        for path, text in sorted(ctx.structure_files.items()):
+        for path in sorted(ctx.structure_files):
             facts = by_path.get(path)
-            if facts is None or facts.problem is not None:
+            if facts is None or facts.problem is not None or facts.line_reading is None:
                 continue
+            loaded: list[bytes] = []
+
+            def text(path: str = path) -> str:
+                if not loaded:
+                    try:
+                        loaded.append(read_source(path, record=False))
+                    except OSError:  # gone since the scan: the result cache sees the digest differ
+                        loaded.append(b"")
+                try:
+                    return decode_text(loaded[0])
+                except UnicodeDecodeError:
+                    return ""
+
             findings, undecided = self.line_reader_findings(facts, text)
-            note_use(path, None, self.code, token_of((findings, undecided)))
+            if loaded:  # the findings depend on the text: the result cache replays them when it changes
+                note_use(path, loaded[0], self.code, token_of((findings, undecided)))
             for _ in range(undecided):
                 ctx.count_undecided(self.code)
             yield from findings
 
-    def line_reader_findings(self, facts: ModuleFacts, text: str) -> tuple[list[Finding], int]:
-        """Findings on one file read by ``define_import_structure``, and how many readings were undecided:
-        a function of the file alone (its facts and text), which the result cache replays."""
+    def line_reader_findings(self, facts: ModuleFacts, text: Callable[[], str]) -> tuple[list[Finding], int]:
+        """Findings on one file read by ``define_import_structure`` and how many readings were undecided.
+
+        The scan's line reading (part of the facts) decides whether the readings differ; only then is the
+        file's ``text()`` read (a recorded read), to say which construct made them differ and where.
+        """
+        if facts.line_reading is None or facts.line_reading.undecodable is not None:
+            return [], 0
         undecided = Counter()
         findings = list(self._all_reading(undecided, facts, text)) + list(self._requires_reading(facts, text))
         return findings, undecided[self.code]
@@ -79,8 +97,8 @@ class InvalidAll(Rule):
                         f"__all__ serves a name that fails. Define or import {name!r}, or remove it from __all__.")
 
     # ------------------------------------------------------------------ the line reader's view
-    def _all_reading(self, undecided: Counter, facts: ModuleFacts, text: str) -> Iterable[Finding]:
-        if "__all__" not in text:
+    def _all_reading(self, undecided: Counter, facts: ModuleFacts, text: Callable[[], str]) -> Iterable[Finding]:
+        if not facts.line_reading.mentions_all:
             return
         if facts.dunder_all is None:
             if facts.dunder_all_undecided is not None:
@@ -88,14 +106,14 @@ class InvalidAll(Rule):
             python: list[str] = []
         else:
             python = list(facts.dunder_all)
-        read = fetch_all(text)
+        read = facts.line_reading.all_names
         runtime = [r.name for r in read]
         if set(runtime) == set(python):
             return
         lost = [n for n in python if n not in runtime]
         invented = [n for n in runtime if n not in python]
         line = read[0].line - 1 if read else (facts.dunder_all_line or 1)
-        cause = _all_cause(text, facts.dunder_all_line)
+        cause = _all_cause(text(), facts.dunder_all_line)
         parts = []
         if lost:
             parts.append(f"drops {_names(lost)}")
@@ -107,13 +125,11 @@ class InvalidAll(Rule):
             f"{' and '.join(parts)} ({cause}); Python's __all__ is {_names(python)}. The lazy map silently "
             f"differs from what the file says: {HOW_TO_WRITE_ALL}.")
 
-    def _requires_reading(self, facts: ModuleFacts, text: str) -> Iterable[Finding]:
-        if "@requires" not in text:
-            return
-        try:
-            read = read_requires(text)
-        except RequiresParseError:
-            return  # the package fails to import: reported by IG009 from the lazy stage's problems
+    def _requires_reading(self, facts: ModuleFacts, text: Callable[[], str]) -> Iterable[Finding]:
+        lines = facts.line_reading
+        if not lines.mentions_requires or lines.requires_error is not None:
+            return  # a requires_error: the package fails to import, reported by IG009 (lazy stage's problems)
+        read = lines.required
         runtime = {r.name: r for r in read}
         for obj in read:
             if obj.name and obj.name not in facts.requires:
@@ -135,7 +151,7 @@ class InvalidAll(Rule):
                         f"{sorted(got.backends)}, Python as {sorted(backends)}: the lazy map declares other "
                         "backends than the decorator. Write `@requires(backends=(\"a\", \"b\"))` on one line.")
                 continue
-            line = _definition_line(text, name)
+            line = _definition_line(text(), name)
             yield self.finding(
                 facts.name, name, facts.path, line,
                 f"@requires on {name} is invisible to define_import_structure's line scanner (it only sees "
@@ -198,9 +214,9 @@ def _definition_line(text: str, name: str) -> int:
 
 @register_projection(InvalidAll.code)
 def _line_reader_token(path: str, data: bytes, replay: Replay) -> bytes:
-    """IG008's token of a changed structure file: its line-reader findings on the new text."""
+    """IG008's token of a changed structure file whose findings read its text: the findings on the new bytes."""
     try:
-        text = decode_text(data)
+        decode_text(data)
     except UnicodeDecodeError:
         return b"undecodable"
-    return token_of(InvalidAll().line_reader_findings(replay.facts, text))
+    return token_of(InvalidAll().line_reader_findings(replay.facts, lambda: decode_text(data)))

@@ -33,12 +33,13 @@ _ANY = None
 _NAME_ERROR_HANDLERS = {"NameError", "Exception", "BaseException"}
 
 
-def collect_name_uses(tree: ast.Module) -> list[NameUse]:
-    """Import-time uses of names bound only under a guard (see module docstring)."""
+def collect_name_uses(tree: ast.Module, walrus: bool = True) -> list[NameUse]:
+    """Import-time uses of names bound only under a guard (see module docstring). ``walrus=False`` says
+    the source has no ``:=``, so statements need not be searched for assignment expressions."""
     if not any(isinstance(s, ast.If) or isinstance(s, ast.Try) or type(s).__name__ == "TryStar"
                for s in tree.body):
         return []  # without a top-level if/try every binding is unconditional
-    walker = _Walker(_has_future_annotations(tree))
+    walker = _Walker(_has_future_annotations(tree), walrus)
     walker.block(tree.body, set())
     return walker.uses
 
@@ -98,8 +99,9 @@ def _mentions_version_info(test: ast.expr) -> bool:
 
 
 class _Walker:
-    def __init__(self, future_annotations: bool):
+    def __init__(self, future_annotations: bool, walrus: bool = True):
         self.future_annotations = future_annotations
+        self.walrus = walrus
         self.uses: list[NameUse] = []
         self.flags: set[str] = set()
         """Names assigned inside a guarded branch (``_apex_loaded = True``): an ``if`` testing one is a guard."""
@@ -163,14 +165,16 @@ class _Walker:
             self.expr(node.subject, kind, definite, class_locals)
             return definite
         # Assign, AugAssign, Expr, Delete, Assert, Global, ...: read the values, then bind the targets
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr) and not isinstance(getattr(child, "ctx", None), (ast.Store, ast.Del)):
-                self.expr(child, kind, definite, class_locals)
+        if self.maybe:  # (expr() records nothing while no name is possibly bound)
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr) and not isinstance(getattr(child, "ctx", None), (ast.Store, ast.Del)):
+                    self.expr(child, kind, definite, class_locals)
         targets = [t for t in getattr(node, "targets", [getattr(node, "target", None)]) if t is not None]
         names = [n for t in targets for n in _bound_names(t)]
-        for child in ast.walk(node):
-            if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
-                names.append(child.target.id)
+        if self.walrus:
+            for child in ast.walk(node):
+                if isinstance(child, ast.NamedExpr) and isinstance(child.target, ast.Name):
+                    names.append(child.target.id)
         return self.bind(names, node.lineno, definite, class_locals)
 
     def bind(self, names: list[str], line: int, definite: set[str], class_locals: set[str] | None) -> set[str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
 from .dunder_all import AllCollector
+from .hf_reader import read_lines
 from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
 from .name_uses import collect_name_uses
 
@@ -291,7 +292,20 @@ def _requires_backends(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassD
 
 
 def _import_lines(text: str) -> list[int]:
-    return [number for number, line in enumerate(text.splitlines(), 1) if "import" in line]
+    """Numbers of the lines containing ``import``, counted as the tokenizer counts them (``\n``, with
+    ``\r\n`` and ``\r`` already normalised), without splitting the text into lines."""
+    numbers: list[int] = []
+    line, counted = 1, 0
+    at = text.find("import")
+    while at != -1:
+        line += text.count("\n", counted, at)
+        counted = at
+        numbers.append(line)
+        end = text.find("\n", at)
+        if end == -1:
+            break
+        at = text.find("import", end)
+    return numbers
 
 
 def _parse(source: bytes, path: str) -> ast.Module:
@@ -309,7 +323,11 @@ def _parse(source: bytes, path: str) -> ast.Module:
 def scan_source(module: str, path: str, is_package: bool, source: bytes) -> ModuleFacts:
     """Facts of one file. Never raises on bad input: the problem is recorded instead."""
     facts = ModuleFacts(name=module, path=path, is_package=is_package)
-    text = source.decode("utf-8", errors="replace")
+    text = None
+    if not is_package and path.endswith(".py"):  # what define_import_structure's line readers would see
+        facts.line_reading, text = read_lines(source)
+    if text is None:
+        text = source.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     facts.lazy_markers = tuple(sorted({kind for marker, kind in LAZY_MARKERS.items() if marker in text}))
     try:
         tree = _parse(source, path)
@@ -331,5 +349,5 @@ def scan_source(module: str, path: str, is_package: bool, source: bytes) -> Modu
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts, tree, source)
-    facts.name_uses = collect_name_uses(tree)
+    facts.name_uses = collect_name_uses(tree, walrus=":=" in text)
     return facts

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .read import decode_text
+
 
 class RequiresParseError(ValueError):
     """transformers raises ValueError here, so the whole package fails to import."""
@@ -107,3 +109,39 @@ def read_requires(content: str) -> list[RequiredObject]:
             previous_line = line
             previous_index = index
     return found
+
+
+@dataclass(frozen=True)
+class LineReading:
+    """What transformers' line readers take from one file: a function of its bytes alone.
+
+    The scan computes it for every module file, where the bytes are at hand, so neither the lazy stage
+    (``define_import_structure``) nor rule IG008 reads the file again.
+    """
+
+    all_names: tuple[ReadName, ...] = ()
+    required: tuple[RequiredObject, ...] = ()
+    undecodable: str | None = None
+    """Why strict UTF-8 decoding failed (``define_import_structure`` would raise before any reader runs)."""
+    requires_error: tuple[int, str] | None = None
+    """``(line, message)`` when the ``@requires`` scanner raises (the package fails to import)."""
+    mentions_all: bool = False
+    """``"__all__"`` occurs in the text (IG008 compares the readings only then)."""
+    mentions_requires: bool = False
+
+
+def read_lines(data: bytes) -> tuple[LineReading, str | None]:
+    """The line readers' view of ``data`` (read as ``open(path, encoding="utf-8").read()`` does), and the
+    decoded text (None when undecodable)."""
+    try:
+        content = decode_text(data)
+    except UnicodeDecodeError as exc:
+        return LineReading(undecodable=f"define_import_structure cannot read it: {exc}"), None
+    mentions_all, mentions_requires = "__all__" in content, "@requires" in content
+    try:
+        required = tuple(read_requires(content)) if mentions_requires else ()
+    except RequiresParseError as exc:
+        return LineReading(requires_error=(exc.line, str(exc)), mentions_all=mentions_all,
+                           mentions_requires=True), content
+    all_names = tuple(fetch_all(content)) if mentions_all else ()
+    return LineReading(all_names, required, mentions_all=mentions_all, mentions_requires=mentions_requires), content
