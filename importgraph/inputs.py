@@ -45,6 +45,21 @@ class ReadLog:
     context: dict[str, object] = field(default_factory=dict)
     """What projections need besides the bytes (plain data), e.g. where the structure rules came from."""
 
+    def merge(self, other: ReadLog) -> None:
+        """Add what ``other`` recorded (e.g. a forked child running some of the rules)."""
+        self.files.update(other.files)
+        self.listings.update(other.listings)
+        self.probes.update(other.probes)
+        for path, uses in other.uses.items():
+            self.uses.setdefault(path, {}).update(uses)
+        self.use_digests.update(other.use_digests)
+        self.context.update(other.context)
+
+
+def active_log() -> ReadLog | None:
+    """The log being recorded into, if any."""
+    return _active
+
 
 Projection = Callable[[str, bytes, "Replay"], bytes]
 """``(path, new bytes, replay) -> token``; raises nothing (a file that fails must give a distinct token)."""

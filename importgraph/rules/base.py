@@ -50,6 +50,9 @@ class Rule:
     name: str = ""
     severity: Severity = Severity.ERROR
     enabled_by_default: bool = True
+    shares: str | None = None
+    """The intermediate result this rule shares with other rules through the context (they run in one
+    process when the rules stage is split, :func:`importgraph.rules.run_rules`)."""
 
     @classmethod
     def doc(cls) -> str:

@@ -113,6 +113,7 @@ class LazyImportCycle(Rule):
     """
 
     code = "IG006"
+    shares = "import-time-graph"
     name = "lazy-import-cycle"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -167,6 +168,7 @@ class ImportCycle(Rule):
     """
 
     code = "IG015"
+    shares = "import-time-graph"
     name = "import-cycle"
     severity = Severity.INFO
     enabled_by_default = False

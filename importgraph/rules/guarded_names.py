@@ -36,6 +36,7 @@ class GuardedNameAtImport(Rule):
     """
 
     code = "IG012"
+    shares = "backend-imports"
     name = "guarded-name-at-import"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
