@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -117,18 +118,20 @@ def analyze(
                           cached.stats, cached.problems, cached.structure_rules, from_cache=True)
 
     pickled: dict[str, bytes] = {}
+    trees: dict[str, tuple[bytes, ast.Module]] = {}  # the inits, parsed once for the scan and the lazy stage
     modules = scan_files(files, progress=tick, cache_dir=cache_dir, cache_key=resolved.roots, digests=digests,
-                         pickled=pickled)
+                         pickled=pickled, trees=trees)
     # The later stages allocate ~1M objects that all live until the report is returned, on top of ~200k
     # facts: a cyclic GC pass in between only walks them again (it doubles those stages' time). The
     # collector is paused and runs again, as usual, once the report is built.
     with gc_paused(), recording() as log:
-        stage = build_lazy_modules(modules, env, resolved.search_path)
-        graph = build_graph(modules, stage.modules, resolved.name)
-        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=graph,
+        stage = build_lazy_modules(modules, env, resolved.search_path, trees)
+        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=None,
                           structure_files=stage.structure_files, problems=stage.problems, usage=usage,
                           init_trees=stage.init_trees)
-        findings = run_rules(ctx, select)
+        # The graph is built inside the rules stage: rules that do not read it may run meanwhile.
+        findings = run_rules(ctx, select, build_graph=lambda: build_graph(modules, stage.modules, resolved.name))
+        graph = ctx.graph
         stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
         if results is not None:
             results.store(files, digests, log, Payload(modules, stage.modules, graph, findings, stats,

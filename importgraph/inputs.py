@@ -109,6 +109,12 @@ def note_read(path: str, data: bytes | None) -> None:
         _active.files[path] = None if data is None else digest(data)
 
 
+def note_digest(path: str, sha256: bytes) -> None:
+    """A read whose bytes another stage already hashed (the scan parsed an init the lazy stage evaluates)."""
+    if _active is not None:
+        _active.files[path] = sha256
+
+
 def note_use(path: str, data: bytes | None, purpose: str, token: bytes) -> None:
     """Note that ``purpose`` derived ``token`` from ``data``, the bytes of ``path`` (None: the same bytes as
     an earlier use of that path, e.g. a text another stage read)."""

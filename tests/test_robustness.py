@@ -269,15 +269,30 @@ def test_file_deleted_between_listing_and_reading(package, healthy):
     assert_only_extra(report, healthy, ("IG009", "zz_doomed.py", 1))
 
 
-def test_lazy_init_deleted_after_scanning(package):
-    """The lazy stage reads the init again after the scan; a site-packages upgraded meanwhile is reported."""
+def test_lazy_init_deleted_after_scanning(package, tmp_path):
+    """With the init's facts from the scan cache, the lazy stage reads the init again after the scan: a
+    site-packages upgraded meanwhile is reported (and the result is not cached as valid)."""
+    cache = tmp_path / "cache"
+    analyse(package, cache_dir=cache)
+    (package / "mod_new.py").write_text("x = 1\n")  # the stored result no longer holds; the scan cache does
+
     def progress(done: int, total: int) -> None:
         if done == total:
             (package / "__init__.py").unlink()
 
-    report = analyse(package, progress=progress)
+    report = analyse(package, progress=progress, cache_dir=cache)
     assert report.lazy_modules == {}
     assert "unreadable" in ig009(report, "__init__.py").message
+
+
+def test_lazy_init_deleted_after_scanning_it(package, healthy):
+    """An init the scan parsed is evaluated from that very tree: the run describes one snapshot of the files
+    (the bytes its facts came from), even when the init is deleted once scanned."""
+    def progress(done: int, total: int) -> None:
+        if done == total:
+            (package / "__init__.py").unlink()
+
+    assert_only_extra(analyse(package, progress=progress), healthy)
 
 
 def test_non_utf8_file_names(package, healthy):

@@ -1,6 +1,7 @@
 """The rules stage split across a forked child gives exactly the serial stage's output.
 
-Same findings, same undecided counts, same recorded reads (the result cache depends on them), warnings
+The child runs the rules that do not read the import graph while the parent builds the graph and runs the
+cycle rules. Same findings, same undecided counts, same recorded reads (the result cache depends on them), warnings
 raised in the child reach the caller, and a child that fails is replaced by running its rules here.
 """
 
@@ -18,7 +19,7 @@ from importgraph.analysis import make_environment
 from importgraph.discover import find_target, walk_package
 from importgraph.graph import build_graph
 from importgraph.lazy import build_lazy_modules
-from importgraph.rules import FORKED_GROUP, REGISTRY, RuleContext, fork, run_rules
+from importgraph.rules import REGISTRY, RuleContext, fork, run_rules
 from importgraph.scan import scan_files
 from tests.conftest import FIXTURES
 
@@ -41,16 +42,16 @@ def rules_output(package_stages, forked: bool, monkeypatch, select=None):
     target, env, modules, lazy, graph = package_stages
     monkeypatch.setattr(fork, "MIN_MODULES", 0 if forked else 10**9)
     monkeypatch.setattr(fork, "available_cores", lambda: 2)
-    ctx = RuleContext(target=target, env=env, modules=modules, lazy_modules=lazy.modules, graph=graph,
+    ctx = RuleContext(target=target, env=env, modules=modules, lazy_modules=lazy.modules, graph=None,
                       structure_files=lazy.structure_files, problems=lazy.problems, init_trees=lazy.init_trees)
     with inputs.recording() as log:
-        findings = run_rules(ctx, select)
+        findings = run_rules(ctx, select, build_graph=lambda: graph)
+    assert ctx.graph is graph
     return findings, ctx.undecided, log
 
 
-def test_forked_group_is_a_real_group():
-    group = [code for code, rule in REGISTRY.items() if rule.shares == FORKED_GROUP]
-    assert sorted(group) == ["IG007", "IG012"]
+def test_only_the_cycle_rules_wait_for_the_graph():
+    assert sorted(code for code, rule in REGISTRY.items() if rule.reads_graph) == ["IG006", "IG015"]
 
 
 @pytest.mark.parametrize("name", RULE_PACKAGES)

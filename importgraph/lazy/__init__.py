@@ -22,7 +22,7 @@ from ..model import (
     SourceRef,
     Undecided,
 )
-from ..inputs import is_file, note_context
+from ..inputs import is_file, note_context, note_digest
 from ..scan.read import read_source
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
@@ -50,8 +50,10 @@ class LazyStage:
 class _Context:
     """What evaluating one package's inits needs to know about the rest of it."""
 
-    def __init__(self, facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...]):
+    def __init__(self, facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...],
+                 scanned_trees: dict[str, tuple[bytes, ast.Module]] | None = None):
         self.facts = facts
+        self.scanned_trees = scanned_trees or {}
         self.env = env
         self.search_path = search_path
         self.reader: StructureReader | None = None
@@ -111,9 +113,12 @@ def _known_backends(facts: dict[str, ModuleFacts]) -> frozenset[str]:
 
 
 def build_lazy_modules(
-    facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...] = ()
+    facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...] = (),
+    scanned_trees: dict[str, tuple[bytes, ast.Module]] | None = None,
 ) -> LazyStage:
-    context = _Context(facts, env, search_path)
+    """Evaluate every init that builds a lazy module. ``scanned_trees``: inits the scan parsed in this process
+    (path -> (sha256, tree)), evaluated without parsing them again."""
+    context = _Context(facts, env, search_path, scanned_trees)
     stage = LazyStage()
     for module in sorted(facts):
         module_facts = facts[module]
@@ -133,8 +138,13 @@ def build_lazy_modules(
 def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
     # The file was parsed by the scan already; it can have changed or vanished since (a site-packages
     # being upgraded under us): that is a problem to report, not a crash.
+    scanned = context.scanned_trees.get(facts.path)
     try:
-        tree = ast.parse(read_source(facts.path), filename=facts.path)
+        if scanned is not None:  # parsed by the scan in this process: the very bytes its facts came from
+            note_digest(facts.path, scanned[0])
+            tree = scanned[1]
+        else:
+            tree = ast.parse(read_source(facts.path), filename=facts.path)
     except OSError as exc:
         context.problems.append(ParseProblem(facts.path, None, f"unreadable: {exc.strerror or exc}"))
         return []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import networkx as nx
+
 from ..model import Finding
 from . import core  # noqa: F401  (registers the rules)
 from . import cycles, dead_keys, submodules, usage  # noqa: F401  (IG005 IG006 IG010 IG011 IG014 IG015)
@@ -17,19 +21,24 @@ def all_rules() -> list[type[Rule]]:
     return [REGISTRY[code] for code in sorted(REGISTRY)]
 
 
-def run_rules(ctx: RuleContext, select: set[str] | None = None) -> list[Finding]:
+def run_rules(ctx: RuleContext, select: set[str] | None = None, *,
+              build_graph: Callable[[], nx.DiGraph] | None = None) -> list[Finding]:
     """Run the selected rules (default: those enabled by default); findings sorted by file and line.
 
-    On big packages the rules sharing :data:`FORKED_GROUP` run in a forked child meanwhile (:mod:`.fork`).
+    ``build_graph``: called to set ``ctx.graph`` before the rules that read it run. On big packages the rules
+    that do not read the graph run meanwhile in a forked child (:mod:`.fork`): the graph stage and half of
+    the rules stage overlap on two cores.
     """
     selected = [rule_cls for rule_cls in all_rules()
                 if (rule_cls.code in select if select is not None else rule_cls.enabled_by_default)]
-    apart = [rule_cls for rule_cls in selected if rule_cls.shares == FORKED_GROUP]
+    apart = [rule_cls for rule_cls in selected if not rule_cls.reads_graph]
     wait = None
-    if apart and len(apart) < len(selected) and fork.can_fork(len(ctx.modules)):
+    if apart and fork.can_fork(len(ctx.modules)):
         wait = fork.start_in_child(lambda: _run_counting(ctx, apart))
     findings: list[Finding] = []
     try:
+        if build_graph is not None:
+            ctx.graph = build_graph()
         findings.extend(_run(ctx, [r for r in selected if wait is None or r not in apart]))
     finally:
         outcome = wait() if wait is not None else None
@@ -41,11 +50,6 @@ def run_rules(ctx: RuleContext, select: set[str] | None = None) -> list[Finding]
     elif wait is not None:  # the child failed: run its rules here
         findings.extend(_run(ctx, apart))
     return sorted(set(findings), key=Finding.sort_key)
-
-
-FORKED_GROUP = "backend-imports"
-"""The rules sharing this intermediate result (IG007, IG012: ~45 % of the stage on transformers) are the
-ones forked off; the rest (IG006's import-time graph the biggest) run here, so the two halves are even."""
 
 
 def _run(ctx: RuleContext, rules: list[type[Rule]]) -> list[Finding]:

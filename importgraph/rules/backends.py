@@ -63,7 +63,6 @@ class UndeclaredBackend(Rule):
     """
 
     code = "IG007"
-    shares = "backend-imports"
     name = "undeclared-backend"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

@@ -24,7 +24,8 @@ class RuleContext:
     env: Environment
     modules: dict[str, ModuleFacts]
     lazy_modules: dict[str, LazyModule]
-    graph: nx.DiGraph
+    graph: nx.DiGraph | None
+    """The import graph (None until built: only rules with ``reads_graph`` see it)."""
     structure_files: set[str] = field(default_factory=set)
     """Module files ``define_import_structure`` reads (IG008 compares their line readings with Python's)."""
     problems: list = field(default_factory=list)
@@ -50,9 +51,9 @@ class Rule:
     name: str = ""
     severity: Severity = Severity.ERROR
     enabled_by_default: bool = True
-    shares: str | None = None
-    """The intermediate result this rule shares with other rules through the context (they run in one
-    process when the rules stage is split, :func:`importgraph.rules.run_rules`)."""
+    reads_graph: bool = False
+    """Reads ``ctx.graph``. The rules that do not may run before the graph is built, in a forked child
+    (:func:`importgraph.rules.run_rules`); rules sharing a result through ``ctx`` must agree on this."""
 
     @classmethod
     def doc(cls) -> str:

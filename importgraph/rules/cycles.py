@@ -113,7 +113,7 @@ class LazyImportCycle(Rule):
     """
 
     code = "IG006"
-    shares = "import-time-graph"
+    reads_graph = True
     name = "lazy-import-cycle"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
@@ -168,7 +168,7 @@ class ImportCycle(Rule):
     """
 
     code = "IG015"
-    shares = "import-time-graph"
+    reads_graph = True
     name = "import-cycle"
     severity = Severity.INFO
     enabled_by_default = False

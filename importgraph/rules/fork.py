@@ -3,8 +3,9 @@
 The rules stage is CPU-bound Python over data already in memory (facts, lazy maps, graph): a thread would
 share the GIL and a ``spawn``ed process would have to be sent all of it. A ``fork``ed child starts with all
 of it, runs its rules and sends back only their findings (a few kilobytes), what they counted as undecided,
-what they read from disk (for the result cache) and the warnings they raised. On 2 cores this takes the
-biggest group of rules (IG007 and IG012, ~45 % of the stage on transformers) off the critical path.
+what they read from disk (for the result cache) and the warnings they raised. The child takes the rules
+that do not read the import graph while the parent builds the graph and runs the cycle rules: on
+transformers, ~0.45 s of rules beside ~0.5 s of graph and cycles, on two cores.
 
 Only on Linux (forking elsewhere is unsafe or unavailable), with at least two usable cores, and for
 packages big enough to repay the fork. Anything going wrong in the child (an exception, a crash, a signal)

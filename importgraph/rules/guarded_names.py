@@ -36,7 +36,6 @@ class GuardedNameAtImport(Rule):
     """
 
     code = "IG012"
-    shares = "backend-imports"
     name = "guarded-name-at-import"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:

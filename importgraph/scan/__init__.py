@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..discover import SourceFile
 from ..model import ModuleFacts
 from .cache import ScanCache, gc_paused
-from .pool import as_job, scan_job, scan_jobs
+from .pool import Trees, as_job, scan_job, scan_jobs
 from .read import file_digest
 from .visitor import scan_source
 
@@ -31,14 +31,15 @@ def scan_file(source_file: SourceFile) -> ModuleFacts:
 def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = None, *,
                cache_dir: str | os.PathLike | None = None, cache_key: tuple[str, ...] = (),
                workers: int | None = None, digests: dict[str, bytes | None] | None = None,
-               pickled: dict[str, bytes] | None = None) -> dict[str, ModuleFacts]:
+               pickled: dict[str, bytes] | None = None, trees: Trees | None = None) -> dict[str, ModuleFacts]:
     """Facts of every module, keyed by dotted module name, in the order of ``files``.
 
     ``cache_dir``: reuse and refresh the scan cache there (``cache_key``, the package's roots, names its
     pack); ``workers``: processes to scan with (default: every usable core); ``digests``: the SHA-256 of
     source files already hashed this run (path -> digest, None if unreadable), completed with every file
     this scan reads; ``pickled``: filled with the pickled facts of every source file (path -> bytes), as the
-    cache stores them.
+    cache stores them; ``trees``: filled with the trees of the package inits scanned (path -> (digest, tree)):
+    they are scanned in this process while the pool scans the rest, for the lazy stage to evaluate.
     """
     by_path: dict[str, ModuleFacts] = {}
     cache = ScanCache.open(cache_dir, cache_key) if cache_dir is not None else None
@@ -57,7 +58,9 @@ def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = No
                 _tick(progress)
         modules = {job[1]: job[0] for job in jobs}
         packages = {job[1]: job[2] for job in jobs}
-        for path, digest, pickled_facts in scan_jobs(jobs, workers):
+        here = [job for job in jobs if job[2]] if trees is not None else []
+        rest = [job for job in jobs if not job[2]] if trees is not None else jobs
+        for path, digest, pickled_facts in scan_jobs(rest, workers, here=here, trees=trees):
             by_path[path] = pickle.loads(pickled_facts)
             if digests is not None:
                 digests[path] = digest or None

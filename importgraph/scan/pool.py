@@ -8,6 +8,7 @@ milliseconds with importgraph already imported.
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ Job = tuple[str, str, bool]
 """``(module, path, is_package)`` of one source file."""
 Result = tuple[str, bytes, bytes]
 """``(path, sha256 of the bytes read, pickled facts)``."""
+Trees = dict[str, tuple[bytes, ast.Module]]
+"""Path -> (sha256 of the bytes parsed, the tree) of files scanned in this process."""
 
 
 def available_cores() -> int:
@@ -35,8 +38,9 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def scan_job(job: Job) -> Result:
-    """Read, hash and scan one file; an unreadable file becomes a recorded problem, never an exception."""
+def scan_job(job: Job, trees: Trees | None = None) -> Result:
+    """Read, hash and scan one file; an unreadable file becomes a recorded problem, never an exception.
+    ``trees``: where to keep the file's parsed tree (with its digest)."""
     module, path, is_package = job
     try:
         source = read_source(path)  # regular files only: a FIFO named x.py must not block the scan
@@ -44,17 +48,30 @@ def scan_job(job: Job) -> Result:
         facts = ModuleFacts(name=module, path=path, is_package=is_package)
         facts.problem = ParseProblem(path, None, f"unreadable: {exc.strerror or exc}")
         return path, b"", pickle_facts(facts)
-    return path, content_digest(source), pickle_facts(scan_source(module, path, is_package, source))
+    digest = content_digest(source)
+    kept: dict[str, ast.Module] | None = {} if trees is not None else None
+    facts = scan_source(module, path, is_package, source, trees=kept)
+    if kept:
+        trees[path] = (digest, kept[path])
+    return path, digest, pickle_facts(facts)
 
 
 def _scan_chunk(jobs: list[Job]) -> list[Result]:
     return [scan_job(job) for job in jobs]
 
 
-def scan_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[Result]:
-    """Results of ``jobs`` in completion order, in a pool when it pays off (else in this process)."""
+def scan_jobs(jobs: list[Job], workers: int | None = None, *, here: list[Job] | None = None,
+              trees: Trees | None = None) -> Iterator[Result]:
+    """Results of ``jobs`` in completion order, in a pool when it pays off (else in this process).
+
+    ``here``: jobs scanned in this process meanwhile, keeping their trees in ``trees`` (the inits, which the
+    lazy stage evaluates next: this process is otherwise idle while the pool parses).
+    """
+    here = here or []
     workers = available_cores() if workers is None else workers
     if workers <= 1 or len(jobs) < MIN_FILES_FOR_POOL:
+        for job in here:
+            yield scan_job(job, trees)
         for job in jobs:
             yield scan_job(job)
         return
@@ -65,7 +82,10 @@ def scan_jobs(jobs: list[Job], workers: int | None = None) -> Iterator[Result]:
     chunks = [jobs[i:i + chunk] for i in range(0, len(jobs), chunk)]
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
-        for results in pool.imap_unordered(_scan_chunk, chunks):
+        pending = pool.imap_unordered(_scan_chunk, chunks)  # submitted now; results collected meanwhile
+        for job in here:
+            yield scan_job(job, trees)
+        for results in pending:
             yield from results
 
 

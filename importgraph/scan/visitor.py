@@ -320,8 +320,10 @@ def _parse(source: bytes, path: str) -> ast.Module:
             gc.enable()
 
 
-def scan_source(module: str, path: str, is_package: bool, source: bytes) -> ModuleFacts:
-    """Facts of one file. Never raises on bad input: the problem is recorded instead."""
+def scan_source(module: str, path: str, is_package: bool, source: bytes, *,
+                trees: dict[str, ast.Module] | None = None) -> ModuleFacts:
+    """Facts of one file. Never raises on bad input: the problem is recorded instead.
+    ``trees``: where to keep the parsed tree (by path) for a later stage (the scan does not change it)."""
     facts = ModuleFacts(name=module, path=path, is_package=is_package)
     text = None
     if not is_package and path.endswith(".py"):  # what define_import_structure's line readers would see
@@ -340,6 +342,8 @@ def scan_source(module: str, path: str, is_package: bool, source: bytes) -> Modu
     except (RecursionError, MemoryError) as exc:
         facts.problem = ParseProblem(path, None, f"{type(exc).__name__}: too deeply nested to parse")
         return facts
+    if trees is not None:
+        trees[path] = tree
     collector = _Collector(facts, import_lines=_import_lines(text))
     collector.all_collector.source, collector.all_collector.module = source, module
     collector.all_collector.path = path
