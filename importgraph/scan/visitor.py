@@ -353,5 +353,8 @@ def scan_source(module: str, path: str, is_package: bool, source: bytes, *,
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts, tree, source)
+    if "getattr" in facts.lazy_markers and "__getattr__" not in facts.bindings:
+        # The text matched a method (``    def __getattr__`` in a class): PEP 562 needs a module-level one.
+        facts.lazy_markers = tuple(kind for kind in facts.lazy_markers if kind != "getattr")
     facts.name_uses = collect_name_uses(tree, walrus=":=" in text)
     return facts
