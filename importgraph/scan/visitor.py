@@ -43,12 +43,16 @@ class _Collector:
     branch_logs: list[set[str]] = field(default_factory=list)
     """Names bound in each open ``if``/``try`` branch (innermost last), to find names bound on every path."""
 
+    def __post_init__(self) -> None:
+        package = self.facts.package
+        self.package_parts = package.split(".") if package else []
+
     # ------------------------------------------------------------------ imports
     def resolve(self, module: str | None, level: int) -> str | None:
         """Absolute name of a (possibly relative) import; ``None`` when it climbs above the top."""
         if level == 0:
             return module or ""
-        parts = self.facts.package.split(".") if self.facts.package else []
+        parts = self.package_parts
         if level - 1 > len(parts) - 1:
             return None
         base = parts[: len(parts) - (level - 1)]
@@ -172,8 +176,10 @@ class _Collector:
             if backends is not None:
                 self.facts.requires[node.name] = backends
         if isinstance(node, ast.ClassDef) and ctx.scope is Scope.MODULE:
-            # A class body runs at import time; its imports are module-level ones.
-            self.body(node.body, replace(ctx, conditional=True, in_class=True))
+            # A class body runs at import time; its imports are module-level ones. Nothing else in it is a
+            # fact (class attributes are not module bindings), so a class without an import is not walked.
+            if self.may_import(node):
+                self.body(node.body, replace(ctx, conditional=True, in_class=True))
             return
         if not self.may_import(node):
             return
@@ -292,20 +298,25 @@ def _requires_backends(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassD
 
 
 def _import_lines(text: str) -> list[int]:
-    """Numbers of the lines containing ``import``, counted as the tokenizer counts them (``\n``, with
-    ``\r\n`` and ``\r`` already normalised), without splitting the text into lines."""
+    """Numbers of the lines holding the word ``import`` (the keyword of every import statement; not
+    ``important``, ``imports`` or ``__import__``), counted as the tokenizer counts lines (``\n``, with ``\r\n``
+    and ``\r`` already normalised), without splitting the text into lines."""
     numbers: list[int] = []
     line, counted = 1, 0
     at = text.find("import")
     while at != -1:
-        line += text.count("\n", counted, at)
-        counted = at
-        numbers.append(line)
-        end = text.find("\n", at)
-        if end == -1:
-            break
+        end = at + 6
+        if (at == 0 or not _word_char(text[at - 1])) and (end == len(text) or not _word_char(text[end])):
+            line += text.count("\n", counted, at)
+            counted = at
+            if not numbers or numbers[-1] != line:
+                numbers.append(line)
         at = text.find("import", end)
     return numbers
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _parse(source: bytes, path: str) -> ast.Module:
