@@ -43,7 +43,9 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
             graph.add_node(lazy.name, kind="module", path=lazy.path, package=True, lazy=True, problem=False)
         graph.nodes[lazy.name]["lazy"] = True
         graph.nodes[lazy.name]["style"] = lazy.style
-        for entry in lazy.names.values():
+        # By name: define_import_structure builds maps from sets, whose order changes with the hash seed;
+        # the graph (and every format written from it) must not.
+        for entry in sorted(lazy.names.values(), key=_by_name):
             node = f"{lazy.name}:{entry.name}"
             graph.add_node(node, kind="lazy_name", name=entry.name, module=entry.module,
                            backends=list(entry.backends), path=entry.path, line=entry.line)
@@ -52,6 +54,10 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
                 graph.add_node(entry.module, kind="missing" if entry.module.startswith(top + ".") else "external")
             _add(graph, lazy.name, entry.module, "lazy", name=entry.name)
     return graph
+
+
+def _by_name(entry) -> str:
+    return entry.name
 
 
 def resolve_import(fact: ImportFact, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -106,3 +107,18 @@ def test_graph_command(fmt, tmp_path, report):
     again = subprocess.run([sys.executable, "-m", "importgraph", "graph", str(HF4), "--format", fmt],
                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert again.stdout == text
+
+
+@pytest.mark.parametrize("fmt", ["json", "dot", "graphml"])
+def test_graph_output_does_not_depend_on_the_hash_seed(fmt, tmp_path):
+    """define_import_structure builds its maps from sets (iteration order follows the hash seed); the graph
+    is built in name order, so two processes write the same bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"graph-{seed}.{fmt}"
+        done = subprocess.run([sys.executable, "-m", "importgraph", "graph", str(fixture_package("hf5_structure")),
+                               "--no-cache", "-q", "-f", fmt, "-o", str(out)],
+                              env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]

@@ -6,6 +6,7 @@ The browser side (console errors, network, clicks, search) is in test_html_brows
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -227,6 +228,22 @@ def test_source_date_epoch_makes_the_report_reproducible(demo_report, monkeypatc
     (first, _), (second, _) = render_html(demo_report), render_html(demo_report)
     assert first == second
     assert "2023-11-14 22:13 UTC" in first
+
+
+def test_reproducible_report_is_the_same_bytes_in_every_process(tmp_path):
+    """Two processes (other hash seeds: define_import_structure builds its maps from sets) write the same
+    bytes under ``SOURCE_DATE_EPOCH``, which also leaves the run time out."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"report-{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1700000000"}
+        done = subprocess.run([sys.executable, "-m", "importgraph", "analyze", str(fixture_package("hf5_structure")),
+                               "--no-cache", "-q", "--html", str(out)], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert b"analysed in" not in outputs[0]
 
 
 def test_pyvis_is_imported_without_loading_ipython():

@@ -473,7 +473,8 @@ def _page_data(report: Report, view: View, findings: list[dict]) -> dict:
     names = []
     for lazy in report.lazy_modules.values():
         lazy_index = module_index.get(lazy.name, -1)
-        for entry in lazy.names.values():
+        # Sorted: a map built by define_import_structure iterates sets, whose order changes with the hash seed.
+        for entry in sorted(lazy.names.values(), key=lambda e: e.name):
             backends = tuple(sorted(entry.backends))
             backend_index = backend_sets.setdefault(backends, len(backend_sets))
             node = view.node_of.get(f"{lazy.name}:{entry.name}")
@@ -558,6 +559,7 @@ def render_html(report: Report, *, focus: str | None = None, depth: int = DEFAUL
         severities=dict(severities),
         environment=report.environment.describe(),
         generated=_generated_at().strftime("%Y-%m-%d %H:%M UTC"),
+        reproducible=_reproducible(),
         tool_version=report.tool_version,
         view=view,
         left_out_preview=view.left_out[:40],
@@ -587,6 +589,11 @@ def write_html(report: Report, path: str | os.PathLike, **kwargs) -> View:
 def default_report_path(report: Report) -> Path:
     """``importgraph-<package>.html`` in the current directory: one file per analysed package."""
     return Path(f"importgraph-{report.target.name}.html")
+
+
+def _reproducible() -> bool:
+    """``$SOURCE_DATE_EPOCH`` is set: the report must not depend on the moment (nor on how long it took)."""
+    return os.environ.get("SOURCE_DATE_EPOCH", "").isdigit()
 
 
 def _generated_at() -> datetime:
