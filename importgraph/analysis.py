@@ -82,6 +82,7 @@ def analyze(
     usage: tuple[str, ...] = (),
     progress: Callable[[int, int], None] | None = None,
     cache_dir: str | os.PathLike | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> Report:
     """Analyse a package (an import name on ``sys.path``, or a path) without importing it.
 
@@ -89,8 +90,14 @@ def analyze(
     ``select`` picks rule codes (default: the rules enabled by default); ``progress(done, total)``
     is called while files are scanned; ``cache_dir`` reuses the facts of unchanged files from the scan cache
     there, and the whole result while nothing it depends on changed (:mod:`importgraph.result_cache`;
-    ``importgraph.scan.cache.default_cache_dir()`` is the CLI's; default: no cache).
+    ``importgraph.scan.cache.default_cache_dir()`` is the CLI's; default: no cache). ``stage(name)`` is called
+    as each stage starts: ``checking the cache``, ``scanning``, ``lazy maps``, ``graph and rules``, ``writing the
+    cache``.
     """
+    def starting(name: str) -> None:
+        if stage is not None:
+            stage(name)
+
     started = time.perf_counter()
     resolved = target if isinstance(target, Target) else find_target(str(target), python=python)
     env = make_environment(resolved, backends, without)
@@ -108,6 +115,7 @@ def analyze(
     results = ResultCache(cache_dir, resolved, env, select) if cache_dir is not None and not usage else None
     digests: dict[str, bytes | None] = {}
     if results is not None:
+        starting("checking the cache")
         with gc_paused():
             cached = results.lookup(files, digests)
         if cached is not None:
@@ -117,6 +125,7 @@ def analyze(
             return Report(resolved, env, cached.modules, cached.lazy_modules, cached.graph, cached.findings,
                           cached.stats, cached.problems, cached.structure_rules, from_cache=True)
 
+    starting("scanning")
     pickled: dict[str, bytes] = {}
     trees: dict[str, tuple[bytes, ast.Module]] = {}  # the inits, parsed once for the scan and the lazy stage
     modules = scan_files(files, progress=tick, cache_dir=cache_dir, cache_key=resolved.roots, digests=digests,
@@ -125,20 +134,22 @@ def analyze(
     # facts: a cyclic GC pass in between only walks them again (it doubles those stages' time). The
     # collector is paused and runs again, as usual, once the report is built.
     with gc_paused(), recording() as log:
-        stage = build_lazy_modules(modules, env, resolved.search_path, trees)
-        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=stage.modules, graph=None,
-                          structure_files=stage.structure_files, problems=stage.problems, usage=usage,
-                          init_trees=stage.init_trees)
+        starting("lazy maps")
+        lazy = build_lazy_modules(modules, env, resolved.search_path, trees)
+        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=lazy.modules, graph=None,
+                          structure_files=lazy.structure_files, problems=lazy.problems, usage=usage,
+                          init_trees=lazy.init_trees)
+        starting("graph and rules")
         # The graph is built inside the rules stage: rules that do not read it may run meanwhile.
-        findings = run_rules(ctx, select, build_graph=lambda: build_graph(modules, stage.modules, resolved.name))
+        findings = run_rules(ctx, select, build_graph=lambda: build_graph(modules, lazy.modules, resolved.name))
         graph = ctx.graph
-        stats = _stats(files, modules, stage.modules, graph, findings, ctx.undecided)
+        stats = _stats(files, modules, lazy.modules, graph, findings, ctx.undecided)
         if results is not None:
-            results.store(files, digests, log, Payload(modules, stage.modules, graph, findings, stats,
-                                                       stage.problems, stage.rules_source), pickled)
+            starting("writing the cache")
+            results.store(files, digests, log, Payload(modules, lazy.modules, graph, findings, stats,
+                                                       lazy.problems, lazy.rules_source), pickled)
     stats.seconds = round(time.perf_counter() - started, 3)
-    return Report(resolved, env, modules, stage.modules, graph, findings, stats, stage.problems,
-                  stage.rules_source)
+    return Report(resolved, env, modules, lazy.modules, graph, findings, stats, lazy.problems, lazy.rules_source)
 
 
 def _stats(files, modules, lazy_modules, graph, findings, undecided) -> Stats:

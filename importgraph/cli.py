@@ -82,16 +82,19 @@ def run_analysis(target: str, python: Optional[str], backends: Optional[list[str
                            select=select, usage=usage, cache_dir=cache)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=True) as progress:
-            task = progress.add_task("scan", total=None)
+            task = progress.add_task("finding files", total=None)
 
             def tick(done: int, total: int) -> None:
                 if done % 50 == 0 or done == total:
                     progress.update(task, completed=done, total=total)
 
+            def stage(name: str) -> None:  # the bar stays full after the scan; the label says what runs
+                progress.update(task, description=name)
+
             return analyze(target, python=python, backends=_split(backends), without=_split(without),
-                           select=select, usage=usage, progress=tick, cache_dir=cache)
+                           select=select, usage=usage, progress=tick, cache_dir=cache, stage=stage)
     except TargetNotFound as exc:
         # soft_wrap: the searched paths must not be broken at the console width; escape: "[...]" in a path
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)

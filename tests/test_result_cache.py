@@ -296,3 +296,17 @@ def test_random_edits_never_change_a_result(style, tmp_path):
     print(f"result cache fuzz [{style}]: {recomputed + reused} random edits, {reused} reused, "
           f"{recomputed} recomputed, all equal to an uncached run")
     assert reused and recomputed  # both paths were exercised
+
+
+def test_stages_are_announced_in_order(tmp_path):
+    """``stage(name)`` names what runs (the CLI's progress bar shows it once the scan is done)."""
+    package = copy_fixture("hf5_structure", tmp_path)
+    seen: list[str] = []
+    importgraph.analyze(str(package), cache_dir=tmp_path / "cache", stage=seen.append)
+    assert seen == ["checking the cache", "scanning", "lazy maps", "graph and rules", "writing the cache"]
+    seen.clear()
+    importgraph.analyze(str(package), cache_dir=tmp_path / "cache", stage=seen.append)
+    assert seen == ["checking the cache"]  # reused: nothing else runs
+    seen.clear()
+    importgraph.analyze(str(package), stage=seen.append)
+    assert seen == ["scanning", "lazy maps", "graph and rules"]
