@@ -258,3 +258,23 @@ def test_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
     assert len(list(cache.glob("result-*.pack"))) == 2
     assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache  # kept: recently used
     assert not importgraph.analyze(str(package), cache_dir=cache, **runs[1]).from_cache  # evicted
+
+
+def test_this_process_scans_at_most_a_fair_share_of_inits(tmp_path):
+    """Inits are scanned here (their trees kept for the lazy stage) while the pool scans the rest; a package
+    made mostly of big inits must not leave the pool waiting on this process."""
+    from importgraph.scan.pool import inits_for_this_process
+
+    jobs = []
+    for index in range(12):
+        package = tmp_path / f"p{index}"
+        package.mkdir()
+        (package / "__init__.py").write_text("x = 1\n" * (100 * (index + 1)))
+        (package / "mod.py").write_text("y = 2\n" * 50)
+        jobs += [(f"p{index}", str(package / "__init__.py"), True), (f"p{index}.mod", str(package / "mod.py"), False)]
+    here, rest = inits_for_this_process(jobs, workers=2)
+    size = lambda job: os.path.getsize(job[1])  # noqa: E731
+    assert 0 < len(here) < 12 and all(job[2] for job in here)
+    assert sum(map(size, here)) <= sum(map(size, jobs)) / 3
+    assert sorted(here + rest) == sorted(jobs)
+    assert max(map(size, here)) <= min(size(job) for job in rest if job[2])  # the smallest inits first

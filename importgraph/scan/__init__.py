@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..discover import SourceFile
 from ..model import ModuleFacts
 from .cache import ScanCache, gc_paused
-from .pool import Trees, as_job, scan_job, scan_jobs
+from .pool import Trees, as_job, inits_for_this_process, scan_job, scan_jobs
 from .read import file_digest
 from .visitor import scan_source
 
@@ -58,8 +58,7 @@ def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = No
                 _tick(progress)
         modules = {job[1]: job[0] for job in jobs}
         packages = {job[1]: job[2] for job in jobs}
-        here = [job for job in jobs if job[2]] if trees is not None else []
-        rest = [job for job in jobs if not job[2]] if trees is not None else jobs
+        here, rest = inits_for_this_process(jobs, workers) if trees is not None else ([], jobs)
         for path, digest, pickled_facts in scan_jobs(rest, workers, here=here, trees=trees):
             by_path[path] = pickle.loads(pickled_facts)
             if digests is not None:

@@ -89,6 +89,23 @@ def scan_jobs(jobs: list[Job], workers: int | None = None, *, here: list[Job] | 
             yield from results
 
 
+def inits_for_this_process(jobs: list[Job], workers: int | None = None) -> tuple[list[Job], list[Job]]:
+    """``(here, rest)``: the package inits this process scans while the pool scans the rest (smallest first,
+    at most a fair share of the bytes, so that a package made mostly of inits does not wait on this process)."""
+    workers = available_cores() if workers is None else workers
+    inits = sorted((job for job in jobs if job[2]), key=_size)
+    share = sum(_size(job) for job in jobs) / (workers + 1)
+    here: list[Job] = []
+    taken = 0
+    for job in inits:
+        taken += _size(job)
+        if taken > share:
+            break
+        here.append(job)
+    chosen = {job[1] for job in here}
+    return here, [job for job in jobs if job[1] not in chosen]
+
+
 def _size(job: Job) -> int:
     try:
         return os.path.getsize(job[1])
