@@ -270,11 +270,14 @@ def test_this_process_scans_at_most_a_fair_share_of_inits(tmp_path):
         package = tmp_path / f"p{index}"
         package.mkdir()
         (package / "__init__.py").write_text("x = 1\n" * (100 * (index + 1)))
-        (package / "mod.py").write_text("y = 2\n" * 50)
-        jobs += [(f"p{index}", str(package / "__init__.py"), True), (f"p{index}.mod", str(package / "mod.py"), False)]
+        jobs.append((f"p{index}", str(package / "__init__.py"), True))
+        for module in range(5):
+            (package / f"mod{module}.py").write_text("y = 2\n" * 50)
+            jobs.append((f"p{index}.mod{module}", str(package / f"mod{module}.py"), False))
     here, rest = inits_for_this_process(jobs, workers=2)
     size = lambda job: os.path.getsize(job[1])  # noqa: E731
     assert 0 < len(here) < 12 and all(job[2] for job in here)
     assert sum(map(size, here)) <= sum(map(size, jobs)) / 3
     assert sorted(here + rest) == sorted(jobs)
     assert max(map(size, here)) <= min(size(job) for job in rest if job[2])  # the smallest inits first
+    assert inits_for_this_process(jobs, workers=1)[0] == sorted((j for j in jobs if j[2]), key=size)  # no pool

@@ -91,9 +91,12 @@ def scan_jobs(jobs: list[Job], workers: int | None = None, *, here: list[Job] | 
 
 def inits_for_this_process(jobs: list[Job], workers: int | None = None) -> tuple[list[Job], list[Job]]:
     """``(here, rest)``: the package inits this process scans while the pool scans the rest (smallest first,
-    at most a fair share of the bytes, so that a package made mostly of inits does not wait on this process)."""
+    at most a fair share of the bytes, so that a package made mostly of inits does not wait on this process);
+    every init when there is no pool."""
     workers = available_cores() if workers is None else workers
     inits = sorted((job for job in jobs if job[2]), key=_size)
+    if workers <= 1 or len(jobs) - len(inits) < MIN_FILES_FOR_POOL:
+        return inits, [job for job in jobs if not job[2]]  # no pool: every file is scanned here anyway
     share = sum(_size(job) for job in jobs) / (workers + 1)
     here: list[Job] = []
     taken = 0
