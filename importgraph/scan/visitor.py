@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ast
 import bisect
-import gc
 from dataclasses import dataclass, field, replace
 
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
+from .cache import gc_paused
 from .dunder_all import AllCollector
 from .hf_reader import read_lines
 from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
@@ -319,10 +319,6 @@ def _word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _parse(source: bytes, path: str) -> ast.Module:
-    return ast.parse(source, filename=path)
-
-
 def scan_source(module: str, path: str, is_package: bool, source: bytes, *,
                 trees: dict[str, ast.Module] | None = None) -> ModuleFacts:
     """Facts of one file. Never raises on bad input: the problem is recorded instead.
@@ -330,14 +326,9 @@ def scan_source(module: str, path: str, is_package: bool, source: bytes, *,
     # A parse allocates ~100k tracked objects per large file, all alive until the facts are collected and
     # freed together by reference counting (a tree has no cycles). With the cyclic GC on, the first
     # allocations after the parse make it walk the whole tree, then again when promoting it: ~6 % of a
-    # scan's CPU. It is paused for the file, as ``gc_paused`` does for the later stages.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # scan's CPU. It is paused for the file.
+    with gc_paused():
         return _scan(module, path, is_package, source, trees)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _scan(module: str, path: str, is_package: bool, source: bytes,
@@ -350,7 +341,7 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         text = source.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     facts.lazy_markers = tuple(sorted({kind for marker, kind in LAZY_MARKERS.items() if marker in text}))
     try:
-        tree = _parse(source, path)
+        tree = ast.parse(source, filename=path)
     except SyntaxError as exc:
         facts.problem = ParseProblem(path, exc.lineno, f"SyntaxError: {exc.msg}")
         return facts
