@@ -67,7 +67,8 @@ class InvalidAll(Rule):
         """Findings on one file read by ``define_import_structure`` and how many readings were undecided.
 
         The scan's line reading (part of the facts) decides whether the readings differ; only then is the
-        file's ``text()`` read (a recorded read), to say which construct made them differ and where.
+        file's ``text()`` read, to say which construct made them differ and where (``check`` then notes the
+        use, and the result cache replays this function on the new text when the file changes).
         """
         if facts.line_reading is None or facts.line_reading.undecodable is not None:
             return [], 0

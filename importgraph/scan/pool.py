@@ -94,14 +94,15 @@ def inits_for_this_process(jobs: list[Job], workers: int | None = None) -> tuple
     at most a fair share of the bytes, so that a package made mostly of inits does not wait on this process);
     every init when there is no pool."""
     workers = available_cores() if workers is None else workers
-    inits = sorted((job for job in jobs if job[2]), key=_size)
+    inits = [job for job in jobs if job[2]]
     if workers <= 1 or len(jobs) - len(inits) < MIN_FILES_FOR_POOL:
-        return inits, [job for job in jobs if not job[2]]  # no pool: every file is scanned here anyway
-    share = sum(_size(job) for job in jobs) / (workers + 1)
+        return sorted(inits, key=_size), [job for job in jobs if not job[2]]  # no pool: all scanned here anyway
+    sizes = {job[1]: _size(job) for job in jobs}
+    share = sum(sizes.values()) / (workers + 1)
     here: list[Job] = []
     taken = 0
-    for job in inits:
-        taken += _size(job)
+    for job in sorted(inits, key=lambda job: sizes[job[1]]):
+        taken += sizes[job[1]]
         if taken > share:
             break
         here.append(job)
