@@ -140,8 +140,14 @@ def analyze(
                           structure_files=lazy.structure_files, problems=lazy.problems, usage=usage,
                           init_trees=lazy.init_trees)
         starting("graph and rules")
+        def graph_stage() -> nx.DiGraph:
+            graph = build_graph(modules, lazy.modules, resolved.name)
+            if results is not None:
+                results.encode_graph(graph)  # while the forked rules run (the graph does not change)
+            return graph
+
         # The graph is built inside the rules stage: rules that do not read it may run meanwhile.
-        findings = run_rules(ctx, select, build_graph=lambda: build_graph(modules, lazy.modules, resolved.name))
+        findings = run_rules(ctx, select, build_graph=graph_stage)
         graph = ctx.graph
         stats = _stats(files, modules, lazy.modules, graph, findings, ctx.undecided)
         if results is not None:

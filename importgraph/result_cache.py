@@ -123,6 +123,12 @@ class ResultCache:
         key = repr((FORMAT, _tool_fingerprint(), _target_key(target), _env_key(env),
                     None if select is None else sorted(select)))
         self.path = self.directory / f"result-{hashlib.sha256(key.encode()).hexdigest()[:32]}.pack"
+        self._graph_section: tuple[nx.DiGraph, bytes] | None = None
+
+    def encode_graph(self, graph: nx.DiGraph) -> None:
+        """Encode the entry's graph section now (the graph is final once built): the analysis calls this
+        while forked rules still run, so the store has less left to do after them (~0.2 s on transformers)."""
+        self._graph_section = (graph, _encode_graph(graph))
 
     # ------------------------------------------------------------------ lookup
     def lookup(self, files: list[SourceFile], digests: dict[str, bytes | None]) -> Payload | None:
@@ -183,7 +189,9 @@ class ResultCache:
             paths = {module: path for path, module, _, _ in rows}
             facts = {module: pickled.get(paths.get(module, "")) or pickle_facts(value)
                      for module, value in payload.modules.items()}
-            sections = [_encode_header(header), *_encode_payload(payload, facts)]
+            early = self._graph_section
+            adjacency = early[1] if early is not None and early[0] is payload.graph else _encode_graph(payload.graph)
+            sections = [_encode_header(header), marshal.dumps(facts), adjacency, _encode_rest(payload)]
         except (ValueError, TypeError, pickle.PicklingError) as exc:  # an attribute marshal cannot write
             warnings.warn(f"importgraph result not cached: {exc}", CacheWarning, stacklevel=3)
             return
@@ -285,14 +293,15 @@ def _split(data: bytes) -> tuple[dict, list[bytes]]:
     return header, sections[1:]
 
 
-def _encode_payload(payload: Payload, facts: dict[str, bytes]) -> list[bytes]:
-    graph = payload.graph
+def _encode_graph(graph: nx.DiGraph) -> bytes:
     # The graph is plain data (str/bool/int/list/dict attributes): marshal writes and reads it 2-3x faster
     # than pickle and keeps the successor and predecessor maps sharing one dict per edge, as networkx does.
-    adjacency = marshal.dumps((graph.graph, graph._node, graph._succ, graph._pred))
-    rest = pickle.dumps((payload.lazy_modules, payload.findings, payload.stats, payload.problems,
+    return marshal.dumps((graph.graph, graph._node, graph._succ, graph._pred))
+
+
+def _encode_rest(payload: Payload) -> bytes:
+    return pickle.dumps((payload.lazy_modules, payload.findings, payload.stats, payload.problems,
                          payload.structure_rules), protocol=pickle.HIGHEST_PROTOCOL)
-    return [marshal.dumps(facts), adjacency, rest]
 
 
 def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes) -> Payload:

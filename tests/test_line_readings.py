@@ -8,12 +8,16 @@ on the real transformers wheel.
 
 from __future__ import annotations
 
+import json
+import random
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from importgraph.lazy.define_structure import StructureReader, builtin_rules, package_rules
 from importgraph.scan import scan_source
+from importgraph.scan.hf_reader import fetch_all
 from importgraph.scan.read import read_text
 
 
@@ -80,3 +84,47 @@ def test_imports_in_functions_are_found_whatever_the_line_breaks(newline):
     source = newline.join(["x = 1\x0c", "y = 2\x0c", "z = '\u2028'", "def f():", "    import json", ""])
     facts = scan_source("pkg.mod", "/src/pkg/mod.py", False, source.encode())
     assert [(i.module, i.line, i.scope.value) for i in facts.imports] == [("json", 5, "function")]
+
+
+_REAL_FETCH_ALL = """
+import json, sys
+from transformers.utils.import_utils import fetch__all__
+print(json.dumps([fetch__all__(text) for text in json.load(sys.stdin)]))
+"""
+
+_PIECES = ["__all__ = [", "__all__ = ['A', \"B\"]", "__all__ = []", "    'C',", '    "D"', "]", " ]", "", "x = 1",
+           "# __all__ = ['E']", "__all__x = 1", "__all__ += ['F']", "class G:", "    __all__ = ['H']"]
+_BREAKS = ["\n", "\n", "\n", "\f\n", "\x0c", "\v", "\x1c", "\x85", "\u2028", "\u2029", "\r", "\r\n"]
+
+
+def _drawn_texts(count: int) -> list[str]:
+    draw = random.Random(5)
+    texts = []
+    for _ in range(count):
+        text = ""
+        for _ in range(draw.randint(0, 9)):
+            text += draw.choice(_PIECES) + draw.choice(_BREAKS if draw.random() < 0.2 else ["\n"])
+        texts.append(text if draw.random() < 0.7 else text.rstrip("\n"))
+    return texts
+
+
+def test_fetch_all_reads_what_transformers_reads(transformers5, transformers_dir):
+    """``fetch_all`` against transformers' own ``fetch__all__`` (run in the pinned venv) on every module file of
+    the wheel and on drawn texts mixing every line break ``str.splitlines`` knows: the names agree, and each
+    name's line number points at the line it was read from."""
+    texts = [read_text(str(path)) for path in module_files(transformers_dir)] + _drawn_texts(3000)
+    texts = [text for text in texts if _transformers_can_read(text)]
+    real = json.loads(subprocess.run([transformers5[0], "-c", _REAL_FETCH_ALL], input=json.dumps(texts),
+                                     capture_output=True, text=True, check=True).stdout)
+    assert sum(1 for names in real if names) > 1500
+    for text, expected in zip(texts, real):
+        ours = fetch_all(text)
+        assert [r.name for r in ours] == expected, text
+        lines = text.splitlines()
+        assert all(r.name in lines[r.line - 1] for r in ours)
+
+
+def _transformers_can_read(text: str) -> bool:
+    """Texts on which ``fetch__all__`` itself raises (``__all__ ]`` without ``=``) are left out."""
+    last = [line for line in text.splitlines() if line.startswith("__all__")][-1:]
+    return not last or not last[0].endswith("]") or "=" in last[0]

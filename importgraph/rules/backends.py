@@ -30,6 +30,7 @@ class BackendMap:
             shared = ctx._exports_cache["backend-map"] = (BackendImports.from_modules(ctx.modules), {})
         self._names: BackendImports = shared[0]
         self._cache: dict[str, frozenset[str]] = shared[1]
+        self._covered_sets: dict[frozenset[str], frozenset[str]] = {}
 
     def imports(self, backend: str) -> frozenset[str]:
         backend = normalise_backend(backend)
@@ -42,6 +43,14 @@ class BackendMap:
         for backend in backends:
             out |= self.imports(backend)
         return frozenset(out)
+
+    def covers(self, backends: frozenset[str], name: str) -> bool:
+        """Whether declaring ``backends`` makes importing ``name`` safe (memoised: IG007 asks for the same
+        few sets of backends thousands of times)."""
+        found = self._covered_sets.get(backends)
+        if found is None:
+            found = self._covered_sets[backends] = self.covered(backends)
+        return name in found
 
 
 @register
@@ -81,39 +90,49 @@ class UndeclaredBackend(Rule):
         declared_anywhere = self._declared_anywhere(ctx)
         reported: set[tuple[str, str, str]] = set()
         reach = shared_reach(ctx)
+        entries = self._served_entries(ctx)
         for missing in candidates:
             if not sources.get(missing):
                 continue
             if missing not in reach:
                 reach[missing] = reaching(edges, sources[missing], missing)
             next_hop = reach[missing]
-            for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
-                lazy = ctx.lazy_modules[lazy_name]
-                for entry in lazy.names.values():
-                    finding = self._check_entry(ctx, backends, lazy_name, entry, missing, next_hop, reported,
-                                                declared_anywhere)
-                    if finding is not None:
-                        yield finding
+            for lazy_name, entry, module, declared in entries:
+                if module not in next_hop:
+                    continue
+                finding = self._check_entry(ctx, backends, lazy_name, entry, module, declared, missing, next_hop,
+                                            reported, declared_anywhere)
+                if finding is not None:
+                    yield finding
 
-    def _check_entry(self, ctx: RuleContext, backends: BackendMap, lazy_name: str, entry: LazyName,
-                     missing: str, next_hop: dict, reported: set,
+    @staticmethod
+    def _served_entries(ctx: RuleContext) -> list[tuple[str, LazyName, str, frozenset[str]]]:
+        """``(lazy module, entry, the module that serves it, the backends it declares)`` of every structure
+        entry, outer lazy modules first: the same for every backend checked, so worked out once."""
+        served = []
+        for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
+            for entry in ctx.lazy_modules[lazy_name].names.values():
+                if entry.origin != "structure":
+                    continue
+                declared = set(entry.backends)
+                module = entry.module
+                # a key naming a lazy package (4.x ``"models.albert": [...]``): follow to the serving module
+                inner = serve(entry.module, entry.name, ctx.lazy_modules)
+                if inner is not None and inner != entry.module:
+                    nested = ctx.lazy_modules.get(entry.module)
+                    if nested is not None and entry.name in nested.names:
+                        declared |= set(nested.names[entry.name].backends)
+                    module = inner
+                served.append((lazy_name, entry, module, frozenset(declared)))
+        return served
+
+    def _check_entry(self, ctx: RuleContext, backends: BackendMap, lazy_name: str, entry: LazyName, module: str,
+                     declared: frozenset[str], missing: str, next_hop: dict, reported: set,
                      declared_anywhere: dict[tuple[str, str], set[str]]) -> Finding | None:
-        if entry.origin != "structure":
-            return None
-        declared = set(entry.backends)
-        module = entry.module
-        # a key naming a lazy package (4.x ``"models.albert": [...]``): follow to the serving module
-        inner = serve(entry.module, entry.name, ctx.lazy_modules)
-        if inner is not None and inner != entry.module:
-            nested = ctx.lazy_modules.get(entry.module)
-            if nested is not None and entry.name in nested.names:
-                declared |= set(nested.names[entry.name].backends)
-            module = inner
-        if module not in next_hop:
-            return None
         # diffusers declares the backend once, at the top (``diffusers.DDPMPipeline`` under torch), and
         # leaves the nested package's own map unguarded: the package's intent is known, not a defect.
-        if missing in backends.covered(declared | declared_anywhere.get((lazy_name, entry.name), set())):
+        outer = declared_anywhere.get((lazy_name, entry.name))
+        if backends.covers(declared | outer if outer else declared, missing):
             return None
         key = (module, entry.name, missing)
         if key in reported:

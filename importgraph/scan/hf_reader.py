@@ -32,6 +32,8 @@ def fetch_all(content: str) -> list[ReadName]:
     """``fetch__all__``: the last line starting with ``__all__``, single-line if it ends with ``]``."""
     if "__all__" not in content:
         return []
+    if _only_newlines(content):
+        return _fetch_all_newlines(content)
     lines = content.splitlines()
     start = None
     for index in range(len(lines) - 1, -1, -1):  # the last such line wins: search from the end
@@ -40,14 +42,48 @@ def fetch_all(content: str) -> list[ReadName]:
             break
     if start is None:
         return []
-    first = lines[start]
+    return _names_from(lines[start], lines[start + 1:], start + 1)
+
+
+_ASCII_LINE_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e")
+_OTHER_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
+"""What ``str.splitlines`` splits at besides ``\n``."""
+
+
+def _only_newlines(content: str) -> bool:
+    """Whether ``\n`` is the only line break ``splitlines`` sees in ``content``."""
+    breaks = _ASCII_LINE_BREAKS if content.isascii() else _ASCII_LINE_BREAKS + _OTHER_LINE_BREAKS  # isascii: O(1)
+    return not any(brk in content for brk in breaks)
+
+
+def _fetch_all_newlines(content: str) -> list[ReadName]:
+    """:func:`fetch_all` for text whose only line break is ``\n``: found with ``rfind`` instead of splitting a
+    300 kB modeling file into lines (``__all__`` is at its end); the same result."""
+    at = content.rfind("\n__all__")
+    if at != -1:
+        at += 1
+    elif not content.startswith("__all__"):
+        return []
+    else:
+        at = 0
+    end = content.find("\n", at)
+    if end == -1:
+        return _names_from(content[at:], [], 1 + content.count("\n", 0, at))
+    rest = content[end + 1:].split("\n")
+    if rest[-1] == "":  # splitlines drops the empty piece after a final line break
+        rest.pop()
+    return _names_from(content[at:end], rest, 1 + content.count("\n", 0, at))
+
+
+def _names_from(first: str, following: list[str], line: int) -> list[ReadName]:
+    """The names read from the ``__all__`` line ``first`` (line number ``line``) and the lines after it."""
     if first.endswith("]"):
-        return [ReadName(obj.strip("\"' "), start + 1) for obj in first.split("=")[1].strip(" []").split(",")]
+        return [ReadName(obj.strip("\"' "), line) for obj in first.split("=")[1].strip(" []").split(",")]
     names: list[ReadName] = []
-    for index in range(start + 1, len(lines)):
-        if lines[index].strip() == "]":
+    for offset, text in enumerate(following, start=line + 1):
+        if text.strip() == "]":
             return names
-        names.append(ReadName(lines[index].strip("\"', "), index + 1))
+        names.append(ReadName(text.strip("\"', "), offset))
     return names
 
 

@@ -68,7 +68,8 @@ def read_text(path: str) -> str:
 
 def decode_text(data: bytes) -> str:
     """``read_text`` of these bytes (UnicodeDecodeError as ``open().read()`` would raise it)."""
-    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    text = data.decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if b"\r" in data else text
 
 
 def file_digest(path: str) -> bytes | None:
