@@ -17,6 +17,9 @@ figure is the median of ``--runs`` runs.
   different one every run): the file is rescanned and its readings compared, the stored result reused;
 - incremental-code: the same with a statement appended instead (the file's facts change, so the lazy maps,
   graph and rules are recomputed; the other files' facts come from the scan cache);
+- CPU seconds: user + system time of the process and its children (the scan pool, the forked rules child)
+  while timed. Cold's CPU over the floor's is the work the analysis does beyond parsing, whether or not the
+  second core was free; its wall-clock ratio depends on that too (other tenants share this machine's cores);
 - synthetic N: ``analyze`` without cache on a generated package of N modules (``bench/make_synthetic.py``).
 
 The analysed package is copied to a temporary directory first (incremental runs edit a file).
@@ -40,18 +43,18 @@ CHILD_SNIPPETS = {
     "floor": """
 import ast
 paths = [os.path.join(d, f) for d, _, fs in os.walk(PACKAGE_DIR) for f in fs if f.endswith(".py")]
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu_seconds()
 for path in paths:
     with open(path, "rb") as handle:
         ast.parse(handle.read(), filename=path)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
 """,
     "grimp": """
 sys.path.insert(0, SITE)
 import grimp
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu_seconds()
 grimp.build_graph(PACKAGE, cache_dir=None)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
 """,
     "analyze": """
 import importgraph
@@ -59,22 +62,29 @@ if TOUCH:
     stamp = time.time_ns()
     with open(TOUCH, "a") as handle:  # a comment, or a statement (new facts: everything after the scan reruns)
         handle.write(f"\\n# bench edit {stamp}\\n" if EDIT == "comment" else f"\\n_BENCH_EDIT_{stamp} = 1\\n")
-start = time.perf_counter()
+start, cpu_start = time.perf_counter(), cpu_seconds()
 report = importgraph.analyze(PACKAGE_DIR, cache_dir=CACHE_DIR)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
 reused = report.from_cache
 """,
 }
 
 
+_CPU_SECONDS = """
+def cpu_seconds():  # this process and its waited-for children (pool workers, the forked rules child)
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+"""
+
+
 def run_child(kind: str, **params: object) -> dict:
     """One measurement in a fresh interpreter: ``{"seconds", "rss_mb", "children_rss_mb"}``."""
-    code = "import os, sys, time, json, resource\n"
+    code = "import os, sys, time, json, resource\n" + _CPU_SECONDS
     code += "".join(f"{key} = {value!r}\n" for key, value in params.items())
     code += CHILD_SNIPPETS[kind]
     code += ("self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
              "child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-             "print(json.dumps({'seconds': seconds, 'rss_mb': self_rss, 'children_rss_mb': child_rss,"
+             "print(json.dumps({'seconds': seconds, 'cpu': cpu, 'rss_mb': self_rss, 'children_rss_mb': child_rss,"
              " 'reused': globals().get('reused')}))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -84,6 +94,7 @@ def median_of(samples: list[dict]) -> dict:
     return {
         "seconds": statistics.median(s["seconds"] for s in samples),
         "samples": [s["seconds"] for s in samples],
+        "cpu": statistics.median(s["cpu"] for s in samples),
         "rss_mb": max(s["rss_mb"] for s in samples),
         "children_rss_mb": max(s["children_rss_mb"] for s in samples),
         "runs": len(samples),
@@ -173,12 +184,13 @@ def main() -> None:
     print(f"\n{args.package}, {cores} cores, Python {sys.version.split()[0]}, medians of {args.runs} runs "
           f"(bench took {time.perf_counter() - started:.0f} s)\n")
     print("| configuration | seconds | / ast.parse floor | / grimp cold | same-round ratio, min-max "
-          "| peak RSS MB (process / workers) | result reused |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| CPU seconds (/ floor's) | peak RSS MB (process / workers) | result reused |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, figures in package.items():
         reused = f"{figures['reused']}/{figures['runs']}" if name in ("cold", "warm") or "incr" in name else ""
         print(f"| {name} | {figures['seconds']:.2f} | {figures['seconds'] / floor:.2f}x | "
               f"{figures['seconds'] / grimp:.2f}x | {_round_ratios(name, figures, package)} | "
+              f"{figures['cpu']:.2f} ({figures['cpu'] / package['floor']['cpu']:.2f}x) | "
               f"{figures['rss_mb']:.0f} / {figures['children_rss_mb']:.0f} | {reused} |")
     if synthetic:
         print("\n| synthetic modules | analyze seconds (no cache) | ms per module | peak RSS MB (process / workers) |")

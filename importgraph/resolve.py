@@ -1,8 +1,10 @@
 """Does a module bind a name? Answered from facts, the way attribute lookup works at runtime.
 
 A module binds a name when it defines or imports it at top level, gets it from a star import, serves
-it from its own lazy map, or has a submodule of that name. A module-level ``__getattr__`` or an
-unparsable file makes the answer undecidable: callers then stay silent instead of guessing.
+it from its own lazy map, has a submodule of that name, or the name is one every module has (``__doc__``).
+A module-level ``__getattr__`` (defined or assigned), a module object replaced in ``sys.modules`` by one we
+do not model, a star import from a module we cannot read (a compiled extension) or an unparsable file makes
+the answer undecidable: callers then stay silent instead of guessing.
 """
 
 from __future__ import annotations
@@ -10,6 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .model import Binding, LazyModule, ModuleFacts
+
+
+MODULE_ATTRIBUTES = frozenset({"__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__",
+                               "__cached__", "__builtins__", "__dict__", "__annotations__", "__class__"})
+"""Attributes every module imported from a source file has (packages also have ``__path__``)."""
 
 
 @dataclass(frozen=True)
@@ -26,20 +33,40 @@ class Resolution:
         return self.status == "bound"
 
 
-def star_names(facts: ModuleFacts, modules: dict[str, ModuleFacts]) -> list[str] | None:
-    """Names ``from facts import *`` binds: ``__all__`` or every public top-level name."""
-    if facts.dunder_all_undecided is not None:
+def star_names(facts: ModuleFacts, modules: dict[str, ModuleFacts],
+               _seen: frozenset[str] = frozenset()) -> list[str] | None:
+    """Names ``from facts import *`` binds: ``__all__``, else every public global (star-imported ones too);
+    None when unknown (``__all__`` not evaluated or imported from where we cannot see, a compiled module,
+    a file that does not parse, a star import from a module we cannot read)."""
+    if facts.name in _seen:
+        return []  # star imports in a cycle: nothing new
+    seen = _seen | {facts.name}
+    if facts.dunder_all_undecided is not None or facts.problem is not None or not facts.path.endswith(".py"):
         return None
     if facts.dunder_all is not None:
         names = list(facts.dunder_all)
         for ref in facts.dunder_all_refs:
             other = modules.get(ref)
-            more = star_names(other, modules) if other is not None else None
+            more = star_names(other, modules, seen) if other is not None else None
             if more is None:
                 return None
             names.extend(more)
         return names
-    return [n for n in facts.bindings if not n.startswith("_")]
+    dunder_all = facts.bindings.get("__all__")
+    if dunder_all is not None:  # bound, but not by a literal: only ``from x import __all__`` is followed
+        origin, _, imported = (dunder_all.source or "").partition(":")
+        other = modules.get(origin) if dunder_all.kind == "import" and imported == "__all__" else None
+        if other is None or (other.dunder_all is None and "__all__" not in other.bindings):
+            return None
+        return star_names(other, modules, seen)
+    names = [n for n in facts.bindings if not n.startswith("_")]
+    for source in facts.star_imports:
+        other = modules.get(source)
+        more = star_names(other, modules, seen) if other is not None else None
+        if more is None:
+            return None
+        names.extend(n for n in more if not n.startswith("_"))
+    return list(dict.fromkeys(names))
 
 
 def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
@@ -54,6 +81,8 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     binding = facts.bindings.get(name)
     if binding is not None:
         return Resolution("bound", binding, module)
+    if name in MODULE_ATTRIBUTES or (name == "__path__" and facts.is_package):
+        return Resolution("bound", None, module, reason="every module has it")
     lazy = lazy_modules.get(module)
     if lazy is not None and (name in lazy.names or name in lazy.extra_objects):
         return Resolution("bound", None, module, reason="served by its lazy map")
@@ -69,12 +98,15 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
             continue
         names = star_names(other, modules)
         if names is None:
-            return Resolution("undecided", reason=f"__all__ of {source} not evaluated")
+            return Resolution("undecided", reason=f"the names {source} exports are unknown (compiled, or its "
+                                                  "__all__ not evaluated)")
         if name in names:
             inner = resolve_name(source, name, modules, lazy_modules, _seen | {module})
             return inner if inner.status != "missing" else Resolution("bound", None, source)
-    if "getattr" in facts.lazy_markers and lazy is None:
+    if lazy is None and "__getattr__" in facts.bindings:
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
+    if lazy is None and "replaces_module" in facts.lazy_markers:
+        return Resolution("undecided", reason=f"{module} replaces itself in sys.modules")
     return Resolution("missing")
 
 

@@ -26,6 +26,7 @@ class DummyDrift(Rule):
     ``pkg.Name`` AttributeError instead of the explanation. A dummy whose real class was removed or
     renamed is importable without the backend and disappears (ImportError) once the backend is
     installed. Each backend is checked absent in turn by re-evaluating the init in that environment.
+    Only ``dummy_*`` modules a lazy init imports are dummy files: elsewhere the name is ordinary code.
 
     Fix: regenerate the dummy files (transformers/diffusers: ``python utils/check_dummies.py
     --fix_and_overwrite``), or add/remove the dummy class by hand.
@@ -36,7 +37,11 @@ class DummyDrift(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        dummy_modules = {name: facts for name, facts in ctx.modules.items() if _is_dummy_module(name)}
+        # Only the dummy files a lazy init falls back to: ``dummy_*`` modules of packages without that
+        # design (aws_xray_sdk's ``dummy_entities``: no-op segments) are ordinary code.
+        fallbacks = {target for lazy in ctx.lazy_modules for target in self._imported(ctx.modules.get(lazy))}
+        dummy_modules = {name: facts for name, facts in ctx.modules.items()
+                         if _is_dummy_module(name) and name in fallbacks}
         if not dummy_modules:
             return
         yield from self._orphan_dummies(ctx, dummy_modules)
@@ -45,6 +50,13 @@ class DummyDrift(Rule):
             if lazy.style != "hf-dict" or not self._uses_dummies(ctx.modules.get(lazy.name)):
                 continue
             yield from self._missing_dummies(ctx, lazy, inert)
+
+    @staticmethod
+    def _imported(facts: ModuleFacts | None) -> set[str]:
+        """Modules ``facts`` imports (``from .utils import dummy_pt_objects`` counts the submodule too)."""
+        if facts is None:
+            return set()
+        return {module for imp in facts.imports for module in (imp.module, *(f"{imp.module}.{n}" for n in imp.names))}
 
     @staticmethod
     def _uses_dummies(facts: ModuleFacts | None) -> bool:

@@ -27,6 +27,12 @@ class InvalidAll(Rule):
     line, ``__all__ +=``, an indented ``__all__``, ``class X :`` or an ``async def`` under ``@requires``
     make the lazy map serve other names (or none) than the author wrote, silently.
 
+    A name is bound when a top-level statement binds it, a star import brings it (through chains of star
+    imports and ``from x import __all__``), a submodule has that name, or every module has it (``__doc__``).
+    Where the module's attributes cannot be known statically — a module-level ``__getattr__`` (defined or
+    assigned), a module object replaced in ``sys.modules``, a star import from a compiled module — the
+    name is counted undecided, not reported.
+
     Fix: bind the name or drop it from ``__all__``; for structure files write ``__all__`` the one way
     the line reader understands (a one-line list, or one quoted name per line and a closing ``]``)
     and put ``@requires`` at column 0 directly above ``class X(`` / ``def f(``.

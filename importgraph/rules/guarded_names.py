@@ -29,7 +29,9 @@ class GuardedNameAtImport(Rule):
     module is imported: without the backend the import fails with ``NameError`` — the guard was meant
     to make the module importable without it. Uses inside functions, under the same guard, in quoted
     annotations, or of names bound on every branch (``else:``/``except:`` fallbacks) are fine and not
-    reported. ``TYPE_CHECKING``-only names used unquoted at import time always fail.
+    reported, nor are uses after a fallback branch that ends the process (``sys.exit(1)``), in the
+    ``if __name__ == "__main__":`` script part, or of builtin names (``ExceptionGroup`` behind its 3.10
+    backport). ``TYPE_CHECKING``-only names used unquoted at import time always fail.
 
     Fix: quote the annotation or add ``from __future__ import annotations``; move the definition under
     the guard; or bind a fallback in the ``else``/``except`` branch (``torch = None``, a dummy base).

@@ -7,14 +7,16 @@ definite-assignment pass over the statements that run at import time:
 * it walks module-level statements in order, keeping the names *definitely* bound so far and the
   names *possibly* bound (with the guard that made them optional);
 * after an ``if``/``try`` only the names bound on every branch that falls through stay definite;
-  a branch that ends in ``raise``/``return`` does not fall through;
+  a branch that ends in ``raise``/``return`` or ``sys.exit()`` does not fall through, and the
+  ``if __name__ == "__main__":`` part never runs on import;
 * it looks at the expressions that run at import time: module-level and class-body expressions,
   base classes and class keywords, decorators, default values, and annotations unless
   ``from __future__ import annotations`` is in effect (quoted annotations are strings, never read).
   Function and lambda bodies do not run at import time and are not read.
 
 Only uses of a name that is possibly-but-not-definitely bound *because of an availability, version
-or import-error guard* (or ``TYPE_CHECKING``) are recorded, so the facts stay tiny. A use is
+or import-error guard* (or ``TYPE_CHECKING``) are recorded, so the facts stay tiny; a builtin name
+(``ExceptionGroup`` behind a backport import) falls back to the builtin and is never recorded. A use is
 considered guarded (and skipped) when it sits after ``is_x_available() and ...``, in the true arm of
 ``... if is_x_available() else ...``, or in a ``try`` whose handler catches ``NameError``.
 """
@@ -22,6 +24,7 @@ considered guarded (and skipped) when it sits after ``is_x_available() and ...``
 from __future__ import annotations
 
 import ast
+import builtins
 from contextlib import contextmanager
 
 from ..model import NameUse
@@ -31,6 +34,33 @@ _ANY = None
 """The ``definite`` set of a branch that never falls through (it ends in raise/return)."""
 
 _NAME_ERROR_HANDLERS = {"NameError", "Exception", "BaseException"}
+
+_BUILTINS = frozenset(dir(builtins)) | {"ExceptionGroup", "BaseExceptionGroup", "EncodingWarning", "aiter", "anext",
+                                         "PythonFinalizationError"}
+"""A module-level name that is not bound falls back to the builtin of that name (``ExceptionGroup`` on 3.11+
+where ``exceptiongroup`` supplies it before): no NameError."""
+
+_EXITS = {("sys", "exit"), ("os", "_exit"), ("os", "abort"), (None, "exit"), (None, "quit")}
+"""Calls that end the process: a branch ending in one does not fall through (``except ImportError:
+print(...); sys.exit(1)``)."""
+
+
+def _ends_process(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    if isinstance(func, ast.Name):
+        return (None, func.id) in _EXITS
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and (func.value.id, func.attr) in _EXITS
+
+
+def _is_main_check(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``: the block runs when the file is executed as a script, never on import."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return (any(isinstance(s, ast.Name) and s.id == "__name__" for s in sides)
+            and any(isinstance(s, ast.Constant) and s.value == "__main__" for s in sides))
 
 
 def collect_name_uses(tree: ast.Module, walrus: bool = True) -> list[NameUse]:
@@ -127,7 +157,7 @@ class _Walker:
             return self.if_stmt(node, definite, class_locals)
         if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             return self.try_stmt(node, definite, class_locals)  # type: ignore[arg-type]
-        if isinstance(node, (ast.Raise, ast.Return)):
+        if isinstance(node, (ast.Raise, ast.Return)) or _ends_process(node):
             return _ANY
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.function_header(node, definite, class_locals)
@@ -189,6 +219,8 @@ class _Walker:
         kind = "class-body" if class_locals is not None else "module-level"
         if _is_not_type_checking(node.test):  # ``if not TYPE_CHECKING:`` always runs its body
             return self.block(node.body, definite, class_locals)
+        if _is_main_check(node.test):  # the script part never runs on import
+            return self.block(node.orelse, definite, class_locals)
         label = _guard_label(node.test)
         if label != "TYPE_CHECKING":
             self.expr(node.test, kind, definite, class_locals)
@@ -226,17 +258,19 @@ class _Walker:
         catches_name_error = any(
             h.type is None or any(getattr(n, "id", getattr(n, "attr", None)) in _NAME_ERROR_HANDLERS
                                   for n in ast.walk(h.type)) for h in node.handlers)
+        # Names assigned anywhere in a guarded ``try`` (``HAS_ZSTD = True`` in its ``else:``, ``= False`` in
+        # the handler) are flags: an ``if`` testing one is a guard.
         self.guarded_depth += bool(label)
         saved = len(self.uses)
         body = self.block(node.body, set(definite), class_locals)
         if catches_name_error:
             del self.uses[saved:]  # a NameError there is caught: not a failure of the import
-        self.guarded_depth -= bool(label)
         if body is not _ANY:
             with self._inside(", ".join(guard) if guard else None):
                 body = self.block(node.orelse, body, class_locals)
         handlers = [self.block(h.body, set(definite) | ({h.name} if h.name else set()), class_locals)
                     for h in node.handlers]
+        self.guarded_depth -= bool(label)
         merged = self.merge(definite, [body, *handlers], label, node.lineno)
         if node.finalbody:
             merged = self.block(node.finalbody, merged if merged is not _ANY else set(definite), class_locals)
@@ -316,7 +350,7 @@ class _Walker:
         if class_locals is not None and name in class_locals:
             return
         guard = self.maybe.get(name)
-        if guard is None or guard[0] is None:
+        if guard is None or guard[0] is None or name in _BUILTINS:
             return
         active = set().union(*self.active)
         if "*" in active or _satisfied(set(guard[0].split(", ")), active):

@@ -19,6 +19,7 @@ LAZY_MARKERS = {
     "attach_stub": "lazy_loader",
     "attach(": "lazy_loader",
     "def __getattr__": "getattr",
+    "sys.modules[__name__]": "replaces_module",
 }
 
 
