@@ -117,6 +117,18 @@ def test_unregistered_submodule_negative(fixture, leaf):
     assert run_python(fixture, f"import {fixture}; {fixture}.{leaf}").returncode == 0
 
 
+def test_a_shipped_pytest_conftest_is_not_a_public_submodule(tmp_path):
+    """scikit-image and mne ship ``conftest.py`` inside the package: pytest's file, not ``pkg.conftest`` API.
+    (Built in a copy: a conftest.py among the fixtures would be loaded by this very pytest run.)"""
+    import shutil
+
+    root = tmp_path / "rule_ig010_pos_1"
+    shutil.copytree(FIXTURES / "rule_ig010_pos_1", root)
+    (root / "rule_ig010_pos_1" / "conftest.py").write_text("import pytest\n")
+    report = importgraph.analyze(str(root / "rule_ig010_pos_1"), select={"IG010"})
+    assert [f.symbol for f in report.findings] == ["rule_ig010_pos_1.helpers"]  # the real one stays reported
+
+
 # ------------------------------------------------------------------ IG014 unknown-lazy-import
 @pytest.mark.parametrize("fixture,line,error", [
     ("rule_ig014_pos_1", 1, "ImportError"),

@@ -15,6 +15,10 @@ _PRIVATE_BY_CONVENTION = ("convert_", "modular_")
 modular sources that generate the real modeling files), and its dict-style inits never listed them:
 they are deliberately not part of the lazy surface, not forgotten."""
 
+_NOT_MODULES_OF_THE_API = {"conftest"}
+"""pytest's ``conftest.py``, shipped inside some packages (scikit-image, mne): loaded by pytest, never meant
+as ``pkg.conftest``."""
+
 
 @register
 class UnregisteredSubmodule(Rule):
@@ -27,7 +31,8 @@ class UnregisteredSubmodule(Rule):
 
     Fix: add the submodule as a key (an empty name list is enough), rename it with a leading
     underscore if it is private, or remove the file. Files starting with ``convert_``/``modular_`` in
-    transformers-style packages are skipped: the runtime excludes them by design.
+    transformers-style packages are skipped: the runtime excludes them by design; so is pytest's
+    ``conftest.py``.
     """
 
     code = "IG010"
@@ -47,7 +52,7 @@ class UnregisteredSubmodule(Rule):
             hf_style = lazy.style.startswith("hf-")
             for leaf in sorted(children.get(lazy.name, ())):
                 module = f"{lazy.name}.{leaf}"
-                if leaf.startswith("_") or module in registered:
+                if leaf.startswith("_") or leaf in _NOT_MODULES_OF_THE_API or module in registered:
                     continue
                 if hf_style and leaf.startswith(_PRIVATE_BY_CONVENTION):
                     continue
