@@ -167,24 +167,39 @@ def _canonical(name: str) -> str:
 
 
 def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str, ...]] | None:
-    """Read the ``*.dist-info`` metadata that installed ``top_level`` (name, version, hard requirements)."""
+    """Read the ``*.dist-info`` metadata that installed ``top_level``: name, version and hard requirements —
+    its own (``Requires-Dist`` without an extra) and, through the metadata installed beside it, theirs (trl
+    requires accelerate, which requires torch: torch is there wherever trl is)."""
     try:
         infos = sorted(entry.glob("*.dist-info"))
     except OSError:
         return None
+    by_name = {_canonical(info.name[: -len(".dist-info")].split("-")[0]): info for info in infos}
     wanted = _canonical(top_level)
-    best = None
-    for info in infos:
-        dist = _canonical(info.name[: -len(".dist-info")].split("-")[0])
-        if dist == wanted:
-            best = info
-            break
-        top_file = info / "top_level.txt"
-        if top_file.is_file() and wanted in {_canonical(t) for t in top_file.read_text(errors="replace").split()}:
-            best = info
+    best = by_name.get(wanted)
     if best is None:
+        for info in infos:
+            top_file = info / "top_level.txt"
+            if top_file.is_file() and wanted in {_canonical(t) for t in top_file.read_text(errors="replace").split()}:
+                best = info
+    metadata = _metadata(best) if best is not None else None
+    if metadata is None:
         return None
-    meta_file = best / "METADATA"
+    name, version, direct = metadata
+    requires, queue = set(direct), list(direct)
+    while queue:  # installed dependencies' own hard requirements, transitively
+        info = by_name.get(queue.pop())
+        found = _metadata(info) if info is not None else None
+        for requirement in found[2] if found is not None else ():
+            if requirement not in requires:
+                requires.add(requirement)
+                queue.append(requirement)
+    return name or best.name, version, tuple(sorted(requires))
+
+
+def _metadata(info: Path) -> tuple[str, str, list[str]] | None:
+    """Name, version and hard requirements (no extra marker, names canonical) of one ``*.dist-info``."""
+    meta_file = info / "METADATA"
     if not meta_file.is_file():
         return None
     meta = HeaderParser().parsestr(meta_file.read_text(encoding="utf-8", errors="replace"))
@@ -196,7 +211,7 @@ def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str,
         match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
         if match:
             requires.append(_canonical(match.group(1)))
-    return meta.get("Name", best.name), meta.get("Version", ""), tuple(sorted(set(requires)))
+    return meta.get("Name", ""), meta.get("Version", ""), requires
 
 
 def walk_package(target: Target) -> list[SourceFile]:

@@ -35,7 +35,8 @@ class Target:
     version: str | None = None
     distribution: str | None = None
     requires: tuple[str, ...] = ()
-    """Normalised names of the distribution's unconditional ``Requires-Dist`` entries."""
+    """Normalised names of the distribution's unconditional ``Requires-Dist`` entries, and theirs in turn
+    (read from the metadata installed beside it): everything installing the package installs."""
     python: str | None = None
     """The interpreter whose ``sys.path`` was searched, when ``--python`` was given."""
 

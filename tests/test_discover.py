@@ -113,6 +113,27 @@ def test_dist_info_version_and_hard_requirements(tmp_path):
     assert target.requires == ("huggingface_hub", "numpy", "tokenizers")
 
 
+def test_hard_requirements_of_installed_dependencies_count_too(tmp_path):
+    """trl requires accelerate, which requires torch: wherever trl is installed, torch is. Extras of the
+    dependencies do not count; a requirement cycle ends; a dependency whose metadata is absent adds nothing."""
+    write(tmp_path / "trlish" / "__init__.py")
+    write(tmp_path / "trlish-1.0.dist-info" / "METADATA", """\
+        Name: trlish
+        Version: 1.0
+        Requires-Dist: accelerate>=1
+        Requires-Dist: not-installed
+        """)
+    write(tmp_path / "accelerate-1.15.0.dist-info" / "METADATA", """\
+        Name: accelerate
+        Version: 1.15.0
+        Requires-Dist: torch>=2
+        Requires-Dist: deepspeed ; extra == "deepspeed"
+        Requires-Dist: trlish
+        """)
+    target = find_target("trlish", search_path=[str(tmp_path)])
+    assert target.requires == ("accelerate", "not_installed", "torch", "trlish")
+
+
 def test_no_dist_info_means_no_version(tmp_path):
     write(tmp_path / "bare" / "__init__.py")
     target = find_target("bare", search_path=[str(tmp_path)])
