@@ -35,6 +35,7 @@ BACKENDS = {
     "lazyloader_attach": (),
     "lazyloader_stub": (),
     "pep562_map": (),
+    "pep562_pairs": (),
 }
 
 

@@ -119,6 +119,13 @@ def test_ig008_names_bound_where_no_literal_binding_shows(tmp_path):
     assert out.stdout.strip() == "ok", out.stderr
 
 
+def test_ig008_names_written_through_locals_are_undecided_not_missing():
+    """openai's ``lib/_old_api.py`` binds its ``__all__`` names by writing into ``locals()`` in a loop."""
+    report = importgraph.analyze(str(fixture_package("pep562_pairs")), select={"IG008"})
+    assert report.findings == [] and report.stats.undecided_by_rule == {"IG008": 1}
+    assert run_in_fixture("pep562_pairs", "from pep562_pairs.legacy import *\nOldClient, OldError") == "ok"
+
+
 # ----------------------------------------------------------------------------- IG012
 @pytest.mark.parametrize("fixture,module,name,line", [
     ("rule_ig012_pos_1", "net", "fakebackend", 7),

@@ -311,7 +311,8 @@ def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:
 
 def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
                   context: _Context) -> LazyModule | None:
-    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module."""
+    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module (or of
+    name -> (module, name), as openai's generated inits write it)."""
     mapping_name = None
     for node in ast.walk(function.node):
         if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
@@ -331,7 +332,12 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
     for name, target in mapping.items():
+        if isinstance(target, tuple) and len(target) == 2 and target[1] == name:
+            target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
         if not isinstance(name, str) or not isinstance(target, str):
+            lazy.undecided.append(Undecided(facts.path, getattr(name, "line", function.node.lineno),
+                                            f"{mapping_name}[{name!r}] is not a module name (or a (module, "
+                                            "same name) pair): the name it serves is not modelled"))
             continue
         module = _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))

@@ -20,6 +20,8 @@ LAZY_MARKERS = {
     "attach(": "lazy_loader",
     "def __getattr__": "getattr",
     "sys.modules[__name__]": "replaces_module",
+    "globals()": "dynamic_globals",
+    "locals()": "dynamic_globals",
 }
 
 
