@@ -107,6 +107,24 @@ def test_ig001_negative_compiled_extension(tmp_path):
     assert run_in_fixture("", "from ig001_ext import Model\nassert Model is object", root=tmp_path) == "ok"
 
 
+def test_ig001_attach_from_another_package():
+    """jax's ``attach("jaxlib.mlir.dialects", [...])`` serves another package's submodules from this module:
+    the lazy module is the caller, the targets are the named package's; a missing one is reported, another
+    distribution's (here the stdlib's ``json``) is not judged but counted undecided."""
+    report = importgraph.analyze(str(fixture_package("lazyloader_foreign")), select={"IG001"})
+    assert {name: lazy.submodules for name, lazy in report.lazy_modules.items()} == {
+        "lazyloader_foreign.facade": ["lazyloader_foreign.impl.alpha", "lazyloader_foreign.impl.beta"],
+        "lazyloader_foreign.outside": ["json.decoder"],
+    }
+    assert [(f.module, f.symbol) for f in report.findings] == [
+        ("lazyloader_foreign.facade", "lazyloader_foreign.impl.beta")]
+    assert report.stats.undecided_by_rule == {"IG001": 1}
+    code = "import lazyloader_foreign.facade as f, lazyloader_foreign.outside as o\nf.alpha.VALUE, o.decoder\n"
+    assert run_in_fixture("lazyloader_foreign", code) == "ok"
+    assert run_in_fixture("lazyloader_foreign", "import lazyloader_foreign.facade as f\nf.beta") == \
+        "ModuleNotFoundError"
+
+
 # ----------------------------------------------------------------------------- IG002 lazy-missing-name
 def test_ig002_missing_and_undeclared_backend_guard():
     assert findings("rule_ig002_pos_1", "IG002") == [

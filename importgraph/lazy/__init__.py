@@ -195,16 +195,19 @@ def _arg(build: LazyBuild, index: int, name: str) -> object:
 def _from_build(facts: ModuleFacts, build: LazyBuild, result: EvaluationResult, context: _Context) -> LazyModule:
     name = _arg(build, 0, "name")
     name = str(name) if isinstance(name, str) else facts.name
-    lazy = LazyModule(name=name, path=facts.path, line=build.line, style="hf-dict",
-                      type_checking=result.type_checking, undecided=list(result.undecided))
+    # A _LazyModule *is* the module named by its first argument (it replaces it in sys.modules). lazy_loader's
+    # attach only returns a __getattr__ for this module; its first argument is the package the targets are
+    # imported from (jax attaches ``jaxlib.mlir.dialects``' submodules to ``jax._src.lib.mlir.dialects``).
+    lazy = LazyModule(name=name if build.kind == "lazymodule" else facts.name, path=facts.path, line=build.line,
+                      style="hf-dict", type_checking=result.type_checking, undecided=list(result.undecided))
     if build.kind == "lazymodule":
         _fill_lazymodule(lazy, build, result, context)
     elif build.kind == "attach":
-        _fill_attach(lazy, _arg(build, 1, "submodules"), _arg(build, 2, "submod_attrs"), build.line)
+        _fill_attach(lazy, name, _arg(build, 1, "submodules"), _arg(build, 2, "submod_attrs"), build.line)
         lazy.style = "lazy_loader"
     else:
         lazy.style = "lazy_loader-stub"
-        _fill_stub(lazy, facts, build)
+        _fill_stub(lazy, name, facts, build)
     return lazy
 
 
@@ -256,8 +259,8 @@ def _dead_entries(structure: dict, build: LazyBuild, result: EvaluationResult) -
     return dead
 
 
-def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, line: int) -> None:
-    """``lazy_loader.attach(__name__, submodules, submod_attrs)``."""
+def _fill_attach(lazy: LazyModule, package: str, submodules: object, submod_attrs: object, line: int) -> None:
+    """``lazy_loader.attach(package, submodules, submod_attrs)`` (``package`` is ``__name__`` but for jax)."""
     if submodules is not None and not isinstance(submodules, (list, tuple, set, frozenset)):
         lazy.undecided.append(Undecided(lazy.path, line, "lazy_loader.attach submodules not evaluated"))
         submodules = ()
@@ -265,7 +268,7 @@ def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, lin
         lazy.undecided.append(Undecided(lazy.path, line, "lazy_loader.attach submod_attrs not evaluated"))
         submod_attrs = {}
     subs = sorted(str(s) for s in (submodules or ()))
-    lazy.submodules = [f"{lazy.name}.{s}" for s in subs]
+    lazy.submodules = [f"{package}.{s}" for s in subs]
     declared: dict[str, list[tuple[str, SourceRef]]] = {}
     for module, attrs in (submod_attrs or {}).items():
         if not isinstance(attrs, (list, tuple, set, frozenset)):
@@ -273,8 +276,8 @@ def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, lin
             continue
         for attr in attrs:
             ref = SourceRef(getattr(attr, "path", lazy.path), getattr(attr, "line", line))
-            lazy.names[str(attr)] = LazyName(str(attr), f"{lazy.name}.{module}", (), ref.path, ref.line)
-            declared.setdefault(str(attr), []).append((f"{lazy.name}.{module}", ref))
+            lazy.names[str(attr)] = LazyName(str(attr), f"{package}.{module}", (), ref.path, ref.line)
+            declared.setdefault(str(attr), []).append((f"{package}.{module}", ref))
     # lazy_loader builds {attr: module} from submod_attrs in order: an attribute listed under two modules
     # silently goes to the last one, like a duplicate _LazyModule entry (IG003).
     for attr, entries in declared.items():
@@ -283,7 +286,7 @@ def _fill_attach(lazy: LazyModule, submodules: object, submod_attrs: object, lin
             lazy.duplicates.append(DuplicateEntry(attr, modules, tuple(r for _, r in entries), winner=entries[-1][0]))
 
 
-def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:
+def _fill_stub(lazy: LazyModule, package: str, facts: ModuleFacts, build: LazyBuild) -> None:
     """``lazy_loader.attach_stub(__name__, __file__)`` reads the adjacent ``.pyi``."""
     filename = _arg(build, 1, "filename")
     filename = str(filename) if isinstance(filename, str) else facts.path
@@ -306,7 +309,7 @@ def _fill_stub(lazy: LazyModule, facts: ModuleFacts, build: LazyBuild) -> None:
             attrs.setdefault(node.module, []).extend(Tagged(a.name, stub, node.lineno) for a in node.names)
         else:
             submodules.extend(a.name for a in node.names)
-    _fill_attach(lazy, submodules, attrs, build.line)
+    _fill_attach(lazy, package, submodules, attrs, build.line)
 
 
 def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,

@@ -21,7 +21,8 @@ class LazyMissingModule(Rule):
 
     Fix: rename the key to the module that really defines the names, or restore the module. Keys
     served by a legacy alias table (``_LEGACY_MODULE_ALIASES``) and compiled extension modules exist
-    and are not reported.
+    and are not reported; modules of other distributions (jax attaching ``jaxlib``'s) cannot be seen
+    and are counted undecided.
     """
 
     code = "IG001"
@@ -33,6 +34,10 @@ class LazyMissingModule(Rule):
             for entry in lazy.names.values():
                 if entry.module in reported or ctx.module_exists(entry.module):
                     continue
+                if not _in_package(ctx, entry.module):  # another distribution's module: we cannot see it
+                    ctx.count_undecided(self.code)
+                    reported.add(entry.module)
+                    continue
                 reported.add(entry.module)
                 key = relative_key(lazy.name, entry.module)
                 yield self.finding(
@@ -41,14 +46,19 @@ class LazyMissingModule(Rule):
                     f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. Point the key at the "
                     "module that defines its names, or add the module.")
             for module in lazy.submodules:
-                if module not in reported and not ctx.module_exists(module) and lazy.style != "pep562":
+                if module in reported or ctx.module_exists(module) or lazy.style == "pep562":
+                    continue
+                if not _in_package(ctx, module):
+                    ctx.count_undecided(self.code)
                     reported.add(module)
-                    yield self.finding(
-                        lazy.name, relative_key(lazy.name, module), lazy.path, lazy.line,
-                        f"{lazy.name} registers submodule {module}, which does not exist; accessing it "
-                        "raises ModuleNotFoundError. Remove the key or add the module.")
+                    continue
+                reported.add(module)
+                yield self.finding(
+                    lazy.name, relative_key(lazy.name, module), lazy.path, lazy.line,
+                    f"{lazy.name} registers submodule {module}, which does not exist; accessing it "
+                    "raises ModuleNotFoundError. Remove the key or add the module.")
             for imp in lazy.type_checking:
-                if imp.module.split(".")[0] != ctx.target.name:
+                if not _in_package(ctx, imp.module):
                     continue
                 # one finding per missing module: a key already reported is not reported again for its import
                 if ctx.module_exists(imp.module) or imp.module in reported:
@@ -58,6 +68,10 @@ class LazyMissingModule(Rule):
                     lazy.name, relative_key(lazy.name, imp.module), lazy.path, imp.line,
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+
+def _in_package(ctx: RuleContext, module: str) -> bool:
+    return module.split(".")[0] == ctx.target.name
 
 
 def relative_key(lazy_module: str, module: str) -> str:
