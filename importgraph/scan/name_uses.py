@@ -329,7 +329,8 @@ class _Walker:
                 for value in current.values:
                     stack.append((value, shadowed))
                     negated = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.Not)
-                    if _guard_label(value) is not None and negated == isinstance(current.op, ast.Or):
+                    if (_guard_label(value) is not None or self._is_flag(value)) and \
+                            negated == isinstance(current.op, ast.Or):
                         break  # ``guard() and X`` / ``not guard() or X``: X runs only when the guard holds
                 continue
             if isinstance(current, ast.IfExp) and _guard_label(current.test) is not None:
@@ -341,6 +342,12 @@ class _Walker:
                 shadowed = shadowed | {n for g in current.generators for n in _bound_names(g.target)}
             for child in ast.iter_child_nodes(current):
                 stack.append((child, shadowed))
+
+    def _is_flag(self, test: ast.expr) -> bool:
+        """``scipy_installed`` / ``not scipy_installed``: a name set under a guard (see ``flags``)."""
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            test = test.operand
+        return isinstance(test, ast.Name) and test.id in self.flags
 
     def _use(self, node: ast.Name, kind: str, definite: set[str], class_locals: set[str] | None,
              shadowed: frozenset[str]) -> None:
