@@ -133,6 +133,8 @@ class ModuleFacts:
     problem: ParseProblem | None = None
     name_uses: list[NameUse] = field(default_factory=list)
     """Names used unguarded at import time but bound only under a guard (``scan/name_uses.py``)."""
+    global_names: tuple[str, ...] = ()
+    """Names a function declares ``global``: bound at module level only once that function runs."""
     line_reading: LineReading | None = None
     """transformers' line readers' view of the file (``scan/hf_reader.py``); module files only (not inits),
     as ``define_import_structure`` reads them."""

@@ -3,9 +3,9 @@
 A module binds a name when it defines or imports it at top level, gets it from a star import, serves
 it from its own lazy map, has a submodule of that name, or the name is one every module has (``__doc__``).
 A module-level ``__getattr__`` (defined or assigned), a module object replaced in ``sys.modules`` by one we
-do not model, names written through ``globals()``/``locals()``, a star import from a module we cannot read
-(a compiled extension) or an unparsable file makes the answer undecidable: callers then stay silent
-instead of guessing.
+do not model, names written through ``globals()``/``locals()`` or declared ``global`` in a function, a star
+import from a module we cannot read (a compiled extension) or an unparsable file makes the answer
+undecidable: callers then stay silent instead of guessing.
 """
 
 from __future__ import annotations
@@ -108,6 +108,8 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
     if lazy is None and "replaces_module" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} replaces itself in sys.modules")
+    if name in facts.global_names:
+        return Resolution("undecided", reason=f"{module} binds {name} from a function that declares it global")
     if lazy is None and "dynamic_globals" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} may bind names through globals() or locals()")
     return Resolution("missing")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import re
 from dataclasses import dataclass, field, replace
 
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
@@ -20,8 +21,15 @@ LAZY_MARKERS = {
     "attach(": "lazy_loader",
     "def __getattr__": "getattr",
     "sys.modules[__name__]": "replaces_module",
-    "globals()": "dynamic_globals",
-    "locals()": "dynamic_globals",
+    # names written into the module's namespace at run time (``globals()[name] = ...``, openai's
+    # ``__locals = locals()`` then ``__locals[symbol] = ...``); ``__import__(m, globals(), locals())`` is not
+    "globals()[": "dynamic_globals",
+    "globals().update": "dynamic_globals",
+    "globals().setdefault": "dynamic_globals",
+    "= globals()": "dynamic_globals",
+    "locals()[": "dynamic_globals",
+    "locals().update": "dynamic_globals",
+    "= locals()": "dynamic_globals",
 }
 
 
@@ -300,6 +308,18 @@ def _requires_backends(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassD
     return None
 
 
+_GLOBAL_STATEMENT = re.compile(r"^[ \t]+global[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)", re.MULTILINE)
+
+
+def _global_names(text: str) -> tuple[str, ...]:
+    """Names declared ``global`` inside a function (an indented ``global`` statement), found in the text:
+    function bodies without imports are not walked."""
+    if "global" not in text:
+        return ()
+    names = {name.strip() for match in _GLOBAL_STATEMENT.finditer(text) for name in match.group(1).split(",")}
+    return tuple(sorted(names))
+
+
 def _import_lines(text: str) -> list[int]:
     """Numbers of the lines holding the word ``import`` (the keyword of every import statement; not
     ``important``, ``imports`` or ``__import__``), counted as the tokenizer counts lines (``\n``, with ``\r\n``
@@ -369,4 +389,5 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         # The text matched a method (``    def __getattr__`` in a class): PEP 562 needs a module-level one.
         facts.lazy_markers = tuple(kind for kind in facts.lazy_markers if kind != "getattr")
     facts.name_uses = collect_name_uses(tree, walrus=":=" in text)
+    facts.global_names = _global_names(text)
     return facts
