@@ -308,15 +308,21 @@ def _requires_backends(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassD
     return None
 
 
-_GLOBAL_STATEMENT = re.compile(r"^[ \t]+global[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)", re.MULTILINE)
+_GLOBAL_NAMES = re.compile(r"[ \t]+(\w+(?:[ \t]*,[ \t]*\w+)*)")
 
 
 def _global_names(text: str) -> tuple[str, ...]:
     """Names declared ``global`` inside a function (an indented ``global`` statement), found in the text:
     function bodies without imports are not walked."""
-    if "global" not in text:
-        return ()
-    names = {name.strip() for match in _GLOBAL_STATEMENT.finditer(text) for name in match.group(1).split(",")}
+    names: set[str] = set()
+    at = text.find("global")
+    while at != -1:
+        start = text.rfind("\n", 0, at) + 1
+        if at > start and not text[start:at].strip(" \t"):  # indented, first on its line
+            match = _GLOBAL_NAMES.match(text, at + 6)
+            if match:
+                names.update(name.strip() for name in match.group(1).split(","))
+        at = text.find("global", at + 6)
     return tuple(sorted(names))
 
 
