@@ -1,7 +1,7 @@
 """The core proof: static lazy maps equal the maps the real transformers builds at runtime.
 
 For each pinned release (5.23.0: ``define_import_structure`` everywhere; 4.44.2: ``_import_structure``
-dicts with try/raise/except/else guards everywhere) we import the package in a subprocess of its own
+dicts with try/raise/except/else guards everywhere; 4.57.1 and 5.0.0: both, with the older folder walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
 python=<that venv>)`` run for the backends that are really importable there.
 """
@@ -15,6 +15,7 @@ import pytest
 
 import importgraph
 from tests.runtime.runtime_maps import runtime_lazy_maps
+from tests.runtime.venvs import OTHER_RELEASES, ensure_venv
 
 pytestmark = pytest.mark.runtime
 
@@ -91,6 +92,20 @@ def test_static_maps_equal_runtime(which, request):
     print(f"\n{which} {report.target.version}: {figures} agree exactly (backends: {backends})")
     # Both releases are large: a regression that silently drops most of the map must not pass.
     assert figures["lazy_modules"] >= 270 and figures["names"] >= 3600
+
+
+@pytest.mark.parametrize("release", OTHER_RELEASES, ids=lambda release: release[0])
+def test_static_maps_equal_runtime_on_other_releases(release):
+    """4.57.1 and 5.0.0 walk folders as their own ``create_import_structure_from_path`` does (read from their
+    ``import_utils.py``) and guard entries with version checks that are False without the backend."""
+    python = ensure_venv(*release)
+    runtime = runtime_lazy_maps(python, "transformers")
+    report = importgraph.analyze("transformers", python=str(python), backends=installed_backends(python),
+                                 select=set())
+    assert report.target.version == runtime["version"] == release[1][0].split("==")[1]
+    figures = compare(report, runtime)
+    print(f"\n{release[0]}: {figures} agree exactly")
+    assert figures["lazy_modules"] >= 400 and figures["names"] >= 8000
 
 
 def test_complete_declared_map_is_a_superset(transformers5):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Environment
-from .define_structure import BaseRules
+from .define_structure import BaseRules, DirectoryWalk
 from .evaluator import Evaluator
 from .values import Lambda, Unknown
 
@@ -18,6 +18,7 @@ class ModuleConstants:
     def __init__(self, module: str, path: str, source: bytes):
         self.path = path
         tree = ast.parse(source, filename=path)
+        self.tree = tree
         self.assignments: dict[str, ast.expr] = {}
         for node in tree.body:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
@@ -67,7 +68,33 @@ def read_base_rules(module: str, path: str, source: bytes) -> BaseRules | None:
         if arity not in (1, 2):
             return None
         rules.append((_rule(constants.evaluator, check, arity), tuple(str(b) for b in backends)))
-    return BaseRules(rules, f"{path}:{line}")
+    return BaseRules(rules, f"{path}:{line}", directory_walk(constants.tree))
+
+
+def directory_walk(tree: ast.Module) -> DirectoryWalk:
+    """What ``create_import_structure_from_path`` in this module skips, read from its code: a
+    ``name.startswith(("convert_", "modular_"))`` test (5.x), or ``find_substring("modular_", ...)`` (4.45-5.0).
+    Without the function, 5.23's walk."""
+    function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                     and node.name == "create_import_structure_from_path"), None)
+    if function is None:
+        return DirectoryWalk()
+    prefixes: tuple[str, ...] = ()
+    modular = False
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "startswith" and node.args:
+            arg = node.args[0]
+            texts = arg.elts if isinstance(arg, ast.Tuple) else [arg]
+            values = tuple(t.value for t in texts if isinstance(t, ast.Constant) and isinstance(t.value, str))
+            if any(v in ("convert_", "modular_") for v in values):
+                prefixes = values
+        if isinstance(func, ast.Name) and func.id == "find_substring" and node.args and \
+                isinstance(node.args[0], ast.Constant) and node.args[0].value == "modular_":
+            modular = True
+    return DirectoryWalk(prefixes, modular)
 
 
 def _rule(evaluator: Evaluator, check: Lambda, arity: int):

@@ -1,7 +1,7 @@
 """transformers' ``define_import_structure``, emulated from the files on disk.
 
-Same walk (``os.scandir`` order, every sub-directory, ``convert_``/``modular_`` files skipped,
-``__init__.py`` never read), same line readers (:mod:`.hf_reader`), same file-name backend rules
+Same walk (``os.scandir`` order, every sub-directory, ``convert_``/``modular_`` files skipped as the
+package's own release skips them, ``__init__.py`` never read), same line readers (:mod:`.hf_reader`), same file-name backend rules
 — read from the analysed package's ``BASE_FILE_REQUIREMENTS`` when we can evaluate it — and the same
 ``spread_import_structure`` reshaping, so dict order (which decides duplicate names) is the runtime's.
 """
@@ -22,6 +22,24 @@ FileRule = Callable[[str, str], "bool | None"]
 """``(module_name_without_py, file_content) -> applies?`` (None: the rule could not be evaluated)."""
 
 
+@dataclass(frozen=True)
+class DirectoryWalk:
+    """Which sibling files ``create_import_structure_from_path`` leaves out: it changed between releases."""
+
+    skip_prefixes: tuple[str, ...] = ("convert_", "modular_")
+    """File names starting with these are not read (transformers 5.x after 5.0)."""
+    modular_beside_modeling: bool = False
+    """transformers 4.45-5.0: names containing ``modular_`` are dropped only when a name containing
+    ``modeling_`` is in the same folder (and nothing else is skipped)."""
+
+    def files(self, names: list[str]) -> list[str]:
+        """The sibling file names (in listing order) the runtime goes on to read."""
+        kept = [name for name in names if not (self.skip_prefixes and name.startswith(self.skip_prefixes))]
+        if self.modular_beside_modeling and any("modular_" in n for n in kept) and any("modeling_" in n for n in kept):
+            kept = [name for name in kept if "modular_" not in name]
+        return kept
+
+
 @dataclass
 class BaseRules:
     """The ordered ``BASE_FILE_REQUIREMENTS``: the first matching rule gives a file its base backends."""
@@ -29,6 +47,8 @@ class BaseRules:
     rules: list[tuple[FileRule, tuple[str, ...]]]
     source: str
     """Where the rules were read from (``path:line``) or ``built-in (transformers 5.23)``."""
+    walk: DirectoryWalk = field(default_factory=DirectoryWalk)
+    """Read from the same module's ``create_import_structure_from_path`` (built-in: 5.23's)."""
 
     def backends_for(self, module_name: str, content: str) -> tuple[str, ...]:
         return self.reading(module_name, content)[0]
@@ -136,13 +156,14 @@ class StructureReader:
             for entry in list_directory(path):  # scandir order, without __pycache__, recorded
                 if entry.is_dir():
                     import_structure[entry.name] = self.from_path(entry.path)
-                elif not entry.name.startswith(("convert_", "modular_")):
+                else:
                     adjacent.append(entry.name)
         except OSError as exc:
             self.problems.append(ParseProblem(path, None, f"cannot list directory: {exc.strerror or exc}"))
             return {}
         if "__init__.py" in adjacent:
             adjacent.remove("__init__.py")
+        adjacent = self.rules.walk.files(adjacent)
 
         module_requirements: dict = {}
         for filename in adjacent:

@@ -7,6 +7,8 @@ import re
 
 _AVAILABLE = re.compile(r"^_?is_(\w+?)_available$")
 _VERSION = re.compile(r"^_?is_(\w+?)_version$")
+_COMPARISON = re.compile(r"^_?is_(\w+?)_(?:greater_or_equal|less_or_equal|greater|less)_?$")
+"""transformers' ``is_torch_greater_or_equal("2.5")``, ``is_quanto_greater(...)``: False without the backend."""
 
 
 def call_name(node: ast.AST) -> str | None:
@@ -21,13 +23,14 @@ def call_name(node: ast.AST) -> str | None:
 
 
 def backend_of_call(node: ast.AST) -> str | None:
-    """``torch`` for ``is_torch_available()``; ``transformers`` for ``is_transformers_version(...)``."""
+    """``torch`` for ``is_torch_available()``; ``transformers`` for ``is_transformers_version(...)``; ``torch``
+    for ``is_torch_greater_or_equal(...)`` (version checks are modelled as "the backend is installed")."""
     if not isinstance(node, ast.Call):
         return None
     name = call_name(node)
     if name is None:
         return None
-    match = _AVAILABLE.match(name) or _VERSION.match(name)
+    match = _AVAILABLE.match(name) or _VERSION.match(name) or _COMPARISON.match(name)
     return match.group(1) if match else None
 
 

@@ -39,6 +39,7 @@ from typing import Iterator, Sequence
 import platformdirs
 
 __all__ = [
+    "OTHER_RELEASES",
     "TRANSFORMERS_4",
     "TRANSFORMERS_5",
     "VenvError",
@@ -59,6 +60,13 @@ TRANSFORMERS_5: tuple[str, list[str]] = ("transformers-5.23.0", ["transformers==
 # 2026-11).  If a future numpy/hub release breaks that import, add pins here
 # (e.g. "numpy<3"); the marker hash includes the list, so venvs rebuild.
 TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==4.44.2"])
+# Releases between them, whose define_import_structure walks folders differently (4.45-5.0 drop ``modular_``
+# files only beside a ``modeling_`` file and skip no ``convert_`` file) and whose inits guard entries with
+# ``is_torch_greater_or_equal(...)``: checked for parity too (names only in the parity test).
+OTHER_RELEASES: list[tuple[str, list[str]]] = [
+    ("transformers-4.57.1", ["transformers==4.57.1"]),
+    ("transformers-5.0.0", ["transformers==5.0.0"]),
+]
 
 MARKER_NAME = "importgraph-venv.json"
 # Bump to force every cached venv to be rebuilt after a change to the build recipe.
