@@ -1,7 +1,8 @@
 """The core proof: static lazy maps equal the maps the real transformers builds at runtime.
 
 For each pinned release (5.23.0: ``define_import_structure`` everywhere; 4.44.2: ``_import_structure``
-dicts with try/raise/except/else guards everywhere; 4.57.1 and 5.0.0: both, with the older folder walk) we import the package in a subprocess of its own
+dicts with try/raise/except/else guards everywhere; 4.48.3, 4.57.1 and 5.0.0: both, with the older folder
+walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
 python=<that venv>)`` run for the backends that are really importable there.
 """
@@ -96,8 +97,9 @@ def test_static_maps_equal_runtime(which, request):
 
 @pytest.mark.parametrize("release", OTHER_RELEASES, ids=lambda release: release[0])
 def test_static_maps_equal_runtime_on_other_releases(release):
-    """4.57.1 and 5.0.0 walk folders as their own ``create_import_structure_from_path`` does (read from their
-    ``import_utils.py``) and guard entries with version checks that are False without the backend."""
+    """4.48.3, 4.57.1 and 5.0.0 walk folders as their own ``create_import_structure_from_path`` does (read from
+    their ``import_utils.py``; 4.48.3's scanner reads ``@export``) and guard entries with version checks that are
+    False without the backend."""
     python = ensure_venv(*release)
     runtime = runtime_lazy_maps(python, "transformers")
     report = importgraph.analyze("transformers", python=str(python), backends=installed_backends(python),
@@ -105,7 +107,7 @@ def test_static_maps_equal_runtime_on_other_releases(release):
     assert report.target.version == runtime["version"] == release[1][0].split("==")[1]
     figures = compare(report, runtime)
     print(f"\n{release[0]}: {figures} agree exactly")
-    assert figures["lazy_modules"] >= 400 and figures["names"] >= 8000
+    assert figures["lazy_modules"] >= 300 and figures["names"] >= 5000
 
 
 def test_complete_declared_map_is_a_superset(transformers5):

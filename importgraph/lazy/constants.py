@@ -73,15 +73,18 @@ def read_base_rules(module: str, path: str, source: bytes) -> BaseRules | None:
 
 def directory_walk(tree: ast.Module) -> DirectoryWalk:
     """What ``create_import_structure_from_path`` in this module skips, read from its code: a
-    ``name.startswith(("convert_", "modular_"))`` test (5.x), or ``find_substring("modular_", ...)`` (4.45-5.0).
-    Without the function, 5.23's walk."""
+    ``name.startswith(("convert_", "modular_"))`` test (5.x), or ``find_substring("modular_", ...)`` (4.45-5.0);
+    and the decorator its line scanner looks for (``"@export"`` before 4.52). Without the function, 5.23's."""
     function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
                      and node.name == "create_import_structure_from_path"), None)
     if function is None:
         return DirectoryWalk()
     prefixes: tuple[str, ...] = ()
     modular = False
+    decorator = "@requires"
     for node in ast.walk(function):
+        if isinstance(node, ast.Constant) and node.value == "@export":  # ``if "@export" in file_content:``
+            decorator = "@export"
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -94,7 +97,7 @@ def directory_walk(tree: ast.Module) -> DirectoryWalk:
         if isinstance(func, ast.Name) and func.id == "find_substring" and node.args and \
                 isinstance(node.args[0], ast.Constant) and node.args[0].value == "modular_":
             modular = True
-    return DirectoryWalk(prefixes, modular)
+    return DirectoryWalk(prefixes, modular, decorator)
 
 
 def _rule(evaluator: Evaluator, check: Lambda, arity: int):

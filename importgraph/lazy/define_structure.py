@@ -31,6 +31,8 @@ class DirectoryWalk:
     modular_beside_modeling: bool = False
     """transformers 4.45-5.0: names containing ``modular_`` are dropped only when a name containing
     ``modeling_`` is in the same folder (and nothing else is skipped)."""
+    decorator: str = "@requires"
+    """The decorator the line scanner looks for: ``@export`` before transformers 4.52."""
 
     def files(self, names: list[str]) -> list[str]:
         """The sibling file names (in listing order) the runtime goes on to read."""
@@ -201,7 +203,7 @@ class StructureReader:
         decided = self.rules.reading_by_name(module_name)
         if decided is None:
             return None
-        return combine_reading(lines, *decided)
+        return combine_reading(lines, *decided, self.rules.walk.decorator)
 
     def _add_file(self, requirements: dict, module_name: str, file_path: str, reading: FileReading) -> None:
         if reading.problem is not None:
@@ -245,14 +247,16 @@ def read_structure_file(module_name: str, data: bytes, rules: BaseRules) -> File
     lines, content = read_lines(data)
     if content is None:
         return FileReading(problem=(None, lines.undecodable))
-    return combine_reading(lines, *rules.reading(module_name, content))
+    return combine_reading(lines, *rules.reading(module_name, content), rules.walk.decorator)
 
 
-def combine_reading(lines: LineReading, base: tuple[str, ...], undecided: int | None) -> FileReading:
+def combine_reading(lines: LineReading, base: tuple[str, ...], undecided: int | None,
+                    decorator: str = "@requires") -> FileReading:
     """A decodable file's reading: its line readers' view under its base backends."""
-    if lines.requires_error is not None:
-        return FileReading(base, problem=lines.requires_error)
-    return FileReading(base, lines.required, lines.all_names, undecided_rule=undecided)
+    required, error = lines.objects(decorator)
+    if error is not None:
+        return FileReading(base, problem=error)
+    return FileReading(base, required, lines.all_names, undecided_rule=undecided)
 
 
 @register_projection("structure")

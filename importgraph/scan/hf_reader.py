@@ -96,23 +96,24 @@ class RequiredObject:
     decorator_line: int
 
 
-def read_requires(content: str) -> list[RequiredObject]:
-    """The ``@requires`` scanner of ``create_import_structure_from_path``.
+def read_requires(content: str, decorator: str = "@requires") -> list[RequiredObject]:
+    """The ``@requires`` scanner of ``create_import_structure_from_path`` (``decorator="@export"``: the same
+    scanner in transformers 4.45-4.51, before the decorator was renamed).
 
     Only column-0 decorators count; the object name is sliced from the ``class``/``def`` line
     (so ``class X:`` gives ``X`` but ``class X :`` gives ``X `` and ``async def`` is skipped).
     """
-    if "@requires" not in content:
+    if decorator not in content:
         return []
     found: list[RequiredObject] = []
     lines = content.split("\n")
     previous_line = ""
     previous_index = 0
     for index, line in enumerate(lines):
-        if line.startswith((" ", "\t", "@", ")")) and not line.startswith("@requires"):
+        if line.startswith((" ", "\t", "@", ")")) and not line.startswith(decorator):
             continue
         skip_line = False
-        if "@requires" in previous_line:
+        if decorator in previous_line:
             if "backends" in previous_line:
                 try:
                     backends_string = previous_line.split("backends=")[1].split("(")[1].split(")")[0]
@@ -164,6 +165,16 @@ class LineReading:
     mentions_all: bool = False
     """``"__all__"`` occurs in the text (IG008 compares the readings only then)."""
     mentions_requires: bool = False
+    exported: tuple[RequiredObject, ...] = ()
+    """The same scanner looking for ``@export`` (transformers 4.45-4.51); the lazy stage picks the one the
+    package's own ``create_import_structure_from_path`` uses."""
+    export_error: tuple[int, str] | None = None
+
+    def objects(self, decorator: str) -> tuple[tuple[RequiredObject, ...], tuple[int, str] | None]:
+        """What the scanner for ``decorator`` reads, and its error."""
+        if decorator == "@export":
+            return self.exported, self.export_error
+        return self.required, self.requires_error
 
 
 def read_lines(data: bytes) -> tuple[LineReading, str | None]:
@@ -174,10 +185,17 @@ def read_lines(data: bytes) -> tuple[LineReading, str | None]:
     except UnicodeDecodeError as exc:
         return LineReading(undecodable=f"define_import_structure cannot read it: {exc}"), None
     mentions_all, mentions_requires = "__all__" in content, "@requires" in content
-    try:
-        required = tuple(read_requires(content)) if mentions_requires else ()
-    except RequiresParseError as exc:
-        return LineReading(requires_error=(exc.line, str(exc)), mentions_all=mentions_all,
-                           mentions_requires=True), content
     all_names = tuple(fetch_all(content)) if mentions_all else ()
-    return LineReading(all_names, required, mentions_all=mentions_all, mentions_requires=mentions_requires), content
+    required, requires_error = _scanned(content, "@requires")
+    exported, export_error = _scanned(content, "@export")
+    return LineReading(all_names, required, requires_error=requires_error, mentions_all=mentions_all,
+                       mentions_requires=mentions_requires, exported=exported, export_error=export_error), content
+
+
+def _scanned(content: str, decorator: str) -> tuple[tuple[RequiredObject, ...], tuple[int, str] | None]:
+    if decorator not in content:
+        return (), None
+    try:
+        return tuple(read_requires(content, decorator)), None
+    except RequiresParseError as exc:
+        return (), (exc.line, str(exc))

@@ -61,9 +61,10 @@ TRANSFORMERS_5: tuple[str, list[str]] = ("transformers-5.23.0", ["transformers==
 # (e.g. "numpy<3"); the marker hash includes the list, so venvs rebuild.
 TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==4.44.2"])
 # Releases between them, whose define_import_structure walks folders differently (4.45-5.0 drop ``modular_``
-# files only beside a ``modeling_`` file and skip no ``convert_`` file) and whose inits guard entries with
-# ``is_torch_greater_or_equal(...)``: checked for parity too (names only in the parity test).
+# files only beside a ``modeling_`` file and skip no ``convert_`` file; before 4.52 its line scanner reads
+# ``@export`` instead of ``@requires``) and whose inits guard entries with ``is_torch_greater_or_equal(...)``.
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
+    ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
     ("transformers-5.0.0", ["transformers==5.0.0"]),
 ]
