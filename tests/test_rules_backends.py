@@ -181,6 +181,15 @@ def test_ig013_consistent_dummies(fixture, names):
     assert run_in_fixture(fixture, f"from {fixture} import {names}") == "ok"
 
 
+def test_ig013_imported_dummy_the_dummy_file_lacks():
+    """diffusers 0.42.1 ``pipelines/deprecated/vq_diffusion``: the missing-backend branch imports a dummy that the
+    dummy file does not define, so the package fails to import exactly when the backend is missing."""
+    found, _ = findings("rule_ig013_pos_3", "IG013")
+    assert [(f.symbol, f.line) for f in found] == [("HeavyExtra", 14)]
+    assert run_in_fixture("rule_ig013_pos_3", "import rule_ig013_pos_3") == "ImportError"
+    assert run_in_fixture("rule_ig013_pos_3", "from rule_ig013_pos_3 import Heavy, Plain") == "ImportError"
+
+
 def test_ig013_dummy_module_of_a_package_without_lazy_maps_is_ordinary_code():
     found, report = findings("rule_ig013_neg_3", "IG013")
     assert found == [] and report.lazy_modules == {}

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from ..lazy import build_lazy_modules
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, normalise_backend
+from ..resolve import resolve_name
 from .base import Rule, RuleContext, register
 
 _LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr"}
@@ -25,7 +26,9 @@ class DummyDrift(Rule):
     combination simply vanishes without the backend: ``from pkg import Name`` raises ImportError and
     ``pkg.Name`` AttributeError instead of the explanation. A dummy whose real class was removed or
     renamed is importable without the backend and disappears (ImportError) once the backend is
-    installed. Each backend is checked absent in turn by re-evaluating the init in that environment.
+    installed. A dummy the init imports in its missing-backend branch but the dummy file lacks makes the
+    init itself raise ImportError without the backend. Each backend is checked absent in turn by
+    re-evaluating the init in that environment.
     Only ``dummy_*`` modules a lazy init imports are dummy files: elsewhere the name is ordinary code.
 
     Fix: regenerate the dummy files (transformers/diffusers: ``python utils/check_dummies.py
@@ -45,6 +48,7 @@ class DummyDrift(Rule):
         if not dummy_modules:
             return
         yield from self._orphan_dummies(ctx, dummy_modules)
+        yield from self._imported_dummies_missing(ctx, dummy_modules)
         inert = {n: f for n, f in ctx.modules.items() if not _LAZY_KINDS.intersection(f.lazy_markers)}
         for lazy in sorted(ctx.lazy_modules.values(), key=lambda m: m.name):
             if lazy.style != "hf-dict" or not self._uses_dummies(ctx.modules.get(lazy.name)):
@@ -96,6 +100,32 @@ class DummyDrift(Rule):
                     f"serves no dummy object for it: `from {lazy.name} import {name}` raises ImportError "
                     "instead of the missing-backend message. Add a dummy class to the matching "
                     "utils/dummy_*_objects.py (utils/check_dummies.py --fix_and_overwrite).")
+
+    def _imported_dummies_missing(self, ctx: RuleContext, dummy_modules: dict[str, ModuleFacts]) -> Iterable[Finding]:
+        """``from .utils.dummy_x_objects import A, B`` in a lazy init's missing-backend branch, where the dummy
+        file does not define ``B``: the init itself raises ImportError whenever the backend is missing
+        (diffusers 0.42.1 ``pipelines/deprecated/vq_diffusion``)."""
+        for lazy_name in sorted(ctx.lazy_modules):
+            facts = ctx.modules.get(lazy_name)
+            if facts is None:
+                continue
+            reported: set[str] = set()  # once per name (the TYPE_CHECKING half often repeats the import)
+            for imp in facts.imports:
+                dummy = dummy_modules.get(imp.module)
+                if dummy is None or not imp.fallback_for:
+                    continue
+                for name in imp.names:
+                    if name == "*" or name in reported or \
+                            resolve_name(imp.module, name, ctx.modules, ctx.lazy_modules).status != "missing":
+                        continue
+                    reported.add(name)
+                    backends = ", ".join(imp.fallback_for)
+                    yield self.finding(
+                        lazy_name, name, facts.path, imp.line,
+                        f"without {backends}, {lazy_name} imports the dummy {name!r} from {imp.module}, which does "
+                        f"not define it: `import {lazy_name}` raises ImportError exactly when {backends} is missing, "
+                        "instead of serving the missing-backend placeholder. Add the dummy class "
+                        "(utils/check_dummies.py --fix_and_overwrite) or drop the name from the import.")
 
     def _orphan_dummies(self, ctx: RuleContext, dummy_modules: dict[str, ModuleFacts]) -> Iterable[Finding]:
         real = {name for lazy in ctx.lazy_modules.values() for name, entry in lazy.names.items()
