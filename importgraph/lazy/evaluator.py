@@ -735,7 +735,9 @@ class Evaluator:
             self.scope = saved
 
     def call_builtin(self, name: str, args: list, kwargs: dict, line: int) -> object:
-        if any(isinstance(a, Unknown) for a in args):
+        # setattr sets the attribute whatever its value is (a class defined in the init, which we do not model,
+        # is still an attribute of the module: diffusers' ``_additional_imports``)
+        if any(isinstance(a, Unknown) for a in (args[:2] if name == "setattr" else args)):
             return next(a for a in args if isinstance(a, Unknown))
         if name == "globals":
             return Globals()

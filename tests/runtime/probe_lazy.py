@@ -123,6 +123,9 @@ def describe(module: types.ModuleType) -> dict:
                 name: sorted(str(b) for b in backends) for name, backends in sorted(missing.items())
             },
             objects=sorted(d.get("_objects", {}) or {}),
+            # public attributes set on the module object after it was built (diffusers' ``setattr`` of its
+            # dummy objects); submodules the import system set on it are left out
+            attributes=sorted(k for k, v in d.items() if not k.startswith("_") and not isinstance(v, types.ModuleType)),
             import_structure=_normalize(d.get("_import_structure")),
         )
         if shortcut is not None:

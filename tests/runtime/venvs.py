@@ -39,6 +39,7 @@ from typing import Iterator, Sequence
 import platformdirs
 
 __all__ = [
+    "DIFFUSERS",
     "OTHER_RELEASES",
     "TRANSFORMERS_4",
     "TRANSFORMERS_5",
@@ -63,6 +64,7 @@ TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==
 # Releases between them, whose define_import_structure walks folders differently (4.45-5.0 drop ``modular_``
 # files only beside a ``modeling_`` file and skip no ``convert_`` file; before 4.52 its line scanner reads
 # ``@export`` instead of ``@requires``) and whose inits guard entries with ``is_torch_greater_or_equal(...)``.
+DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
