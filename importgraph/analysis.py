@@ -140,6 +140,7 @@ def analyze(
                           structure_files=lazy.structure_files, problems=lazy.problems, usage=usage,
                           init_trees=lazy.init_trees)
         starting("graph and rules")
+
         def graph_stage() -> nx.DiGraph:
             graph = build_graph(modules, lazy.modules, resolved.name)
             if results is not None:

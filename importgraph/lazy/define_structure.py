@@ -1,9 +1,10 @@
 """transformers' ``define_import_structure``, emulated from the files on disk.
 
 Same walk (``os.scandir`` order, every sub-directory, ``convert_``/``modular_`` files skipped as the
-package's own release skips them, ``__init__.py`` never read), same line readers (:mod:`.hf_reader`), same file-name backend rules
-— read from the analysed package's ``BASE_FILE_REQUIREMENTS`` when we can evaluate it — and the same
-``spread_import_structure`` reshaping, so dict order (which decides duplicate names) is the runtime's.
+package's own release skips them, ``__init__.py`` never read), same line readers (:mod:`.hf_reader`, with
+the release's ``@requires`` or ``@export``), same file-name backend rules — read from the analysed
+package's ``BASE_FILE_REQUIREMENTS`` when we can evaluate it — and the same ``spread_import_structure``
+reshaping, so dict order (which decides duplicate names) is the runtime's.
 """
 
 from __future__ import annotations

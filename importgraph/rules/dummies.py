@@ -60,12 +60,12 @@ class DummyDrift(Rule):
         """Modules ``facts`` imports (``from .utils import dummy_pt_objects`` counts the submodule too)."""
         if facts is None:
             return set()
-        return {module for imp in facts.imports for module in (imp.module, *(f"{imp.module}.{n}" for n in imp.names))}
+        return {module for imp in facts.imports
+                for module in (imp.module, *(f"{imp.module}.{name}" for name in imp.names))}
 
-    @staticmethod
-    def _uses_dummies(facts: ModuleFacts | None) -> bool:
-        return facts is not None and any(
-            any(_is_dummy_module(n) for n in (imp.module, *imp.names)) for imp in facts.imports)
+    @classmethod
+    def _uses_dummies(cls, facts: ModuleFacts | None) -> bool:
+        return any(_is_dummy_module(module) for module in cls._imported(facts))
 
     def _missing_dummies(self, ctx: RuleContext, lazy: LazyModule, inert: dict) -> Iterable[Finding]:
         backends = sorted({normalise_backend(b) for e in lazy.names.values() for b in e.backends})
@@ -111,8 +111,7 @@ class DummyDrift(Rule):
                 continue
             reported: set[str] = set()  # once per name (the TYPE_CHECKING half often repeats the import)
             for imp in facts.imports:
-                dummy = dummy_modules.get(imp.module)
-                if dummy is None or not imp.fallback_for:
+                if imp.module not in dummy_modules or not imp.fallback_for:
                     continue
                 for name in imp.names:
                     if name == "*" or name in reported or \
