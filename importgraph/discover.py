@@ -80,6 +80,8 @@ def _target_from_path(path: Path, python: str | None) -> Target:
         return _make_target(path.stem, (str(path),), str(path.parent), [str(path.parent)], "module", python)
     if (path / "__init__.py").is_file():
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "package", python)
+    if _installed_namespace_portion(path):
+        return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
     # A checkout: the package sits in src/ or at the top of the folder.
     for base in (path / "src", path):
         candidates = sorted(p for p in base.glob("*/__init__.py") if not p.parent.name.startswith((".", "test")))
@@ -92,6 +94,21 @@ def _target_from_path(path: Path, python: str | None) -> Target:
     if any(path.glob("*.py")):
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
     raise TargetNotFound(f"{path}: no Python package here (no __init__.py, no src/ package, no .py files)")
+
+
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _installed_namespace_portion(folder: Path) -> bool:
+    """A folder without ``__init__.py`` in an installation (its parent holds ``*.dist-info``), named like a
+    package and not a project checkout: a namespace package (``site-packages/optimum``), not a folder of
+    several packages to choose from."""
+    if not folder.name.isidentifier() or any((folder / name).exists() for name in _PROJECT_FILES):
+        return False
+    try:
+        return any(folder.parent.glob("*.dist-info")) or any(folder.parent.glob("*.egg-info"))
+    except OSError:
+        return False
 
 
 def _target_from_name(name: str, search_path: list[str], python: str | None) -> Target:

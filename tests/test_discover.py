@@ -60,6 +60,25 @@ def test_namespace_package_with_two_portions(tmp_path):
     assert {"nspkg.one", "nspkg.two"} <= modules
 
 
+def test_installed_namespace_package_given_as_a_path(tmp_path):
+    """``importgraph analyze site-packages/optimum``: a folder of several packages without ``__init__.py`` in an
+    installation is the namespace package the import system finds there, not a choice to make."""
+    site = tmp_path / "site"
+    write(site / "nsdist-1.0.dist-info" / "METADATA", "Metadata-Version: 2.1\nName: nsdist\nVersion: 1.0\n")
+    write(site / "nsdist" / "exporters" / "__init__.py")
+    write(site / "nsdist" / "onnx" / "__init__.py")
+    target = find_target(str(site / "nsdist"))
+    assert (target.name, target.kind, target.version) == ("nsdist", "namespace", "1.0")
+    assert target.roots == (str(site / "nsdist"),)
+    assert runtime_origin([site], "nsdist")["locations"] == [str(site / "nsdist")]
+    assert {f.module for f in walk_package(target)} == {"nsdist", "nsdist.exporters", "nsdist.onnx"}
+    # the same layout outside an installation (no dist-info beside it) still asks which package is meant
+    write(tmp_path / "loose" / "nsdist" / "exporters" / "__init__.py")
+    write(tmp_path / "loose" / "nsdist" / "onnx" / "__init__.py")
+    with pytest.raises(TargetNotFound, match="holds several packages"):
+        find_target(str(tmp_path / "loose" / "nsdist"))
+
+
 def test_regular_package_later_on_the_path_beats_namespace_portions(tmp_path):
     """The import system only falls back to a namespace package when no entry has a regular one."""
     portion, regular = tmp_path / "a", tmp_path / "b"
