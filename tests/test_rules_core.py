@@ -258,9 +258,24 @@ def test_ig009_undecodable_file(tmp_path):
     assert run_in_fixture("", "import rule_ig009_pos_2.legacy_codec", root=tmp_path) == "SyntaxError"
 
 
+def test_ig009_parses_but_does_not_compile():
+    """ast.parse accepts these three modules; the compiler, and so ``import``, does not."""
+    assert findings("rule_ig009_pos_3", "IG009") == [
+        ("IG009", "error", f"rule_ig009_pos_3.{module}", f"rule_ig009_pos_3.{module}", f"{module}.py", line)
+        for module, line in (("late_future", 4), ("plugin", 5), ("setup_hook", 5))]
+    reasons = "\n".join(messages("rule_ig009_pos_3", "IG009"))
+    for reason in ("from __future__ imports must occur at the beginning of the file",
+                   "duplicate argument 'name' in function definition", "'return' outside function"):
+        assert f"SyntaxError: {reason}" in reasons
+    for module in ("late_future", "plugin", "setup_hook"):
+        assert run_in_fixture("rule_ig009_pos_3", f"import rule_ig009_pos_3.{module}") == "SyntaxError"
+    assert run_in_fixture("rule_ig009_pos_3", "from rule_ig009_pos_3 import helper") == "ok"
+
+
 @pytest.mark.parametrize("fixture,modules", [
     ("rule_ig009_neg_1", "rule_ig009_neg_1.latin, rule_ig009_neg_1.bom"),  # PEP 263 cookie, UTF-8 BOM
     ("rule_ig009_neg_2", "rule_ig009_neg_2.modern"),                       # match / walrus / except*
+    ("rule_ig009_neg_3", "rule_ig009_neg_3.compiles"),                     # look-alikes of compile errors
 ])
 def test_ig009_negative(fixture, modules):
     assert findings(fixture, "IG009") == []

@@ -291,11 +291,14 @@ class TypeCheckingMismatch(Rule):
 
 @register
 class UnparsableFile(Rule):
-    """A file of the package does not parse or cannot be read.
+    """A file of the package does not parse, does not compile, or cannot be read.
 
     Importing it raises ``SyntaxError`` (or the package fails to import when ``define_import_structure``
-    reads it), and every lazy name it should serve is broken. The rest of the analysis goes on without
-    it, so findings that depend on this file are missing until it is fixed.
+    reads it), and every lazy name it should serve is broken. Some code parses but is rejected by the
+    compiler: ``return`` or ``break`` outside a function or loop, ``def f(a, a)``, ``nonlocal`` at module
+    level, ``import *`` inside a function, a ``from __future__`` import below other code; those are found in
+    the statements the scan reads (module level, class bodies, the imports inside functions). The rest of
+    the analysis goes on without the file, so findings that depend on it are missing until it is fixed.
 
     Fix: correct the syntax or encoding (PEP 263 cookie, UTF-8), or remove the file from the package.
     """

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model import Binding, ImportFact, ModuleFacts, ParseProblem, Scope
 from .cache import gc_paused
+from .compile_errors import compile_error
 from .dunder_all import AllCollector
 from .hf_reader import read_lines
 from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
@@ -53,6 +54,8 @@ class _Collector:
     all_collector: AllCollector = field(default_factory=AllCollector)
     branch_logs: list[set[str]] = field(default_factory=list)
     """Names bound in each open ``if``/``try`` branch (innermost last), to find names bound on every path."""
+    function_imports: list[ast.ImportFrom] = field(default_factory=list)
+    """``from ... import`` statements inside functions (where ``*`` and ``__future__`` do not compile)."""
 
     def __post_init__(self) -> None:
         package = self.facts.package
@@ -198,6 +201,8 @@ class _Collector:
         for child in _nested_statements(node.body):
             if isinstance(child, (ast.Import, ast.ImportFrom)):
                 self.add_import(child, inner)
+                if isinstance(child, ast.ImportFrom):
+                    self.function_imports.append(child)
 
     def may_import(self, node: ast.stmt) -> bool:
         """Cheap pre-check: does any line of ``node`` contain the word ``import``?"""
@@ -403,6 +408,9 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts, tree, source)
+    error = compile_error(tree, collector.function_imports)
+    if error is not None:  # it parses, but importing it raises SyntaxError all the same
+        facts.problem = ParseProblem(path, error[0], f"SyntaxError: {error[1]}")
     if "getattr" in facts.lazy_markers and "__getattr__" not in facts.bindings:
         # The text matched a method (``    def __getattr__`` in a class): PEP 562 needs a module-level one.
         facts.lazy_markers = tuple(kind for kind in facts.lazy_markers if kind != "getattr")
