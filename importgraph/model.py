@@ -101,6 +101,9 @@ class NameUse:
     """Why it may be unbound: the guard's backends (``torch``), ``ImportError``, ``TYPE_CHECKING``..."""
     guard_line: int
     """The guarded statement that binds the name."""
+    inside: tuple[str, ...] = ()
+    """Backends of *other* availability guards the use sits under (``if is_onnxscript_available():``): it
+    runs only when they are installed."""
 
 
 @dataclass(frozen=True)

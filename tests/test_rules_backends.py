@@ -159,6 +159,28 @@ def test_ig012_no_name_error_without_backend(module, outcome):
     assert run_in_fixture("rule_ig012_neg_3", f"import rule_ig012_neg_3.{module}") == outcome
 
 
+def test_ig012_use_under_another_backends_guard(tmp_path):
+    """The use runs only with ``fakeexporter`` installed: reported with that condition, and true at runtime once
+    a stub ``fakeexporter`` is installed; where the guarded block first imports from ``fakeexporter`` (which
+    may need the missing backend itself), undecided."""
+    found, report = findings("rule_ig012_pos_3", "IG012")
+    assert [(f.module, f.symbol, f.line) for f in found] == [("rule_ig012_pos_3.exporter", "fakebackend", 7)]
+    assert "with fakeexporter installed and fakebackend not, the import raises NameError" in found[0].message
+    assert report.stats.undecided_by_rule.get("IG012") == 1  # bridged.py
+    assert run_in_fixture("rule_ig012_pos_3", "import rule_ig012_pos_3.exporter, rule_ig012_pos_3.bridged") == "ok"
+    stub = tmp_path / "fakeexporter"
+    stub.mkdir()
+    (stub / "__init__.py").write_text("")
+    (stub / "backend_bridge.py").write_text("import fakebackend\n\nconvert = fakebackend.convert\n")
+    code = ("import sys\nsys.path.insert(0, {site!r})\n"
+            "try:\n    import rule_ig012_pos_3.{module}\n    print('ok')\n"
+            "except BaseException as exc:\n    print(type(exc).__name__)\n")
+    for module, outcome in (("exporter", "NameError"), ("bridged", "ModuleNotFoundError")):
+        out = subprocess.run([sys.executable, "-c", code.format(site=str(tmp_path), module=module)],
+                             cwd=FIXTURES / "rule_ig012_pos_3", capture_output=True, text=True, timeout=60)
+        assert out.stdout.strip() == outcome, out.stderr
+
+
 # ----------------------------------------------------------------------------- IG013
 def test_ig013_guarded_name_without_dummy():
     found, _ = findings("rule_ig013_pos_1", "IG013")

@@ -18,6 +18,14 @@ _USE = {
 }
 
 
+_NOT_BACKENDS = frozenset({"TYPE_CHECKING", "ImportError", "python version"})
+
+
+def _other_guards(use: NameUse) -> tuple[str, ...]:
+    """The availability guards of other backends the use sits under (it runs only when they hold)."""
+    return tuple(b for b in use.inside if b not in _NOT_BACKENDS)
+
+
 @register
 class GuardedNameAtImport(Rule):
     """A name bound only under an availability/version guard is used unguarded while the module executes.
@@ -31,7 +39,11 @@ class GuardedNameAtImport(Rule):
     annotations, or of names bound on every branch (``else:``/``except:`` fallbacks) are fine and not
     reported, nor are uses after a fallback branch that ends the process (``sys.exit(1)``), in the
     ``if __name__ == "__main__":`` script part, or of builtin names (``ExceptionGroup`` behind its 3.10
-    backport). ``TYPE_CHECKING``-only names used unquoted at import time always fail.
+    backport). ``TYPE_CHECKING``-only names used unquoted at import time always fail. A use that sits under
+    *another* backend's guard (``if is_onnxscript_available(): TABLE = {torch.float32: ...}``) fails only
+    with that backend installed and this one not, which the message says; when that guarded block first
+    imports from the other backend's package, that import may itself need the missing backend (onnxscript's
+    ``torch_lib`` needs torch) and fail first: such a use is counted undecided, not reported.
 
     Fix: quote the annotation or add ``from __future__ import annotations``; move the definition under
     the guard; or bind a fallback in the ``else``/``except`` branch (``torch = None``, a dummy base).
@@ -55,7 +67,22 @@ class GuardedNameAtImport(Rule):
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
                 uses.sort(key=lambda u: u.line)
-                yield self.finding(module, name, facts.path, uses[0].line, self._message(module, uses))
+                unguarded = [u for u in uses if not _other_guards(u)]
+                if not unguarded and self._guarded_import_first(facts, uses[0]):
+                    ctx.count_undecided(self.code)
+                    continue
+                shown = unguarded or uses
+                yield self.finding(module, name, facts.path, shown[0].line, self._message(module, shown))
+
+    @staticmethod
+    def _guarded_import_first(facts, use: NameUse) -> bool:
+        """The use runs only under another backend's guard, and under that guard the module first imports from
+        another package (``if is_onnxscript_available(): from onnxscript.function_libs.torch_lib ...``), which
+        may itself need the missing backend: the NameError may never be reached. Undecided, not reported."""
+        others = set(_other_guards(use))
+        top = facts.name.split(".")[0]
+        return any(fact.scope is Scope.MODULE and fact.line < use.line and others & set(fact.guarded_by)
+                   and fact.module.split(".")[0] not in ("", top) for fact in facts.imports)
 
     @staticmethod
     def _required_by_guarded_imports(ctx: RuleContext, facts) -> set[str]:
@@ -79,7 +106,7 @@ class GuardedNameAtImport(Rule):
     def _masked(module: str, guard: str, backends: BackendMap, edges, sources, reach) -> bool:
         """The module imports the guarded backend unconditionally anyway (itself or through the package):
         it cannot be imported without it, so the NameError never shows (the guard is merely redundant)."""
-        if guard in ("TYPE_CHECKING", "ImportError", "python version"):
+        if guard in _NOT_BACKENDS:
             return False
         for backend in guard.split(", "):
             for name in backends.imports(backend):
@@ -105,6 +132,10 @@ class GuardedNameAtImport(Rule):
         else:
             why = f"only under the {use.guard} availability guard at line {use.guard_line}"
             when = f"without {use.guard}"
+        others = ", ".join(_other_guards(use))
+        if others:  # the use itself sits under another backend's guard: it runs only with that backend
+            when = f"with {others} installed and {use.guard} not," if use.guard not in _NOT_BACKENDS \
+                else f"{when} (with {others} installed)"
         return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}"
                 f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "

@@ -362,4 +362,4 @@ class _Walker:
         active = set().union(*self.active)
         if "*" in active or _satisfied(set(guard[0].split(", ")), active):
             return  # used under the same guard that binds it (or one that implies it)
-        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1]))
+        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1], tuple(sorted(active))))
