@@ -2,8 +2,10 @@
 
 Each rule runs on its positive and negative fixture packages, and every claim is checked against the runtime:
 the fixture is imported in a subprocess (the fake backends ``fakebackend``/``fakepil`` are never installed)
-and must fail — or work — exactly as the finding says. On transformers 5.23.0 every IG007 finding is resolved
-in the pinned venv (no torch) and must raise ModuleNotFoundError; unreported backend-free names must resolve.
+and must fail — or work — exactly as the finding says. On transformers 5.23.0, in the pinned venv (no backends),
+every IG007 finding must raise ModuleNotFoundError (unreported backend-free names must resolve), every module IG012
+reports must fail to import (NameError for a reported name where no other backend is missing first), and every
+IG010 submodule must raise AttributeError.
 """
 
 from __future__ import annotations
@@ -222,7 +224,7 @@ def test_ig013_dummy_module_of_a_package_without_lazy_maps_is_ordinary_code():
 @pytest.fixture(scope="module")
 def t5_report(transformers5):
     python, _ = transformers5
-    return importgraph.analyze("transformers", python=str(python), select=RULES | {"IG002"})
+    return importgraph.analyze("transformers", python=str(python), select=RULES | {"IG002", "IG010"})
 
 
 RESOLVE = """
@@ -253,7 +255,6 @@ def test_ig007_on_transformers5_every_finding_fails_without_torch(t5_report, tra
     results = resolve(python, reported)
     failures = {k: v for k, v in results.items() if not v.startswith(("ModuleNotFoundError", "ImportError", "RuntimeError"))}
     assert failures == {}
-    # negatives: backend-free names of the same lazy modules that were not reported resolve fine
     # negatives: backend-free names of the same lazy modules that were not reported resolve fine — except
     # those another rule explains (IG002: the name is missing; IG012: the module raises NameError)
     explained = {(f.module, f.symbol) for f in t5_report.findings if f.rule == "IG002"}
@@ -266,6 +267,57 @@ def test_ig007_on_transformers5_every_finding_fails_without_torch(t5_report, tra
                       and e.module not in name_error_modules}
     results = resolve(python, negatives)
     assert negatives and {k: v for k, v in results.items() if v != "ok"} == {}
+
+
+IMPORT = """
+import importlib, json, sys, warnings
+warnings.simplefilter("ignore")
+out = {}
+for mod in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(mod)
+        out[mod] = "ok"
+    except BaseException as exc:
+        out[mod] = type(exc).__name__ + ": " + str(exc)[:200]
+print(json.dumps(out))
+"""
+
+
+def test_ig012_on_transformers5_every_module_fails_to_import(t5_report, transformers5):
+    """Each module IG012 reports fails to import without the backends: with NameError for a name reported in that
+    module, or earlier on another missing backend. The two exporters whose uses sit under another backend's guard
+    (counted undecided, not reported) import fine here."""
+    python, _ = transformers5
+    found = [f for f in t5_report.findings if f.rule == "IG012"]
+    reported: dict[str, set[str]] = {}
+    for f in found:
+        reported.setdefault(f.module, set()).add(f.symbol)
+    exporters = ["transformers.exporters.exporter_onnx", "transformers.exporters.exporter_openvino"]
+    out = subprocess.run([str(python), "-c", IMPORT, json.dumps(sorted(reported) + exporters)], capture_output=True,
+                         text=True, timeout=900)
+    results = json.loads(out.stdout.strip().splitlines()[-1])
+    name_errors = 0
+    for module, names in reported.items():
+        outcome = results[module]
+        assert outcome != "ok", module
+        if outcome.startswith("NameError"):
+            name_errors += 1
+            assert outcome.split("'")[1] in names, (module, outcome)
+        else:
+            assert outcome.startswith(("ModuleNotFoundError", "ImportError")), (module, outcome)
+    assert name_errors >= len(reported) // 2
+    assert [results[m] for m in exporters] == ["ok", "ok"]
+    assert t5_report.stats.undecided_by_rule.get("IG012") == 2
+    assert not {f.module for f in found} & set(exporters)
+
+
+def test_ig010_on_transformers5_every_finding_raises_attribute_error(t5_report, transformers5):
+    python, _ = transformers5
+    found = [f for f in t5_report.findings if f.rule == "IG010"]
+    assert found
+    pairs = {tuple(f.symbol.rsplit(".", 1)) for f in found}
+    results = resolve(python, pairs)
+    assert {k: v for k, v in results.items() if not v.startswith("AttributeError")} == {}
 
 
 def test_transformers5_modular_templates_are_not_judged(t5_report):
