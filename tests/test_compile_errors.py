@@ -52,6 +52,7 @@ ERRORS = {
     "star import in a class": "class A:\n    from os import *\n",
     "duplicate argument": "class A:\n    def f(self, a, *, a=1):\n        pass\n",
     "duplicate star argument": "def f(a, *a):\n    pass\n",
+    "two duplicates, the symbol table's order": "def f(a, b, /, b, a, *c, c, **d):\n    pass\n",
 }
 
 COMPILES = {

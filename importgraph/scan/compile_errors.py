@@ -128,10 +128,11 @@ class _Errors:
 
     def parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
-        names = [a.arg for a in args.args]
-        if args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg:
-            names += [a.arg for a in args.posonlyargs + args.kwonlyargs]
+        if args.posonlyargs or args.kwonlyargs or args.vararg or args.kwarg:  # in the symbol table's order
+            names = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
             names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        else:
+            names = [a.arg for a in args.args]
         if len(names) > 1 and len(set(names)) != len(names):
             seen: set[str] = set()
             duplicate = next(name for name in names if name in seen or seen.add(name))
