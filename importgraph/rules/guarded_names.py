@@ -21,11 +21,6 @@ _USE = {
 _NOT_BACKENDS = frozenset({"TYPE_CHECKING", "ImportError", "python version"})
 
 
-def _other_guards(use: NameUse) -> tuple[str, ...]:
-    """The availability guards of other backends the use sits under (it runs only when they hold)."""
-    return tuple(b for b in use.inside if b not in _NOT_BACKENDS)
-
-
 @register
 class GuardedNameAtImport(Rule):
     """A name bound only under an availability/version guard is used unguarded while the module executes.
@@ -67,7 +62,7 @@ class GuardedNameAtImport(Rule):
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
                 uses.sort(key=lambda u: u.line)
-                unguarded = [u for u in uses if not _other_guards(u)]
+                unguarded = [u for u in uses if not u.inside]
                 if not unguarded and self._guarded_import_first(facts, uses[0]):
                     ctx.count_undecided(self.code)
                     continue
@@ -79,7 +74,7 @@ class GuardedNameAtImport(Rule):
         """The use runs only under another backend's guard, and under that guard the module first imports from
         another package (``if is_onnxscript_available(): from onnxscript.function_libs.torch_lib ...``), which
         may itself need the missing backend: the NameError may never be reached. Undecided, not reported."""
-        others = set(_other_guards(use))
+        others = set(use.inside)
         top = facts.name.split(".")[0]
         return any(fact.scope is Scope.MODULE and fact.line < use.line and others & set(fact.guarded_by)
                    and fact.module.split(".")[0] not in ("", top) for fact in facts.imports)
@@ -132,7 +127,7 @@ class GuardedNameAtImport(Rule):
         else:
             why = f"only under the {use.guard} availability guard at line {use.guard_line}"
             when = f"without {use.guard}"
-        others = ", ".join(_other_guards(use))
+        others = ", ".join(use.inside)
         if others:  # the use itself sits under another backend's guard: it runs only with that backend
             when = f"with {others} installed and {use.guard} not," if use.guard not in _NOT_BACKENDS \
                 else f"{when} (with {others} installed)"

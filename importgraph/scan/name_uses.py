@@ -362,4 +362,5 @@ class _Walker:
         active = set().union(*self.active)
         if "*" in active or _satisfied(set(guard[0].split(", ")), active):
             return  # used under the same guard that binds it (or one that implies it)
-        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1], tuple(sorted(active))))
+        others = tuple(sorted(active - {"python version"}))  # the availability guards the use sits under
+        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1], others))
