@@ -73,25 +73,26 @@ class _Collector:
         return ".".join(base + ([module] if module else []))
 
     def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
-        common = dict(line=node.lineno, scope=ctx.scope, guarded_by=ctx.guards, in_try=ctx.in_try,
-                      fallback_for=ctx.fallback_for)
+        # positional arguments: ~30k facts in transformers, where keyword unpacking is measurable
+        line, scope, guards, in_try, fallback = node.lineno, ctx.scope, ctx.guards, ctx.in_try, ctx.fallback_for
         if isinstance(node, ast.Import):
             for alias in node.names:
-                self.facts.imports.append(ImportFact(module=alias.name, names=(), **common))
+                self.facts.imports.append(ImportFact(alias.name, (), line, scope, guards, in_try, fallback))
             return
         target = self.resolve(node.module, node.level)
         if target is None:
             return
-        names = tuple(a.name for a in node.names)
-        self.facts.imports.append(ImportFact(module=target, names=names, **common))
+        names = tuple([a.name for a in node.names])
+        self.facts.imports.append(ImportFact(target, names, line, scope, guards, in_try, fallback))
 
     # ------------------------------------------------------------------ bindings
     def bind(self, name: str, line: int, kind: str, ctx: _Context, source: str | None = None) -> None:
         if ctx.scope is not Scope.MODULE or ctx.in_class:
             return
         self.facts.bindings[name] = Binding(name, line, kind, ctx.guards, ctx.conditional, source)
-        for log in self.branch_logs:
-            log.add(name)
+        if self.branch_logs:
+            for log in self.branch_logs:
+                log.add(name)
 
     def branches(self, paths: list[tuple[list[ast.stmt], _Context, bool]], ctx: _Context) -> None:
         """Walk alternative branches; a name bound on every path that completes is bound as surely as ``ctx``.
@@ -185,7 +186,7 @@ class _Collector:
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ctx: _Context) -> None:
         kind = "class" if isinstance(node, ast.ClassDef) else "def"
         self.bind(node.name, node.lineno, kind, ctx)
-        if ctx.scope is Scope.MODULE and not ctx.conditional:
+        if node.decorator_list and ctx.scope is Scope.MODULE and not ctx.conditional:
             backends = _requires_backends(node)
             if backends is not None:
                 self.facts.requires[node.name] = backends
@@ -255,14 +256,22 @@ class _Collector:
                 self.facts.bindings[name] = replace(binding, guarded_by=ctx.guards, conditional=ctx.conditional)
 
 
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+_BLOCKS_OF: dict[type, tuple[str, ...]] = {}
+
+
 def _nested_statements(stmts: list[ast.stmt]):
     """Every statement nested in ``stmts`` (not expressions: imports are statements, and this is fast)."""
     stack = list(stmts)
     while stack:
         stmt = stack.pop()
         yield stmt
-        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(stmt, name, None)
+        kind = type(stmt)
+        fields = _BLOCKS_OF.get(kind)
+        if fields is None:  # the block fields of this node type, in the order listed above
+            fields = _BLOCKS_OF[kind] = tuple(name for name in _BLOCK_FIELDS if name in kind._fields)
+        for name in fields:
+            children = getattr(stmt, name)
             if children:
                 stack.extend(children)
 
@@ -331,21 +340,25 @@ def _global_names(text: str) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+_IMPORT_WORD = re.compile(r"import(?!\w)")
+"""``import`` not followed by an identifier character (``\w``: ``str.isalnum()`` or ``_``). Not written as
+``(?<!\w)import``: a look-behind first makes the search try every position (25x slower)."""
+
+
 def _import_lines(text: str) -> list[int]:
     """Numbers of the lines holding the word ``import`` (the keyword of every import statement; not
     ``important``, ``imports`` or ``__import__``), counted as the tokenizer counts lines (``\n``, with ``\r\n``
     and ``\r`` already normalised), without splitting the text into lines."""
     numbers: list[int] = []
     line, counted = 1, 0
-    at = text.find("import")
-    while at != -1:
-        end = at + 6
-        if (at == 0 or not _word_char(text[at - 1])) and (end == len(text) or not _word_char(text[end])):
-            line += text.count("\n", counted, at)
-            counted = at
-            if not numbers or numbers[-1] != line:
-                numbers.append(line)
-        at = text.find("import", end)
+    for match in _IMPORT_WORD.finditer(text):
+        at = match.start()
+        if at and _word_char(text[at - 1]):
+            continue
+        line += text.count("\n", counted, at)
+        counted = at
+        if not numbers or numbers[-1] != line:
+            numbers.append(line)
     return numbers
 
 
