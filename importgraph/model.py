@@ -104,6 +104,9 @@ class NameUse:
     inside: tuple[str, ...] = ()
     """Backends of *other* availability guards the use sits under (``if is_onnxscript_available():``): it
     runs only when they are installed."""
+    bound_on: tuple[int, ...] | None = None
+    """For a ``python version`` guard that was understood: the Python 3 minor versions on which the name is
+    bound (``if sys.version_info < (3, 14):`` gives 0-13); None otherwise."""
 
 
 @dataclass(frozen=True)

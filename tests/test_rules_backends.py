@@ -154,6 +154,7 @@ def test_ig012_negative_imports_without_backend(fixture):
     ("script", "ok"),  # the use is in the `if __name__ == "__main__":` part
     ("backport", "ok"),  # ExceptionGroup is a builtin on 3.11+
     ("flags", "ok"),  # HAS_BACKEND is set in every branch of the guarded try and guards the use
+    ("versions", "ok"),  # bound on every Python that evaluates the annotation (< 3.14), or under tests covering all
 ])
 def test_ig012_no_name_error_without_backend(module, outcome):
     found, _ = findings("rule_ig012_neg_3", "IG012")
@@ -181,6 +182,18 @@ def test_ig012_use_under_another_backends_guard(tmp_path):
         out = subprocess.run([sys.executable, "-c", code.format(site=str(tmp_path), module=module)],
                              cwd=FIXTURES / "rule_ig012_pos_3", capture_output=True, text=True, timeout=60)
         assert out.stdout.strip() == outcome, out.stderr
+
+
+def test_ig012_name_bound_only_on_some_python_versions():
+    """``if sys.version_info >= (3, 12): from typing import override``: the findings name the versions that fail,
+    and this interpreter agrees (NameError below 3.12, imports fine from 3.12 on)."""
+    found, _ = findings("rule_ig012_pos_4", "IG012")
+    assert [(f.module, f.symbol, f.line) for f in found] == [
+        ("rule_ig012_pos_4.buffers", "Buffer", 7), ("rule_ig012_pos_4.overrides", "override", 13)]
+    assert all("on Python < 3.12 the import raises NameError" in f.message for f in found)
+    expected = "NameError" if sys.version_info < (3, 12) else "ok"
+    for module in ("buffers", "overrides"):
+        assert run_in_fixture("rule_ig012_pos_4", f"import rule_ig012_pos_4.{module}") == expected
 
 
 # ----------------------------------------------------------------------------- IG013

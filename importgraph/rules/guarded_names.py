@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import Finding, NameUse, Scope
+from ..scan.python_versions import PYTHON3_MINORS, describe
 from .backends import BackendMap, reaching, runtime_imports, shared_reach
 from .base import Rule, RuleContext, register
 
@@ -12,7 +13,7 @@ _USE = {
     "base": "as a base class",
     "decorator": "in a decorator",
     "default": "as a default value",
-    "annotation": "in an annotation evaluated at definition time",
+    "annotation": "in an annotation (evaluated at definition time before Python 3.14, PEP 649)",
     "class-body": "in a class body",
     "module-level": "in a module-level statement",
 }
@@ -38,7 +39,11 @@ class GuardedNameAtImport(Rule):
     *another* backend's guard (``if is_onnxscript_available(): TABLE = {torch.float32: ...}``) fails only
     with that backend installed and this one not, which the message says; when that guarded block first
     imports from the other backend's package, that import may itself need the missing backend (onnxscript's
-    ``torch_lib`` needs torch) and fail first: such a use is counted undecided, not reported.
+    ``torch_lib`` needs torch) and fail first: such a use is counted undecided, not reported. A name bound
+    under a ``sys.version_info`` test is reported with the versions on which the use fails
+    (``if sys.version_info >= (3, 12): from typing import override`` then ``@override`` in a class: NameError on
+    Python < 3.12); annotations are evaluated at definition time only before 3.14 (PEP 649), so a name bound on
+    every version up to 3.13 is fine in one.
 
     Fix: quote the annotation or add ``from __future__ import annotations``; move the definition under
     the guard; or bind a fallback in the ``else``/``except`` branch (``torch = None``, a dummy base).
@@ -61,6 +66,9 @@ class GuardedNameAtImport(Rule):
                     continue
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
+                uses = [u for u in uses if _failing_versions(u) != []]  # [] : bound wherever it is evaluated
+                if not uses:
+                    continue
                 uses.sort(key=lambda u: u.line)
                 unguarded = [u for u in uses if not u.inside]
                 if not unguarded and self._guarded_import_first(facts, uses[0]):
@@ -122,8 +130,13 @@ class GuardedNameAtImport(Rule):
             why = f"only when the `try:` at line {use.guard_line} does not raise ImportError"
             when = "when that import fails"
         elif use.guard == "python version":
-            why = f"only on the Python versions the guard at line {use.guard_line} selects"
-            when = "on the other Python versions"
+            failing = _failing_versions(use)
+            if failing is None:
+                why = f"only on the Python versions the guard at line {use.guard_line} selects"
+                when = "on the other Python versions"
+            else:
+                why = f"only on Python {describe(list(use.bound_on or ()))} (the guard at line {use.guard_line})"
+                when = f"on Python {describe(failing)}"
         else:
             why = f"only under the {use.guard} availability guard at line {use.guard_line}"
             when = f"without {use.guard}"
@@ -135,3 +148,13 @@ class GuardedNameAtImport(Rule):
                 f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "
                 "bind a fallback in the other branch.")
+
+
+def _failing_versions(use: NameUse) -> list[int] | None:
+    """The Python 3 minor versions on which the use raises NameError, for a version guard that was understood
+    (None otherwise): those the name is not bound on, less 3.14 and later for an annotation (evaluated only
+    when read there, PEP 649)."""
+    if use.guard != "python version" or use.bound_on is None:
+        return None
+    bound = set(use.bound_on)
+    return [m for m in PYTHON3_MINORS if m not in bound and not (use.kind == "annotation" and m >= 14)]

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 
 from ..model import NameUse
 from .guards import backend_of_call, catches_import_error, is_type_checking, positive_backends, try_guard
+from .python_versions import PYTHON3_MINORS, python_versions
 
 _ANY = None
 """The ``definite`` set of a branch that never falls through (it ends in raise/return)."""
@@ -140,6 +141,11 @@ class _Walker:
         """Backends of the guards the walk is inside (a use under the same guard is fine)."""
         self.maybe: dict[str, tuple[str, int]] = {}
         """Names possibly bound at module level: name -> (guard label, line of the binding statement)."""
+        self.bound_on: dict[str, frozenset[int]] = {}
+        """For names of ``maybe`` bound only under top-level ``sys.version_info`` tests: the Python 3 minor
+        versions on which they are bound."""
+        self.depth = 0
+        """``if``/``try`` statements the walk is inside."""
 
     # ------------------------------------------------------------------ statements
     def block(self, stmts: list[ast.stmt], definite: set[str] | None,
@@ -233,10 +239,15 @@ class _Walker:
             return orelse
         else:
             opaque = label is None and any(isinstance(n, ast.Name) and n.id in self.flags for n in ast.walk(node.test))
+            # the versions each branch runs on, for a version test that is not itself inside a condition
+            selected = python_versions(node.test) if label == "python version" and not self.depth else None
             with self._inside("*" if opaque else label):
+                self.depth += 1
                 body = self.block(node.body, set(definite), class_locals)
                 orelse = self.block(node.orelse, set(definite), class_locals)
-        return self.merge(definite, [body, orelse], label, node.lineno)
+                self.depth -= 1
+        versions = None if selected is None else [selected, frozenset(PYTHON3_MINORS) - selected]
+        return self.merge(definite, [body, orelse], label, node.lineno, versions)
 
     @staticmethod
     def _type_checking_names(stmts: list[ast.stmt]) -> set[str]:
@@ -261,6 +272,7 @@ class _Walker:
         # Names assigned anywhere in a guarded ``try`` (``HAS_ZSTD = True`` in its ``else:``, ``= False`` in
         # the handler) are flags: an ``if`` testing one is a guard.
         self.guarded_depth += bool(label)
+        self.depth += 1
         saved = len(self.uses)
         body = self.block(node.body, set(definite), class_locals)
         if catches_name_error:
@@ -271,6 +283,7 @@ class _Walker:
         handlers = [self.block(h.body, set(definite) | ({h.name} if h.name else set()), class_locals)
                     for h in node.handlers]
         self.guarded_depth -= bool(label)
+        self.depth -= 1
         merged = self.merge(definite, [body, *handlers], label, node.lineno)
         if node.finalbody:
             merged = self.block(node.finalbody, merged if merged is not _ANY else set(definite), class_locals)
@@ -287,15 +300,29 @@ class _Walker:
             self.guarded_depth -= bool(label)
 
     def merge(self, before: set[str], branches: list[set[str] | None], label: str | None,
-              line: int) -> set[str] | None:
+              line: int, versions: list[frozenset[int]] | None = None) -> set[str] | None:
+        """``versions``: the Python versions each branch runs on (a top-level version test)."""
         live = [b for b in branches if b is not _ANY]
         if not live:
             return _ANY
         after = set.intersection(*live)
         for name in set.union(*live) - after:
+            on = None if versions is None else \
+                frozenset().union(*(v for b, v in zip(branches, versions) if b is not _ANY and name in b))
             if name not in self.maybe or self.maybe[name][0] in (None, "TYPE_CHECKING"):
                 self.maybe[name] = (label, line) if label else self.maybe.get(name, (None, line))
+                self._versions(name, on)
+            elif on is not None and name in self.bound_on:  # bound under another top-level version test too
+                self.bound_on[name] |= on
+            else:  # bound under several different conditions: the versions alone no longer say when
+                self.bound_on.pop(name, None)
         return after
+
+    def _versions(self, name: str, on: frozenset[int] | None) -> None:
+        if on is None:
+            self.bound_on.pop(name, None)
+        else:
+            self.bound_on[name] = on
 
     # ------------------------------------------------------------------ expressions
     def function_header(self, node: ast.FunctionDef | ast.AsyncFunctionDef, definite: set[str],
@@ -363,4 +390,6 @@ class _Walker:
         if "*" in active or _satisfied(set(guard[0].split(", ")), active):
             return  # used under the same guard that binds it (or one that implies it)
         others = tuple(sorted(active - {"python version"}))  # the availability guards the use sits under
-        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1], others))
+        on = self.bound_on.get(name) if guard[0] == "python version" else None
+        self.uses.append(NameUse(name, node.lineno, kind, guard[0], guard[1], others,
+                                 None if on is None else tuple(sorted(on))))

@@ -341,7 +341,7 @@ def _global_names(text: str) -> tuple[str, ...]:
 
 
 _IMPORT_WORD = re.compile(r"import(?!\w)")
-"""``import`` not followed by an identifier character (``\w``: ``str.isalnum()`` or ``_``). Not written as
+r"""``import`` not followed by an identifier character (``\w``: ``str.isalnum()`` or ``_``). Not written as
 ``(?<!\w)import``: a look-behind first makes the search try every position (25x slower)."""
 
 
