@@ -311,18 +311,15 @@ class _Walker:
                 frozenset().union(*(v for b, v in zip(branches, versions) if b is not _ANY and name in b))
             if name not in self.maybe or self.maybe[name][0] in (None, "TYPE_CHECKING"):
                 self.maybe[name] = (label, line) if label else self.maybe.get(name, (None, line))
-                self._versions(name, on)
+                if on is None:
+                    self.bound_on.pop(name, None)
+                else:
+                    self.bound_on[name] = on
             elif on is not None and name in self.bound_on:  # bound under another top-level version test too
                 self.bound_on[name] |= on
             else:  # bound under several different conditions: the versions alone no longer say when
                 self.bound_on.pop(name, None)
         return after
-
-    def _versions(self, name: str, on: frozenset[int] | None) -> None:
-        if on is None:
-            self.bound_on.pop(name, None)
-        else:
-            self.bound_on[name] = on
 
     # ------------------------------------------------------------------ expressions
     def function_header(self, node: ast.FunctionDef | ast.AsyncFunctionDef, definite: set[str],
