@@ -13,6 +13,16 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures" / "packages"
 
 
+@pytest.fixture(autouse=True)
+def _away_from_the_checkout(tmp_path_factory, monkeypatch):
+    """Every test runs in an empty directory of its own, with a cache directory of its own: what the CLI
+    writes by default (``importgraph-<package>.html`` in the current directory, facts and results in the
+    user cache) lands there, never in the checkout or in the user's real cache. The runtime tests' venvs
+    are cached apart (``IMPORTGRAPH_TEST_CACHE``) and still shared between runs."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    monkeypatch.setenv("IMPORTGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 def fixture_package(name: str) -> Path:
     """The package directory of fixture ``name`` (its parent is the sys.path entry)."""
     return FIXTURES / name / name

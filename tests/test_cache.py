@@ -281,3 +281,14 @@ def test_this_process_scans_at_most_a_fair_share_of_inits(tmp_path):
     assert sorted(here + rest) == sorted(jobs)
     assert max(map(size, here)) <= min(size(job) for job in rest if job[2])  # the smallest inits first
     assert inits_for_this_process(jobs, workers=1)[0] == sorted((j for j in jobs if j[2]), key=size)  # no pool
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="platformdirs reads XDG_CACHE_HOME on Linux only")
+def test_default_cache_directory_is_the_user_cache_unless_the_variable_names_one(tmp_path, monkeypatch):
+    from importgraph.scan.cache import default_cache_dir
+
+    monkeypatch.setenv("IMPORTGRAPH_CACHE_DIR", str(tmp_path / "chosen"))
+    assert default_cache_dir() == tmp_path / "chosen"
+    monkeypatch.delenv("IMPORTGRAPH_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # where platformdirs puts user caches on Linux
+    assert default_cache_dir() == tmp_path / "xdg" / "importgraph" / "scan"
