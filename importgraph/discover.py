@@ -195,10 +195,7 @@ def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str,
     wanted = _canonical(top_level)
     best = by_name.get(wanted)
     if best is None:
-        for info in infos:
-            top_file = info / "top_level.txt"
-            if top_file.is_file() and wanted in {_canonical(t) for t in top_file.read_text(errors="replace").split()}:
-                best = info
+        best = next((info for info in infos if wanted in _installed_top_levels(info)), None)
     metadata = _metadata(best) if best is not None else None
     if metadata is None:
         return None
@@ -212,6 +209,21 @@ def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str,
                 requires.add(requirement)
                 queue.append(requirement)
     return name or best.name, version, tuple(sorted(requires))
+
+
+def _installed_top_levels(info: Path) -> set[str]:
+    """Canonical names of the top-level modules a distribution installed: its ``top_level.txt`` (setuptools),
+    else the first part of every path in its ``RECORD`` (wheels built by meson-python, flit, hatch, ... have no
+    ``top_level.txt``: scikit-image installs ``skimage``)."""
+    try:
+        top_file = info / "top_level.txt"
+        if top_file.is_file():
+            return {_canonical(t) for t in top_file.read_text(errors="replace").split()}
+        record = (info / "RECORD").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return {_canonical(line.split("/", 1)[0].split(",", 1)[0].removesuffix(".py"))
+            for line in record.splitlines() if line and not line.startswith(("../", "/"))}
 
 
 def _metadata(info: Path) -> tuple[str, str, list[str]] | None:

@@ -265,7 +265,7 @@ def qualify(report: Report, module: str) -> str:
 class Hop:
     kind: str
     """``sys.path``, ``package``, ``lazy-module``, ``lazy-entry``, ``definition``, ``re-export``,
-    ``submodule``, ``extra-object``, ``missing``."""
+    ``submodule``, ``extra-object``, ``missing``, ``undecided`` (the source cannot tell: a compiled module...)."""
     summary: str
     path: str | None = None
     """Relative to the ``sys.path`` entry."""
@@ -288,7 +288,8 @@ class Explanation:
     hops: list[Hop] = field(default_factory=list)
     backends: list[BackendStatus] = field(default_factory=list)
     outcome: str = "object"
-    """``object`` (the real thing), ``placeholder``, ``dummy``, ``import-error``, ``module``."""
+    """``object`` (the real thing), ``placeholder``, ``dummy``, ``import-error``, ``module``, ``undecided`` (the
+    last module of the chain cannot be read: compiled, or a module-level ``__getattr__``)."""
     outcome_text: str = ""
     if_missing: str | None = None
     """What the user would get if a needed backend were missing."""
@@ -424,6 +425,10 @@ def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, 
         resolution = resolve_name(module, name, report.modules, report.lazy_modules)
         facts = report.modules.get(resolution.module or module)
         path = rel(facts.path) if facts is not None else None
+        if resolution.status == "undecided":  # a compiled module, a module-level __getattr__, ...: not a defect
+            hops.append(Hop("undecided", f"whether {module} binds {name} cannot be read from source: "
+                                         f"{resolution.reason}", path, None, reached))
+            return
         if not resolution.bound:
             why = resolution.reason or f"{module} does not bind {name}"
             hops.append(Hop("missing", f"{module} does not bind {name} ({resolution.status}: {why})",
@@ -456,6 +461,7 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
     style = chain[0][0].style if chain else None
     final = chain[-1][1] if chain else None
     broken = any(h.kind == "missing" for h in result.hops)
+    unreadable = next((h for h in result.hops if h.kind == "undecided"), None)
     if missing:
         result.outcome = "placeholder"
         result.outcome_text = (f"a placeholder object: `from {report.target.name} import ...` succeeds, and using "
@@ -469,6 +475,10 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
         codes = sorted({f.rule for f in report.findings if f.symbol == attr})
         result.outcome_text = ("ImportError/AttributeError at import time" +
                                (f" (reported as {', '.join(codes)})" if codes else ""))
+    elif unreadable is not None:
+        result.outcome = "undecided"
+        result.outcome_text = ("not decided statically: the real object if the last module of the chain defines "
+                               "it, else AttributeError (see the last hop)")
     else:
         result.outcome_text = f"the real object, imported from {final.module if final else result.qualified}"
     if needed and style == "hf-structure":

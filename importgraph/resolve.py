@@ -78,7 +78,7 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     if facts.problem is not None:
         return Resolution("undecided", reason=f"{module} does not parse")
     if not facts.path.endswith(".py"):
-        return Resolution("undecided", reason=f"{module} is compiled or a namespace package")
+        return Resolution("undecided", reason=f"{module} is {_unreadable_kind(facts.path)}")
     binding = facts.bindings.get(name)
     if binding is not None:
         return Resolution("bound", binding, module)
@@ -115,6 +115,15 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     return Resolution("missing")
 
 
+_COMPILED = (".so", ".pyd", ".pyc")
+
+
+def _unreadable_kind(path: str) -> str:
+    if path.endswith(".pyc"):
+        return "bytecode without source"
+    return "a compiled extension module" if path.endswith(_COMPILED) else "a namespace package"
+
+
 @dataclass(frozen=True)
 class Located:
     """Where ``getattr(module, name)`` ends at runtime, answered statically (see :func:`locate`)."""
@@ -122,7 +131,8 @@ class Located:
     module: str
     """The module that defines the object (for a submodule: the submodule itself)."""
     kind: str
-    """``module`` (a submodule), ``class``, ``def``, ``assign``, ``object`` (an ``extra_objects`` entry)."""
+    """``module`` (a submodule), ``class``, ``def``, ``assign``, ``object`` (an ``extra_objects`` entry),
+    ``compiled`` (the lookup ends in a module without source: it defines the name or raises, we cannot tell)."""
     placeholder: bool = False
     """The runtime serves a generated placeholder or a ``dummy_*`` object: a backend is missing."""
     hops: tuple[str, ...] = ()
@@ -143,7 +153,8 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     fallback without torchvision). For ``lazy_loader`` and PEP 562 modules the init's own globals come
     first and the lazy map serves the rest. Re-exports (``from .x import y``, ``import x as y``) and star
     imports are followed to the defining module. ``None`` means the runtime raises (AttributeError or the
-    module does not define the name); an undecidable module (unparsable, no source) also gives ``None``.
+    module does not define the name), or the lookup ends in a file that does not parse; in a compiled module it
+    ends with kind ``compiled``.
     """
     hops = (*_hops, module)
     if len(hops) > _MAX_HOPS or module in _hops:
@@ -169,6 +180,8 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
             return _hop(entry.module, name, modules, lazy_modules, hops, bool(entry.missing_backends))
     if f"{module}.{name}" in modules:
         return Located(f"{module}.{name}", "module", hops=hops)
+    if facts is not None and facts.path.endswith(_COMPILED):
+        return Located(module, "compiled", hops=hops)
     return None
 
 

@@ -153,6 +153,24 @@ def test_hard_requirements_of_installed_dependencies_count_too(tmp_path):
     assert target.requires == ("accelerate", "not_installed", "torch", "trlish")
 
 
+def test_distribution_found_through_record_when_there_is_no_top_level_txt(tmp_path):
+    """Wheels built by meson-python, flit or hatch carry no ``top_level.txt``: scikit-image installs ``skimage``,
+    which only its ``RECORD`` says. Another distribution's RECORD (paths outside site-packages too) is no match."""
+    write(tmp_path / "skimagish" / "__init__.py")
+    write(tmp_path / "scikit_imagish-0.26.0.dist-info" / "METADATA", "Name: scikit-imagish\nVersion: 0.26.0\n")
+    write(tmp_path / "scikit_imagish-0.26.0.dist-info" / "RECORD", """\
+        skimagish/__init__.py,sha256=abc,120
+        skimagish/graph/_mcp.cpython-311-x86_64-linux-gnu.so,sha256=def,9000
+        scikit_imagish-0.26.0.dist-info/METADATA,,
+        """)
+    write(tmp_path / "other-1.0.dist-info" / "METADATA", "Name: other\nVersion: 1.0\n")
+    write(tmp_path / "other-1.0.dist-info" / "RECORD", "../../bin/skimagish,,\nother.py,,\n")  # listed first
+    write(tmp_path / "other.py")
+    target = find_target("skimagish", search_path=[str(tmp_path)])
+    assert (target.distribution, target.version) == ("scikit-imagish", "0.26.0")
+    assert find_target("other", search_path=[str(tmp_path)]).version == "1.0"
+
+
 def test_no_dist_info_means_no_version(tmp_path):
     write(tmp_path / "bare" / "__init__.py")
     target = find_target("bare", search_path=[str(tmp_path)])

@@ -25,6 +25,7 @@ import pytest
 import importgraph
 from importgraph.resolve import locate
 from tests.conftest import FIXTURES, fixture_package
+from tests.runtime.lookups import compare_maps, compare_resolution
 
 RUNTIME_RESOLVE = Path(__file__).parent / "fixtures" / "runtime_resolve.py"
 
@@ -80,69 +81,6 @@ def static_report(fixture: str, installed: tuple[str, ...]) -> importgraph.Repor
     if key not in _STATIC:
         _STATIC[key] = importgraph.analyze(str(fixture_package(fixture)), backends=list(installed))
     return _STATIC[key]
-
-
-def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[str]]:
-    """(names compared, mismatches) between the static lazy modules and the runtime ones."""
-    compared, problems = 0, []
-    runtime_lazy = {m: info for m, info in runtime["modules"].items() if info.get("style") != "eager"}
-    static_lazy = set(report.lazy_modules)
-    if set(runtime_lazy) != static_lazy:
-        problems.append(f"lazy modules: runtime {sorted(runtime_lazy)} != static {sorted(static_lazy)}")
-    for module, info in sorted(runtime_lazy.items()):
-        assert "import_error" not in info, f"{module}: {info['import_error']}"
-        static = report.lazy_modules.get(module)
-        if static is None:
-            continue
-        qualify = (lambda key: f"{module}.{key}") if info["style"] != "pep562" else (lambda key: f"{module}.{key}")
-        runtime_names = {name: qualify(key) for name, key in info["declared"].items()}
-        static_names = {n: e.module for n, e in static.names.items() if e.origin != "attribute"}
-        compared += len(runtime_names)
-        if runtime_names != static_names:
-            diff = sorted(set(runtime_names.items()) ^ set(static_names.items()))
-            problems.append(f"{module}: names differ {diff}")
-        if info["style"] != "pep562":  # runtime_resolve cannot list a PEP 562 module's submodules
-            runtime_subs = {f"{module}.{s}" for s in info["submodules"]}
-            if runtime_subs != set(static.submodules):
-                problems.append(f"{module}: submodules differ {sorted(runtime_subs ^ set(static.submodules))}")
-        if set(info["objects"]) != set(static.extra_objects) - set(info["extra_attrs"]):
-            problems.append(f"{module}: extra objects {info['objects']} != {static.extra_objects}")
-        static_missing = {n: list(e.missing_backends) for n, e in static.names.items() if e.missing_backends}
-        static_missing.update({m[len(module) + 1:]: list(b) for m, b in static.missing_modules.items()})
-        if info["missing_backend"] != static_missing:
-            problems.append(f"{module}: missing backends {info['missing_backend']} != {static_missing}")
-        static_attrs = {n for n, e in static.names.items() if e.origin == "attribute"}
-        static_attrs |= set(static.extra_objects) - set(info["objects"])
-        if set(info["extra_attrs"]) != static_attrs:
-            problems.append(f"{module}: setattr attributes {info['extra_attrs']} != {sorted(static_attrs)}")
-    return compared, problems
-
-
-def compare_resolution(report: importgraph.Report, runtime: dict,
-                       planted: dict[str, set[str]]) -> tuple[int, list[str]]:
-    """Every runtime lookup against :func:`locate`: same defining module, same placeholder status."""
-    compared, problems = 0, []
-    for module, info in sorted(runtime["modules"].items()):
-        for name, outcome in sorted(info["resolved"].items()):
-            compared += 1
-            found = locate(module, name, report.modules, report.lazy_modules)
-            where = f"{module}.{name}"
-            if not outcome["ok"]:
-                if name in planted.get(module, ()):
-                    continue
-                if found is not None:
-                    problems.append(f"{where}: runtime fails ({outcome['error']}), static finds {found.module}")
-                continue
-            if name in planted.get(module, ()):
-                problems.append(f"{where}: planted defect resolved at runtime ({outcome})")
-            if found is None:
-                problems.append(f"{where}: runtime gives {outcome.get('module')}, static finds nothing")
-                continue
-            if outcome["placeholder"] != found.placeholder:
-                problems.append(f"{where}: placeholder runtime={outcome['placeholder']} static={found.placeholder}")
-            elif not outcome["placeholder"] and outcome.get("module") and outcome["module"] != found.module:
-                problems.append(f"{where}: runtime {outcome['module']} != static {found.module} via {found.hops}")
-    return compared, problems
 
 
 FIGURES: list[str] = []

@@ -32,7 +32,6 @@ import subprocess
 import sys
 import shutil
 import tempfile
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -4,19 +4,25 @@ For each pinned release (5.23.0: ``define_import_structure`` everywhere; 4.44.2:
 dicts with try/raise/except/else guards everywhere; 4.48.3, 4.57.1 and 5.0.0: both, with the older folder
 walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
-python=<that venv>)`` run for the backends that are really importable there.
+python=<that venv>)`` run for the backends that are really importable there. diffusers 0.42.1 the same way;
+scikit-image 0.26.0 (``lazy_loader`` stubs) through the fixtures' probe, which also resolves every name.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 import pytest
 
 import importgraph
+from importgraph.explain import explain
+from importgraph.resolve import locate
+from tests.conftest import FIXTURES
+from tests.runtime.lookups import compare_maps, compare_resolution
 from tests.runtime.runtime_maps import runtime_lazy_maps
-from tests.runtime.venvs import DIFFUSERS, OTHER_RELEASES, ensure_venv
+from tests.runtime.venvs import DIFFUSERS, OTHER_RELEASES, SCIKIT_IMAGE, ensure_venv, site_packages
 
 pytestmark = pytest.mark.runtime
 
@@ -146,3 +152,36 @@ def test_complete_declared_map_is_a_superset(transformers5):
     assert not any(entry.missing_backends for entry in top.names.values())
     assert report.lazy_modules["transformers"].names["BertModel"].backends == ("torch",)
     assert report.environment.has("tokenizers")  # a hard requirement of 5.x (Requires-Dist)
+
+
+def test_static_maps_equal_runtime_on_scikit_image():
+    """scikit-image 0.26.0: every package's init calls ``lazy_loader.attach_stub`` on its ``__init__.pyi``.
+    The fixtures' probe imports it in its venv, reads each ``__getattr__``'s closure (``attr_to_modules``,
+    ``submodules``) and resolves every name with ``getattr``; the static maps and lookups must agree, including
+    the names that end in compiled extension modules (``skimage.graph.MCP`` from ``_mcp.*.so``)."""
+    python = ensure_venv(*SCIKIT_IMAGE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    proc = subprocess.run([str(python), "-B", str(FIXTURES.parent / "runtime_resolve.py"), "--path",
+                           str(site_packages(python)), "skimage"], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    runtime = json.loads(proc.stdout)
+    report = importgraph.analyze("skimage", python=str(python))
+    # skimage.io's module __getattr__ only warns about one deprecated name: a hook, not a lazy map, on both sides
+    hooks = {m for m, info in runtime["modules"].items() if info.get("style") == "pep562" and not info["names"]}
+    assert hooks == {"skimage.io"} and not hooks & set(report.lazy_modules)
+    runtime["modules"] = {m: info for m, info in runtime["modules"].items() if m not in hooks}
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    compiled = [n for m, info in runtime["modules"].items() for n in info["resolved"]
+                if (found := locate(m, n, report.modules, report.lazy_modules)) and found.kind == "compiled"]
+    print(f"\nscikit-image {report.target.version}: {len(report.lazy_modules)} lazy modules, {names} names, "
+          f"{lookups} lookups agree ({len(compiled)} end in compiled modules)")
+    assert len(report.lazy_modules) == 15 and names >= 350 and lookups >= 380 and len(compiled) >= 6
+    assert (report.target.distribution, report.target.version) == ("scikit-image", "0.26.0")  # RECORD, no top_level
+    # explain says it cannot tell, where the chain ends in a compiled module, instead of predicting an error
+    mcp = explain(report, "graph.MCP")
+    assert mcp.outcome == "undecided" and mcp.hops[-1].kind == "undecided"
+    assert "skimage.graph._mcp is a compiled extension module" in mcp.hops[-1].summary
+    assert explain(report, "filters.gaussian").outcome == "object"

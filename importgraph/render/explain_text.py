@@ -11,9 +11,9 @@ from ..model import Finding
 
 _HOP_STYLE = {"sys.path": "blue", "package": "blue", "submodule": "blue", "lazy-module": "magenta",
               "lazy-entry": "magenta", "re-export": "cyan", "definition": "green", "extra-object": "green",
-              "missing": "bold red"}
+              "missing": "bold red", "undecided": "yellow"}
 _OUTCOME_STYLE = {"object": "green", "module": "green", "placeholder": "yellow", "dummy": "yellow",
-                  "import-error": "bold red"}
+                  "import-error": "bold red", "undecided": "yellow"}
 _EDGE_TEXT = {"module": "module-level import", "function": "function-level import",
               "parent": "parent package runs first"}
 SHOWN_MODULES = 12
@@ -27,7 +27,7 @@ def _where(path: str | None, line: int | None) -> str:
 
 def print_explanation(exp: Explanation, console: Console) -> None:
     version = f" {exp.version}" if exp.version else ""
-    head = f"[bold]from {escape(exp.package)} import {escape(exp.name)}[/bold]  ({escape(exp.package + version)}"
+    head = f"[bold]{escape(_statement(exp))}[/bold]  ({escape(exp.package + version)}"
     env = exp.environment["available"]
     env_text = "all" if env == "all" else ", ".join(env) or "none"  # type: ignore[arg-type]
     console.print(head + f"; modelled backends: {escape(env_text)})", highlight=False)
@@ -60,8 +60,7 @@ def print_explanation(exp: Explanation, console: Console) -> None:
     if exp.cost_package is not None and exp.cost_name is not None:
         cost = Tree("[bold]import cost[/bold] (module-level imports, guards evaluated for the modelled environment)")
         cost.add(_cost_line(f"import {exp.package}", exp.cost_package))
-        cost.add(_cost_line(f"from {exp.package} import {exp.name}" if exp.kind == "name"
-                            else f"import {exp.qualified}", exp.cost_name))
+        cost.add(_cost_line(_statement(exp) if exp.kind == "name" else f"import {exp.qualified}", exp.cost_name))
         added = cost.add(f"the name adds {len(exp.added_own)} own modules, {len(exp.added_third_party)} "
                          f"third-party packages" + (f": {escape(', '.join(exp.added_third_party))}"
                                                     if exp.added_third_party else ""))
@@ -70,6 +69,12 @@ def print_explanation(exp: Explanation, console: Console) -> None:
         if len(exp.added_own) > SHOWN_MODULES:
             added.add(f"... {len(exp.added_own) - SHOWN_MODULES} more (--format json lists them all)")
         console.print(cost, highlight=False)
+
+
+def _statement(exp: Explanation) -> str:
+    """The import statement explained: ``from skimage.graph import MCP`` for the name ``graph.MCP``."""
+    owner, _, attr = exp.qualified.rpartition(".")
+    return f"from {owner} import {attr}"
 
 
 def _cost_line(label: str, cost: ImportCost) -> str:

@@ -41,6 +41,7 @@ import platformdirs
 __all__ = [
     "DIFFUSERS",
     "OTHER_RELEASES",
+    "SCIKIT_IMAGE",
     "TRANSFORMERS_4",
     "TRANSFORMERS_5",
     "VenvError",
@@ -65,6 +66,8 @@ TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==
 # files only beside a ``modeling_`` file and skip no ``convert_`` file; before 4.52 its line scanner reads
 # ``@export`` instead of ``@requires``) and whose inits guard entries with ``is_torch_greater_or_equal(...)``.
 DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
+# lazy_loader.attach_stub with ``.pyi`` stubs in 15 packages, names served by compiled extension modules.
+SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
