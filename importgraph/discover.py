@@ -222,8 +222,8 @@ def _installed_top_levels(info: Path) -> set[str]:
         record = (info / "RECORD").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return set()
-    return {_canonical(line.split("/", 1)[0].split(",", 1)[0].removesuffix(".py"))
-            for line in record.splitlines() if line and not line.startswith(("../", "/"))}
+    firsts = {line.split("/", 1)[0].split(",", 1)[0].removesuffix(".py") for line in record.splitlines()}
+    return {_canonical(first) for first in firsts if first.isidentifier() and first != "__pycache__"}
 
 
 def _metadata(info: Path) -> tuple[str, str, list[str]] | None:

@@ -166,6 +166,29 @@ def test_path_through_a_lazy_name(tmp_path):
     assert result.exit_code == 2 and "sub.user" in result.output
 
 
+def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
+    """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
+    nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an
+    ImportError (a compiled module is the other such end: see the scikit-image runtime test)."""
+    pkg = tmp_path / "lazyg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import importlib\n_MAP = {'Thing': '.impl'}\n\n\ndef __getattr__(name):\n"
+        "    if name in _MAP:\n        return getattr(importlib.import_module(_MAP[name], __name__), name)\n"
+        "    raise AttributeError(name)\n")
+    (pkg / "impl.py").write_text("def __getattr__(name):\n    if name == 'Thing':\n        return 42\n"
+                                 "    raise AttributeError(name)\n")
+    runtime = subprocess.run([sys.executable, "-c", "from lazyg import Thing; print(Thing)"], cwd=tmp_path,
+                             capture_output=True, text=True)
+    assert runtime.stdout.strip() == "42", runtime.stderr
+    exp = explain(importgraph.analyze(str(pkg)), "Thing")
+    assert exp.outcome == "undecided" and exp.hops[-1].kind == "undecided"
+    assert "lazyg.impl defines a module-level __getattr__" in exp.hops[-1].summary
+    result = CliRunner().invoke(app, ["explain", str(pkg), "Thing", "-q"])
+    assert result.exit_code == 0 and "from lazyg import Thing" in result.output
+    assert "not decided statically" in " ".join(result.output.split())
+
+
 # --------------------------------------------------------------------------- transformers 5.23.0
 
 # Names whose resolution needs no missing backend in the pinned venv (tokenizers is installed there),
