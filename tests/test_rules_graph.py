@@ -111,6 +111,18 @@ def test_unregistered_submodule_positive(fixture, leaf, path):
     assert run_python(fixture, f"import {fixture}.{leaf}; {fixture}.{leaf}").returncode == 0  # order-dependent
 
 
+def test_unregistered_submodule_of_a_lazy_loader_stub_package():
+    """The fix named in the message is the one for the package's own style: a line in its ``__init__.pyi``."""
+    pytest.importorskip("lazy_loader")
+    fixture = "rule_ig010_pos_3"
+    assert findings(fixture, "IG010") == [("info", "helpers.py", 1, f"{fixture}.helpers")]
+    report = importgraph.analyze(str(fixture_package(fixture)), select={"IG010"})
+    assert "Add `from . import helpers` to its __init__.pyi" in report.findings[0].message
+    result = run_python(fixture, f"import {fixture}; {fixture}.helpers")
+    assert result.returncode != 0 and "AttributeError" in result.stderr
+    assert run_python(fixture, f"import {fixture}; {fixture}.mod").returncode == 0  # what the stub lists works
+
+
 @pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra")])
 def test_unregistered_submodule_negative(fixture, leaf):
     assert findings(fixture, "IG010") == []

@@ -29,8 +29,9 @@ class UnregisteredSubmodule(Rule):
     the import system sets the attribute), so code works or fails depending on import order, and
     ``dir(pkg)`` does not list it.
 
-    Fix: add the submodule as a key (an empty name list is enough), rename it with a leading
-    underscore if it is private, or remove the file. Files starting with ``convert_``/``modular_`` in
+    Fix: register the submodule (transformers-style: a key with an empty name list; ``lazy_loader.attach``:
+    an entry of ``submodules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),
+    rename it with a leading underscore if it is private, or remove the file. Files starting with ``convert_``/``modular_`` in
     transformers-style packages are skipped: the runtime excludes them by design; so is pytest's
     ``conftest.py``.
     """
@@ -61,8 +62,8 @@ class UnregisteredSubmodule(Rule):
                     lazy.name, module, facts.path, 1,
                     f"{module} is a public submodule of lazy package {lazy.name} (built at line {lazy.line} of "
                     f"its __init__) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
-                    f"until something imports {module}. Register it as a key (an empty list is enough) or "
-                    "make it private with a leading underscore.")
+                    f"until something imports {module}. {_how_to_register(lazy, leaf)} or make it private "
+                    "with a leading underscore.")
 
     @staticmethod
     def _registered(lazy: LazyModule) -> set[str]:
@@ -71,3 +72,11 @@ class UnregisteredSubmodule(Rule):
         registered.update(getattr(lazy, "missing_modules", {}) or {})
         registered.update(f"{lazy.name}.{name}" for name in lazy.extra_objects)
         return registered
+
+
+def _how_to_register(lazy: LazyModule, leaf: str) -> str:
+    if lazy.style == "lazy_loader-stub":
+        return f"Add `from . import {leaf}` to its __init__.pyi (read by lazy_loader.attach_stub)"
+    if lazy.style == "lazy_loader":
+        return f"Add \"{leaf}\" to the submodules passed to lazy_loader.attach"
+    return f"Register it as a key (\"{leaf}\" with an empty list is enough)"
