@@ -4,9 +4,9 @@ The scan cache (:mod:`importgraph.scan.cache`) saves the parse; the stages after
 rules) still cost seconds on a large package. A *result entry* stores their output together with
 everything it was computed from, and a later run reuses it only when all of that is unchanged:
 
-- the *key* (the entry's file name): this importgraph's own source code, the Python, networkx and astroid
-  versions, the target (name, roots, ``sys.path``, distribution, version, hard requirements), the modelled
-  environment and the selected rules;
+- the *key* (the entry's file name): this importgraph's own source code, the Python and networkx versions,
+  the target (name, roots, ``sys.path``, distribution, version, hard requirements), the modelled environment
+  and the selected rules;
 - the *inputs* (checked on every lookup): the package's file list (path, module, kind) and the SHA-256 of
   every source file, plus everything the later stages read (:mod:`importgraph.inputs`): every other file's
   digest, every directory listing ``define_import_structure`` walked, every ``sys.path`` probe.
@@ -330,10 +330,7 @@ def _tool_fingerprint() -> str:
     """importgraph's own source and the library versions its results depend on."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        from .scan.cache import _astroid_version
-
-        digest = hashlib.sha256(f"python={sys.version};networkx={nx.__version__};"
-                                f"astroid={_astroid_version()}".encode())
+        digest = hashlib.sha256(f"python={sys.version};networkx={nx.__version__}".encode())
         here = Path(__file__).resolve().parent
         for source in sorted(here.rglob("*.py")):
             digest.update(str(source.relative_to(here)).encode())

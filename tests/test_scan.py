@@ -177,9 +177,22 @@ ALL_FORMS = {
     "starred": "__all__ = [*('a', 'b'), 'c']",
     "list_call": "__all__ = list(('a', 'b'))",
     "remove": "__all__ = ['a', 'b']\n__all__.remove('a')",
-    # plain ast cannot follow a name; astroid infers these
-    "astroid_name": "_PUBLIC = ['x', 'y']\n__all__ = _PUBLIC + ['z']",
-    "astroid_call": "_NAMES = ('p', 'q')\n__all__ = list(_NAMES)",
+    # names the file assigns once above, at module level, and never changes in place
+    "name_once": "_PUBLIC = ['x', 'y']\n__all__ = _PUBLIC + ['z']",
+    "name_list_call": "_NAMES = ('p', 'q')\n__all__ = list(_NAMES)",
+    "name_chain": "_A = ['a']\n_B = _A + ['b']\n__all__ = _B",
+    "dict_keys": "_MAP = {'a': 1, 'b': 2}\n__all__ = ['z'] + list(_MAP.keys())",
+    "sorted_name": "_N = ['b', 'a']\n__all__ = sorted(_N)",
+}
+
+UNDECIDED_ALL_FORMS = {  # computed at run time: the value Python gets is not written anywhere
+    "appended": ("_N = ['a']\n_N.append('b')\n__all__ = _N", "changes in place"),
+    "function": ("def f():\n    x = []\n    x.append('a')\n    return x\n__all__ = f()", "built from Call"),
+    "unpacked": ("a, b = ['x'], ['y']\n__all__ = a + b", "not a list assigned once"),
+    "dir_comprehension": ("import os\n__all__ = [s for s in dir() if not s.startswith('_')]", "built from ListComp"),
+    "loop_variable": ("for _X in (['a'],):\n    pass\n__all__ = _X", "not a list assigned once"),
+    # scipy's array_api_compat: a dict filled by exec (astroid, which read this before, answered [])
+    "exec_filled": ("_n = {}\nexec('x = 1', _n)\ndel _n['__builtins__']\n__all__ = list(_n)", "changes in place"),
 }
 
 
@@ -189,7 +202,24 @@ def test_dunder_all_as_python_computes_it(form):
     facts = scan(source)
     assert facts.dunder_all_undecided is None, facts.dunder_all_undecided
     assert facts.dunder_all == run_python(source, "list(__all__)")
-    assert facts.dunder_all_line == 1 or form.startswith("astroid")
+    assert facts.dunder_all_line == source.count("\n", 0, source.index("__all__")) + 1
+
+
+@pytest.mark.parametrize("form", sorted(UNDECIDED_ALL_FORMS))
+def test_dunder_all_computed_at_run_time_is_undecided_never_guessed(form):
+    source, reason = UNDECIDED_ALL_FORMS[form]
+    facts = scan(source)
+    assert facts.dunder_all is None and reason in facts.dunder_all_undecided
+    assert run_python(source, "list(__all__)")  # Python does get a value: only we cannot read it
+
+
+def test_dunder_all_imported_from_another_module_is_a_reference():
+    """``from .cli import __all__ as cli_all`` (prompt_toolkit) and ``_private.utils.__all__`` (numpy.testing)
+    name other modules' ``__all__``: references, read later from those modules' own facts."""
+    facts = scan("from . import _private\nfrom .cli import __all__ as cli_all\n"
+                 "__all__ = ['a'] + _private.utils.__all__\n__all__.extend(cli_all)\n", "top.pkg", is_package=True)
+    assert facts.dunder_all == ["a"] and facts.dunder_all_undecided is None
+    assert facts.dunder_all_refs == ["top.pkg._private.utils", "top.pkg.cli"]
 
 
 def test_dunder_all_concatenating_another_modules_all():

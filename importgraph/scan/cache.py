@@ -3,8 +3,7 @@
 Entries are per file and keyed by the SHA-256 of the file's bytes, its module name and ``is_package``
 (the only inputs of :func:`~importgraph.scan.visitor.scan_source` besides the path, which is the entry's
 name). Everything else that could change the facts is in the pack's *fingerprint*: the cache format, the
-Python version (``ast`` differs between versions), the astroid version (rare ``__all__`` fallback), and a
-hash of the scanner's own source files, so an edited checkout of importgraph never reuses facts an older
+Python version (``ast`` differs between versions) and a hash of the scanner's own source files, so an edited checkout of importgraph never reuses facts an older
 scanner produced. A cache entry therefore can never change a result, only skip work.
 
 Storage: one *pack* file per analysed package (its roots + the fingerprint name the file), holding every
@@ -65,21 +64,12 @@ def default_cache_dir() -> Path:
 def _scanner_fingerprint() -> str:
     """Everything besides a file's bytes that decides its facts."""
     digest = hashlib.sha256()
-    digest.update(f"format={FORMAT};python={sys.version_info[:2]};astroid={_astroid_version()}".encode())
+    digest.update(f"format={FORMAT};python={sys.version_info[:2]}".encode())
     here = Path(__file__).resolve().parent
     for source in sorted(here.glob("*.py")) + [here.parent / "model.py", here.parent / "__init__.py"]:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
-
-
-def _astroid_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("astroid")
-    except Exception:  # not installed or unreadable metadata: facts fall back the same way every run
-        return "none"
 
 
 @dataclass

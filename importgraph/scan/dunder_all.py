@@ -1,9 +1,15 @@
 """``__all__`` as Python computes it, from the module-level statements that build it.
 
-Literal lists and tuples, ``+=``, ``.extend``, ``.append``, ``.remove`` and concatenation with another
-module's ``__all__`` are evaluated with plain ``ast``. Anything else is handed to astroid's inference
-(only for that file, which keeps astroid off the bulk pass); if astroid cannot decide either, the
-module records why instead of guessing.
+Literal lists and tuples, ``+=``, ``.extend``, ``.append``, ``.remove``, ``list``/``tuple``/``sorted``, lists
+and dicts the file assigns once and never changes in place (``_PUBLIC + [...]``, ``list(_MAP.keys())``), and
+another module's ``__all__`` (``sub.__all__``, ``from .sub import __all__ as sub_all``: a reference, read
+from that module's own facts) are evaluated with plain ``ast``. Anything else is computed at run time (a
+comprehension over ``dir()``, a function filling a list, ``exec``): the module records why instead of guessing.
+
+astroid used to get those; it infers what is *written*, not what runs, so it answered ``[]`` for every list
+filled by ``append`` or ``exec`` (scipy's ``stats._continuous_distns``, ``_lib.array_api_compat.cupy``: 6 of
+the 15 expressions it decided across this machine's site-packages were wrong) and spent seconds per
+``dir()`` comprehension (10 s of one process on scipy).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ class _Undecidable(Exception):
     def __init__(self, reason: str, node: ast.expr | None = None):
         super().__init__(reason)
         self.node = node
-        """The expression plain ``ast`` could not evaluate (astroid gets to try it)."""
+        """The expression that could not be evaluated."""
 
 
 @dataclass
@@ -28,10 +34,8 @@ class AllCollector:
     refs: list[str] = field(default_factory=list)
     """Names of imported modules whose ``__all__`` is concatenated in (``a.__all__ + [...]``)."""
     undecided: str | None = None
-    source: bytes | None = None
-    """The file's bytes, for astroid (set by the scanner; parsed only when needed)."""
-    module: str = ""
-    path: str = ""
+    tree: ast.Module | None = None
+    """The file's tree (set by the scanner): where the names ``__all__`` is built from are bound."""
 
     # Module-level statements, in source order --------------------------------------------------
     def assign(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, conditional: bool) -> None:
@@ -83,40 +87,99 @@ class AllCollector:
 
     # Evaluation ----------------------------------------------------------------------------------
     _pending_refs: list[str] = field(default_factory=list)
+    _index: tuple[dict[str, list[ast.AST]], set[str]] | None = None
 
     def _evaluate_or_infer(self, node: ast.expr) -> list[str]:
-        """Plain ``ast`` first; astroid inference only for the whole expression it could not evaluate."""
+        """``_evaluate``, forgetting the references of an expression that turns out undecidable."""
         try:
             return self._evaluate(node)
-        except _Undecidable as exc:
+        except _Undecidable:
             self._pending_refs = []
-            inferred = _infer_with_astroid(self, node)
-            if inferred is None:
-                raise _Undecidable(f"{exc} (astroid could not infer it either)") from None
-            return inferred
+            raise
 
-    def _evaluate(self, node: ast.expr) -> list[str]:
+    def _evaluate(self, node: ast.expr, depth: int = 0) -> list[str]:
         if isinstance(node, (ast.List, ast.Tuple)):
             out: list[str] = []
             for elt in node.elts:
                 if isinstance(elt, ast.Starred):
-                    out.extend(self._evaluate(elt.value))
+                    out.extend(self._evaluate(elt.value, depth))
                 else:
                     out.append(self._string(elt))
             return out
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return self._evaluate(node.left) + self._evaluate(node.right)
+            return self._evaluate(node.left, depth) + self._evaluate(node.right, depth)
         if isinstance(node, ast.Name) and node.id == "__all__":  # ``__all__ = __all__ + [...]``
             if self.names is None:
                 raise _Undecidable("__all__ used before it is assigned", node)
             return list(self.names)
-        if isinstance(node, ast.Attribute) and node.attr == "__all__" and isinstance(node.value, ast.Name):
-            self._pending_refs.append(node.value.id)
+        if isinstance(node, ast.Attribute) and node.attr == "__all__" and _dotted(node.value) is not None:
+            self._pending_refs.append(_dotted(node.value))  # ``sub.__all__``, ``_private.utils.__all__``
             return []
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple"):
-            if len(node.args) == 1:
-                return self._evaluate(node.args[0])
+        if isinstance(node, ast.Name):
+            return self._constant(node, depth)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 \
+                and not node.keywords and node.func.id in ("list", "tuple", "sorted"):
+            arg = node.args[0]
+            if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "keys" \
+                    and not arg.args and not arg.keywords:
+                arg = arg.func.value  # ``list(d.keys())`` is ``list(d)``
+            refs = len(self._pending_refs)
+            values = self._keys(arg, depth) if self._is_dict(arg) else self._evaluate(arg, depth)
+            if node.func.id != "sorted":
+                return values
+            if len(self._pending_refs) != refs:
+                raise _Undecidable("sorted() over another module's __all__", node)
+            return sorted(values)
         raise _Undecidable(f"__all__ built from {type(node).__name__}", node)
+
+    def _constant(self, node: ast.Name, depth: int) -> list[str]:
+        """A name in ``__all__``'s expression: another module's ``__all__`` imported under it (a reference),
+        or a list the file assigns once, above, and never changes in place (``_PUBLIC + [...]``). Anything
+        else is computed at run time (a loop, a function, ``exec``): undecided, never guessed."""
+        imported = self._imported_all(node.id)
+        if imported:
+            self._pending_refs.append(node.id)
+            return []
+        value = self._assigned_once(node, depth)
+        if isinstance(value, ast.Dict):
+            raise _Undecidable(f"__all__ uses the dict {node.id} as a list", node)
+        return self._evaluate(value, depth + 1)
+
+    def _keys(self, node: ast.expr, depth: int) -> list[str]:
+        value = node if isinstance(node, ast.Dict) else self._assigned_once(node, depth)
+        if any(key is None for key in value.keys):
+            raise _Undecidable("__all__ uses the keys of a dict with ** entries", node)
+        return [self._string(key) for key in value.keys]
+
+    def _is_dict(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Dict):
+            return True
+        stores = self._names()[0].get(node.id, []) if isinstance(node, ast.Name) else []
+        return len(stores) == 1 and _assigns_only(stores[0], node.id) and isinstance(stores[0].value, ast.Dict)
+
+    def _assigned_once(self, node: ast.Name, depth: int) -> ast.expr:
+        stores, changed = self._names()
+        found = stores.get(node.id, [])
+        if depth > 20 or len(found) != 1 or not _assigns_only(found[0], node.id) or found[0].lineno >= node.lineno \
+                or not any(statement is found[0] for statement in self.tree.body):
+            raise _Undecidable(f"__all__ uses {node.id}, which is not a list assigned once above it, at module level",
+                               node)
+        if node.id in changed:
+            raise _Undecidable(f"__all__ uses {node.id}, which the file changes in place", node)
+        return found[0].value
+
+    def _imported_all(self, name: str) -> bool:
+        """``from .cli import __all__ as cli_all``: the name is that module's ``__all__``."""
+        found = self._names()[0].get(name, [])
+        return len(found) == 1 and isinstance(found[0], ast.ImportFrom) and \
+            any(alias.name == "__all__" and alias.asname == name for alias in found[0].names)
+
+    def _names(self) -> tuple[dict[str, list[ast.AST]], set[str]]:
+        """The file's bindings (name -> every statement binding it) and the names it changes in place, read
+        from its tree the first time ``__all__`` uses a name (rare: most ``__all__`` are literals)."""
+        if self._index is None:
+            self._index = (_stores(self.tree), _changed_in_place(self.tree)) if self.tree is not None else ({}, set())
+        return self._index
 
     @staticmethod
     def _string(node: ast.expr) -> str:
@@ -129,7 +192,7 @@ class AllCollector:
             self.line = line
 
     # Result -----------------------------------------------------------------------------------------
-    def finish(self, facts: ModuleFacts, tree: ast.Module, source: bytes) -> None:
+    def finish(self, facts: ModuleFacts) -> None:
         facts.dunder_all_line = self.line
         facts.dunder_all_undecided = self.undecided
         if self.undecided is None and self.names is not None:
@@ -137,41 +200,74 @@ class AllCollector:
         facts.dunder_all_refs = [_ref_module(facts, r) for r in self.refs]
 
 
-def _ref_module(facts: ModuleFacts, name: str) -> str:
-    """The module an ``x.__all__`` reference names, from how ``x`` was imported."""
-    binding = facts.bindings.get(name)
+def _ref_module(facts: ModuleFacts, reference: str) -> str:
+    """The module a reference names, from how its first name was bound: ``x`` of ``x.__all__`` (``import
+    a.b as x``, ``from . import x``; a dotted ``x.y`` goes on from there), or ``x`` bound by ``from m import
+    __all__ as x`` (the module ``m``)."""
+    head, dot, rest = reference.partition(".")
+    binding = facts.bindings.get(head)
     if binding is None or binding.source is None:
-        return name
+        return reference
     module, _, attr = binding.source.partition(":")
-    return f"{module}.{attr}" if attr else module
+    base = module if not attr or attr == "__all__" else f"{module}.{attr}"
+    return f"{base}.{rest}" if dot else base
 
 
-def _infer_with_astroid(collector: AllCollector, node: ast.expr) -> list[str] | None:
-    """astroid only for the rare ``__all__`` expression plain ``ast`` cannot evaluate (``_PUBLIC + [...]``,
-    ``list(_NAMES)``): the same expression is found in astroid's tree and inferred; every inferred value
-    must be the same list of string constants, otherwise it stays undecided."""
-    if collector.source is None:
-        return None
-    try:
-        import astroid
-        from astroid import nodes
+def _changed_in_place(tree: ast.Module) -> set[str]:
+    """Names the file mutates anywhere: ``x.append(...)`` and the like, ``x += ...``, ``x[k] = ...``."""
+    changed: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
+                and isinstance(node.func.value, ast.Name):
+            changed.add(node.func.value.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            changed.add(node.target.id)
+        elif isinstance(node, (ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and isinstance(node.value, ast.Name):
+            changed.add(node.value.id)
+    return changed
 
-        tree = astroid.parse(collector.source.decode("utf-8", errors="replace"), module_name=collector.module,
-                             path=collector.path or None)
-        position = (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)
-        matches = [n for n in tree.nodes_of_class(nodes.NodeNG)
-                   if (n.lineno, n.col_offset, n.end_lineno, n.end_col_offset) == position
-                   and type(n).__name__ == type(node).__name__]
-        if len(matches) != 1:
-            return None
-        answers = []
-        for value in matches[0].infer():
-            items = getattr(value, "elts", None)
-            if items is None or not all(isinstance(getattr(i, "value", None), str) for i in items):
-                return None
-            answers.append([i.value for i in items])
-        if not answers or any(a != answers[0] for a in answers):
-            return None
-        return answers[0]
-    except Exception:  # astroid raises many kinds of inference errors: all mean "cannot decide"
-        return None
+
+_MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
+                       "setdefault", "popitem", "add", "discard"})
+
+
+def _assigns_only(statement: ast.AST, name: str) -> bool:
+    """``name = value`` (or annotated), not an unpacking or a chained assignment to other names too."""
+    if isinstance(statement, ast.AnnAssign):
+        return statement.value is not None and isinstance(statement.target, ast.Name)
+    return isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
+        isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == name
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` as text, None unless made of names and attributes only."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
+
+def _stores(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    stores: dict[str, list[ast.AST]] = {}
+    targets_seen: set[int] = set()  # the target names of assignments, recorded with their statement
+    for node in ast.walk(tree):  # breadth first: a statement comes before its target names
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        stores.setdefault(sub.id, []).append(node)
+                        targets_seen.add(id(sub))
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and id(node) not in targets_seen:
+            stores.setdefault(node.id, []).append(node)  # a loop, ``with ... as``, a walrus, ``del``, ``+=``
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                stores.setdefault((alias.asname or alias.name).split(".")[0], []).append(node)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stores.setdefault(node.name, []).append(node)
+        elif isinstance(node, ast.Global):
+            for name in node.names:
+                stores.setdefault(name, []).append(node)
+    return stores

@@ -413,14 +413,13 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
     if trees is not None:
         trees[path] = tree
     collector = _Collector(facts, import_lines=_import_lines(text))
-    collector.all_collector.source, collector.all_collector.module = source, module
-    collector.all_collector.path = path
+    collector.all_collector.tree = tree
     try:
         collector.body(tree.body, _Context())
     except RecursionError:
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
-    collector.all_collector.finish(facts, tree, source)
+    collector.all_collector.finish(facts)
     error = compile_error(tree, collector.function_imports)
     if error is not None:  # it parses, but importing it raises SyntaxError all the same
         facts.problem = ParseProblem(path, error[0], f"SyntaxError: {error[1]}")
