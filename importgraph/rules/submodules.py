@@ -31,9 +31,9 @@ class UnregisteredSubmodule(Rule):
 
     Fix: register the submodule (transformers-style: a key with an empty name list; ``lazy_loader.attach``:
     an entry of ``submodules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),
-    rename it with a leading underscore if it is private, or remove the file. Files starting with ``convert_``/``modular_`` in
-    transformers-style packages are skipped: the runtime excludes them by design; so is pytest's
-    ``conftest.py``.
+    rename it with a leading underscore if it is private, or remove the file. Files starting with
+    ``convert_``/``modular_`` in transformers-style packages are skipped: the runtime excludes them by design;
+    so is pytest's ``conftest.py``.
     """
 
     code = "IG010"
