@@ -46,7 +46,7 @@ class AllCollector:
             return
         self._record_line(node.lineno)
         try:
-            value = self._evaluate_or_infer(node.value)
+            value = self._value(node.value)
         except _Undecidable as exc:
             self.undecided = f"line {node.lineno}: {exc}"
             return
@@ -69,7 +69,7 @@ class AllCollector:
             return
         method = call.func.attr
         try:
-            args = [self._evaluate_or_infer(a) if method == "extend" else [self._string(a)] for a in call.args]
+            args = [self._value(a) if method == "extend" else [self._string(a)] for a in call.args]
         except _Undecidable as exc:
             self.undecided = f"line {node.lineno}: {exc}"
             return
@@ -89,7 +89,7 @@ class AllCollector:
     _pending_refs: list[str] = field(default_factory=list)
     _index: tuple[dict[str, list[ast.AST]], set[str]] | None = None
 
-    def _evaluate_or_infer(self, node: ast.expr) -> list[str]:
+    def _value(self, node: ast.expr) -> list[str]:
         """``_evaluate``, forgetting the references of an expression that turns out undecidable."""
         try:
             return self._evaluate(node)
@@ -136,8 +136,7 @@ class AllCollector:
         """A name in ``__all__``'s expression: another module's ``__all__`` imported under it (a reference),
         or a list the file assigns once, above, and never changes in place (``_PUBLIC + [...]``). Anything
         else is computed at run time (a loop, a function, ``exec``): undecided, never guessed."""
-        imported = self._imported_all(node.id)
-        if imported:
+        if self._imported_all(node.id):
             self._pending_refs.append(node.id)
             return []
         value = self._assigned_once(node, depth)
@@ -251,6 +250,7 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def _stores(tree: ast.Module) -> dict[str, list[ast.AST]]:
+    """Name -> every statement or node of the file that binds it, wherever it is (a function's local too)."""
     stores: dict[str, list[ast.AST]] = {}
     targets_seen: set[int] = set()  # the target names of assignments, recorded with their statement
     for node in ast.walk(tree):  # breadth first: a statement comes before its target names
