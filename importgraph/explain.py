@@ -461,7 +461,7 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
     style = chain[0][0].style if chain else None
     final = chain[-1][1] if chain else None
     broken = any(h.kind == "missing" for h in result.hops)
-    unreadable = next((h for h in result.hops if h.kind == "undecided"), None)
+    undecided = any(h.kind == "undecided" for h in result.hops)
     if missing:
         result.outcome = "placeholder"
         result.outcome_text = (f"a placeholder object: `from {report.target.name} import ...` succeeds, and using "
@@ -475,7 +475,7 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
         codes = sorted({f.rule for f in report.findings if f.symbol == attr})
         result.outcome_text = ("ImportError/AttributeError at import time" +
                                (f" (reported as {', '.join(codes)})" if codes else ""))
-    elif unreadable is not None:
+    elif undecided:
         result.outcome = "undecided"
         result.outcome_text = ("not decided statically: the real object if the last module of the chain defines "
                                "it, else AttributeError (see the last hop)")
