@@ -195,7 +195,7 @@ def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str,
     wanted = _canonical(top_level)
     best = by_name.get(wanted)
     if best is None:
-        best = next((info for info in infos if wanted in _installed_top_levels(info)), None)
+        best = next((info for info in infos if wanted in {_canonical(n) for n in top_level_names(info)}), None)
     metadata = _metadata(best) if best is not None else None
     if metadata is None:
         return None
@@ -211,19 +211,24 @@ def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str,
     return name or best.name, version, tuple(sorted(requires))
 
 
-def _installed_top_levels(info: Path) -> set[str]:
-    """Canonical names of the top-level modules a distribution installed: its ``top_level.txt`` (setuptools),
-    else the first part of every path in its ``RECORD`` (wheels built by meson-python, flit, hatch, ... have no
-    ``top_level.txt``: scikit-image installs ``skimage``)."""
-    try:
-        top_file = info / "top_level.txt"
-        if top_file.is_file():
-            return {_canonical(t) for t in top_file.read_text(errors="replace").split()}
-        record = (info / "RECORD").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
-    firsts = {line.split("/", 1)[0].split(",", 1)[0].removesuffix(".py") for line in record.splitlines()}
-    return {_canonical(first) for first in firsts if first.isidentifier() and first != "__pycache__"}
+def top_level_names(info: Path) -> set[str]:
+    """The top-level modules a distribution installed: its ``top_level.txt`` (setuptools), else the first part
+    of the paths in its ``RECORD`` (wheels built by meson-python, flit, hatch, ... have no ``top_level.txt``:
+    scikit-image installs ``skimage``)."""
+    top_file = info / "top_level.txt"
+    if top_file.is_file():
+        return {line.strip() for line in top_file.read_text(errors="replace").split() if line.strip()}
+    record = info / "RECORD"
+    names: set[str] = set()
+    if record.is_file():
+        for line in record.read_text(errors="replace").splitlines():
+            first = line.split(",")[0].split("/")[0]
+            if not first or first.endswith((".dist-info", ".data", ".pth")) or first.startswith(("..", "__")):
+                continue
+            stem = first.split(".")[0]
+            if stem.isidentifier() and (first.endswith((".py", ".so", ".pyd")) or "/" in line.split(",")[0]):
+                names.add(stem)
+    return names
 
 
 def _metadata(info: Path) -> tuple[str, str, list[str]] | None:

@@ -19,6 +19,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from .backend_names import BackendImports
+from .discover import top_level_names
 from .model import Target, normalise_backend
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ class InstalledPackages:
                 continue
             headers = HeaderParser().parsestr(meta.read_text(encoding="utf-8", errors="replace"))
             dist = Distribution(headers.get("Name", info.name.split("-")[0]), headers.get("Version", "?"))
-            for name in _top_level_names(info):
+            for name in top_level_names(info):
                 self.by_import_name.setdefault(name, dist)
 
     def find(self, import_name: str) -> tuple[bool, Distribution | None]:
@@ -92,23 +93,6 @@ class InstalledPackages:
             except OSError:
                 continue
         return False, None
-
-
-def _top_level_names(info: Path) -> set[str]:
-    top_file = info / "top_level.txt"
-    if top_file.is_file():
-        return {line.strip() for line in top_file.read_text(errors="replace").split() if line.strip()}
-    record = info / "RECORD"
-    names: set[str] = set()
-    if record.is_file():
-        for line in record.read_text(errors="replace").splitlines():
-            first = line.split(",")[0].split("/")[0]
-            if not first or first.endswith((".dist-info", ".data", ".pth")) or first.startswith(("..", "__")):
-                continue
-            stem = first.split(".")[0]
-            if stem.isidentifier() and (first.endswith((".py", ".so", ".pyd")) or "/" in line.split(",")[0]):
-                names.add(stem)
-    return names
 
 
 class BackendDetector:

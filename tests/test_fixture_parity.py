@@ -18,16 +18,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import importgraph
 from importgraph.resolve import locate
 from tests.conftest import FIXTURES, fixture_package
-from tests.runtime.lookups import compare_maps, compare_resolution
+from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 
-RUNTIME_RESOLVE = Path(__file__).parent / "fixtures" / "runtime_resolve.py"
 
 BACKENDS = {
     "hf4_dict": ("torch", "tokenizers", "sentencepiece", "vision"),

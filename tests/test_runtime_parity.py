@@ -19,8 +19,7 @@ import pytest
 import importgraph
 from importgraph.explain import explain
 from importgraph.resolve import locate
-from tests.conftest import FIXTURES
-from tests.runtime.lookups import compare_maps, compare_resolution
+from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 from tests.runtime.runtime_maps import runtime_lazy_maps
 from tests.runtime.venvs import DIFFUSERS, OTHER_RELEASES, SCIKIT_IMAGE, ensure_venv, site_packages
 
@@ -161,7 +160,7 @@ def test_static_maps_equal_runtime_on_scikit_image():
     the names that end in compiled extension modules (``skimage.graph.MCP`` from ``_mcp.*.so``)."""
     python = ensure_venv(*SCIKIT_IMAGE)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    proc = subprocess.run([str(python), "-B", str(FIXTURES.parent / "runtime_resolve.py"), "--path",
+    proc = subprocess.run([str(python), "-B", str(RUNTIME_RESOLVE), "--path",
                            str(site_packages(python)), "skimage"], capture_output=True, text=True, env=env,
                           timeout=600)
     assert proc.returncode == 0, proc.stderr

@@ -124,7 +124,9 @@ class AllCollector:
                     and not arg.args and not arg.keywords:
                 arg = arg.func.value  # ``list(d.keys())`` is ``list(d)``
             refs = len(self._pending_refs)
-            values = self._keys(arg, depth) if self._is_dict(arg) else self._evaluate(arg, depth)
+            values = self._dict_keys(arg, depth)
+            if values is None:
+                values = self._evaluate(arg, depth)
             if node.func.id != "sorted":
                 return values
             if len(self._pending_refs) != refs:
@@ -144,17 +146,16 @@ class AllCollector:
             raise _Undecidable(f"__all__ uses the dict {node.id} as a list", node)
         return self._evaluate(value, depth + 1)
 
-    def _keys(self, node: ast.expr, depth: int) -> list[str]:
-        value = node if isinstance(node, ast.Dict) else self._assigned_once(node, depth)
-        if any(key is None for key in value.keys):
+    def _dict_keys(self, node: ast.expr, depth: int) -> list[str] | None:
+        """The keys of a dict literal, or of a dict the file assigns once to this name (``list(_MAP)``); None
+        when ``node`` is no dict."""
+        if isinstance(node, ast.Name) and node.id != "__all__" and not self._imported_all(node.id):
+            node = self._assigned_once(node, depth)
+        if not isinstance(node, ast.Dict):
+            return None
+        if any(key is None for key in node.keys):
             raise _Undecidable("__all__ uses the keys of a dict with ** entries", node)
-        return [self._string(key) for key in value.keys]
-
-    def _is_dict(self, node: ast.expr) -> bool:
-        if isinstance(node, ast.Dict):
-            return True
-        stores = self._names()[0].get(node.id, []) if isinstance(node, ast.Name) else []
-        return len(stores) == 1 and _assigns_only(stores[0], node.id) and isinstance(stores[0].value, ast.Dict)
+        return [self._string(key) for key in node.keys]
 
     def _assigned_once(self, node: ast.Name, depth: int) -> ast.expr:
         stores, changed = self._names()
@@ -177,7 +178,7 @@ class AllCollector:
         """The file's bindings (name -> every statement binding it) and the names it changes in place, read
         from its tree the first time ``__all__`` uses a name (rare: most ``__all__`` are literals)."""
         if self._index is None:
-            self._index = (_stores(self.tree), _changed_in_place(self.tree)) if self.tree is not None else ({}, set())
+            self._index = _bindings(self.tree) if self.tree is not None else ({}, set())
         return self._index
 
     @staticmethod
@@ -212,21 +213,6 @@ def _ref_module(facts: ModuleFacts, reference: str) -> str:
     return f"{base}.{rest}" if dot else base
 
 
-def _changed_in_place(tree: ast.Module) -> set[str]:
-    """Names the file mutates anywhere: ``x.append(...)`` and the like, ``x += ...``, ``x[k] = ...``."""
-    changed: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
-                and isinstance(node.func.value, ast.Name):
-            changed.add(node.func.value.id)
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            changed.add(node.target.id)
-        elif isinstance(node, (ast.Subscript)) and isinstance(node.ctx, (ast.Store, ast.Del)) \
-                and isinstance(node.value, ast.Name):
-            changed.add(node.value.id)
-    return changed
-
-
 _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
                        "setdefault", "popitem", "add", "discard"})
 
@@ -249,9 +235,11 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _stores(tree: ast.Module) -> dict[str, list[ast.AST]]:
-    """Name -> every statement or node of the file that binds it, wherever it is (a function's local too)."""
+def _bindings(tree: ast.Module) -> tuple[dict[str, list[ast.AST]], set[str]]:
+    """In one walk of the file: name -> every statement or node that binds it, wherever it is (a function's
+    local too), and the names it changes in place (``x.append(...)`` and the like, ``x += ...``, ``x[k] = ...``)."""
     stores: dict[str, list[ast.AST]] = {}
+    changed: set[str] = set()
     targets_seen: set[int] = set()  # the target names of assignments, recorded with their statement
     for node in ast.walk(tree):  # breadth first: a statement comes before its target names
         if isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -270,4 +258,12 @@ def _stores(tree: ast.Module) -> dict[str, list[ast.AST]]:
         elif isinstance(node, ast.Global):
             for name in node.names:
                 stores.setdefault(name, []).append(node)
-    return stores
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _MUTATORS \
+                and isinstance(node.func.value, ast.Name):
+            changed.add(node.func.value.id)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            changed.add(node.target.id)
+        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                and isinstance(node.value, ast.Name):
+            changed.add(node.value.id)
+    return stores, changed

@@ -7,8 +7,13 @@ every lazy module; then every runtime lookup against :func:`importgraph.resolve.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import importgraph
 from importgraph.resolve import locate
+
+RUNTIME_RESOLVE = Path(__file__).parents[1] / "fixtures" / "runtime_resolve.py"
+"""The probe that imports a package for real and reports what its lazy machinery declares and serves."""
 
 
 def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[str]]:
