@@ -104,7 +104,9 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
         if name in names:
             inner = resolve_name(source, name, modules, lazy_modules, _seen | {module})
             return inner if inner.status != "missing" else Resolution("bound", None, source)
-    if lazy is None and "__getattr__" in facts.bindings:
+    if (lazy is None or lazy.style == "pep562") and "__getattr__" in facts.bindings:
+        # a hand-written __getattr__ may serve more than the table we read from it (pydantic falls back to
+        # its migration shims, huggingface_hub.utils serves ``httpx`` and submodules by other branches)
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
     if lazy is None and "replaces_module" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} replaces itself in sys.modules")

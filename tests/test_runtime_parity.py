@@ -5,7 +5,8 @@ dicts with try/raise/except/else guards everywhere; 4.48.3, 4.57.1 and 5.0.0: bo
 walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
 python=<that venv>)`` run for the backends that are really importable there. diffusers 0.42.1 the same way;
-scikit-image 0.26.0 (``lazy_loader`` stubs) through the fixtures' probe, which also resolves every name.
+scikit-image 0.26.0 (``lazy_loader`` stubs) and huggingface_hub 2.4.0 (a copy of ``lazy_loader.attach``, a PEP 562
+``__getattr__``) through the fixtures' probe, which also resolves every name.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import pytest
 import importgraph
 from importgraph.explain import explain
 from importgraph.resolve import locate
+from importgraph.scan.pool import available_cores
 from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 from tests.runtime.runtime_maps import runtime_lazy_maps
-from tests.runtime.venvs import DIFFUSERS, OTHER_RELEASES, SCIKIT_IMAGE, ensure_venv, site_packages
+from tests.runtime.venvs import (DIFFUSERS, HUGGINGFACE_HUB_VERSION, OTHER_RELEASES, SCIKIT_IMAGE, TRANSFORMERS_5,
+                                 ensure_venv, site_packages)
 
 pytestmark = pytest.mark.runtime
 
@@ -153,18 +156,22 @@ def test_complete_declared_map_is_a_superset(transformers5):
     assert report.environment.has("tokenizers")  # a hard requirement of 5.x (Requires-Dist)
 
 
+def resolve_at_runtime(python, package: str) -> dict:
+    """The fixtures' probe run on an installed package in its venv: every lazy module's map, every name resolved."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    proc = subprocess.run([str(python), "-B", str(RUNTIME_RESOLVE), "--path", str(site_packages(python)), package,
+                           "--jobs", str(available_cores())], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def test_static_maps_equal_runtime_on_scikit_image():
     """scikit-image 0.26.0: every package's init calls ``lazy_loader.attach_stub`` on its ``__init__.pyi``.
     The fixtures' probe imports it in its venv, reads each ``__getattr__``'s closure (``attr_to_modules``,
     ``submodules``) and resolves every name with ``getattr``; the static maps and lookups must agree, including
     the names that end in compiled extension modules (``skimage.graph.MCP`` from ``_mcp.*.so``)."""
     python = ensure_venv(*SCIKIT_IMAGE)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    proc = subprocess.run([str(python), "-B", str(RUNTIME_RESOLVE), "--path",
-                           str(site_packages(python)), "skimage"], capture_output=True, text=True, env=env,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    runtime = json.loads(proc.stdout)
+    runtime = resolve_at_runtime(python, "skimage")
     report = importgraph.analyze("skimage", python=str(python))
     # skimage.io's module __getattr__ only warns about one deprecated name: a hook, not a lazy map, on both sides
     hooks = {m for m, info in runtime["modules"].items() if info.get("style") == "pep562" and not info["names"]}
@@ -184,3 +191,31 @@ def test_static_maps_equal_runtime_on_scikit_image():
     assert mcp.outcome == "undecided" and mcp.hops[-1].kind == "undecided"
     assert "skimage.graph._mcp is a compiled extension module" in mcp.hops[-1].summary
     assert explain(report, "filters.gaussian").outcome == "object"
+
+
+def test_static_maps_equal_runtime_on_huggingface_hub():
+    """huggingface_hub 2.4.0 (in the transformers 5.23.0 venv): its top level is a copy of ``lazy_loader.attach``
+    over ``_SUBMOD_ATTRS``; ``huggingface_hub.utils`` is a hand-written PEP 562 ``__getattr__`` that looks names
+    up with ``_ATTR_TO_MODULE.get(name)`` in a dict built by a comprehension, some targets absolute
+    (``huggingface_hub.errors``). Every name resolves to the same module on both sides."""
+    python = ensure_venv(*TRANSFORMERS_5)
+    runtime = resolve_at_runtime(python, "huggingface_hub")
+    report = importgraph.analyze("huggingface_hub", python=str(python))
+    assert report.target.version == HUGGINGFACE_HUB_VERSION
+    assert {m: info["style"] for m, info in runtime["modules"].items()} == \
+        {"huggingface_hub": "lazy_loader", "huggingface_hub.utils": "pep562"}
+    assert {m: lazy.style for m, lazy in report.lazy_modules.items()} == \
+        {"huggingface_hub": "lazy_loader", "huggingface_hub.utils": "pep562"}
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    print(f"\nhuggingface_hub {report.target.version}: {names} names, {lookups} lookups agree")
+    assert names >= 600 and lookups >= 600
+    # IG010's unregistered public submodules: attribute access on the freshly imported package fails for real
+    unregistered = sorted(f.symbol.rpartition(".")[2] for f in report.findings if f.rule == "IG010")
+    assert unregistered, "huggingface_hub 2.4.0 leaves submodules such as errors out of _SUBMOD_ATTRS"
+    check = ("import sys, huggingface_hub as h\n"
+             "print(sum(1 for n in sys.argv[1:] if not hasattr(h, n)))")
+    failing = subprocess.run([str(python), "-I", "-c", check, *unregistered], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    assert failing == str(len(unregistered)), unregistered

@@ -314,19 +314,15 @@ def _fill_stub(lazy: LazyModule, package: str, facts: ModuleFacts, build: LazyBu
 
 def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
                   context: _Context) -> LazyModule | None:
-    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module (or of
-    name -> (module, name), as openai's generated inits write it)."""
+    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module, of name ->
+    (module, name) as openai's generated inits write it, or of name -> (package, relative module) handed to
+    ``import_module(module, package=package)`` as pydantic's does: ``name in MAP``, ``MAP[name]`` or
+    ``MAP.get(name)`` (huggingface_hub.utils, pydantic)."""
     mapping_name = None
     for node in ast.walk(function.node):
-        if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
-            right = node.comparators[0]
-            if isinstance(right, ast.Name) and isinstance(result.scope.get(right.id), dict):
-                mapping_name = right.id
-                break
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            if isinstance(result.scope.get(node.value.id), dict):
-                mapping_name = node.value.id
-                break
+        mapping_name = _looked_up_dict(node, result)
+        if mapping_name is not None:
+            break
     imports = any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
                   isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function.node))
     if mapping_name is None or not imports:
@@ -335,19 +331,53 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
     for name, target in mapping.items():
-        if isinstance(target, tuple) and len(target) == 2 and target[1] == name:
+        absolute = _is_anchored(target)
+        if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
+            target = _anchor(*target)
+        elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
             target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
         if not isinstance(name, str) or not isinstance(target, str):
             lazy.undecided.append(Undecided(facts.path, getattr(name, "line", function.node.lineno),
                                             f"{mapping_name}[{name!r}] is not a module name (or a (module, "
-                                            "same name) pair): the name it serves is not modelled"))
+                                            "same name) or (package, relative module) pair): the name it serves "
+                                            "is not modelled"))
             continue
-        module = _resolve_module(facts, str(target), context)
+        module = target if absolute else _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
     return lazy
+
+
+def _is_anchored(target: object) -> bool:
+    """``(package, ".relative.module")``: the two arguments of ``import_module(name, package)``."""
+    return (isinstance(target, tuple) and len(target) == 2 and all(isinstance(part, str) for part in target)
+            and target[1].startswith(".") and bool(target[0]))
+
+
+def _anchor(package: str, relative: str) -> str:
+    """What ``importlib.import_module(relative, package)`` imports (``importlib._bootstrap._resolve_name``):
+    ``(".", "pydantic_core")`` is ``pydantic_core`` itself."""
+    level = len(relative) - len(relative.lstrip("."))
+    base = package.rsplit(".", level - 1)[0] if level > 1 else package
+    rest = relative[level:]
+    return f"{base}.{rest}" if rest else base
+
+
+def _looked_up_dict(node: ast.AST, result: EvaluationResult) -> str | None:
+    """The module-level dict ``node`` looks a name up in (``name in MAP``, ``MAP[name]``, ``MAP.get(name)``)."""
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
+        table = node.comparators[0]
+    elif isinstance(node, ast.Subscript):
+        table = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        table = node.func.value
+    else:
+        return None
+    if isinstance(table, ast.Name) and isinstance(result.scope.get(table.id), dict):
+        return table.id
+    return None
 
 
 def _resolve_module(facts: ModuleFacts, target: str, context: _Context) -> str:

@@ -124,7 +124,9 @@ class Evaluator:
         self.env = env
         self.hooks = hooks or Hooks()
         self.resolver = resolver
-        self.scope: dict[str, object] = {"__name__": module, "__file__": path, "__spec__": Unknown("__spec__")}
+        self.spec = Unknown("__spec__")
+        """The module's ``__spec__``: only its ``.name`` and ``.parent`` are modelled (see :meth:`eval_Attribute`)."""
+        self.scope: dict[str, object] = {"__name__": module, "__file__": path, "__spec__": self.spec}
         self.guard: frozenset[str] = frozenset()
         self.queries: list[tuple[str, bool]] = []
         self.builds: list[LazyBuild] = []
@@ -531,6 +533,8 @@ class Evaluator:
     def eval_Attribute(self, node: ast.Attribute) -> object:
         base = self.eval(node.value)
         attr = node.attr
+        if base is self.spec and attr in ("name", "parent"):  # pydantic's ``(__spec__.parent, ".main")``
+            return self.module if attr == "name" else self.package
         if isinstance(base, Unknown):
             return base
         if isinstance(base, ModuleRef):

@@ -28,8 +28,8 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         static = report.lazy_modules.get(module)
         if static is None:
             continue
-        qualify = (lambda key: f"{module}.{key}") if info["style"] != "pep562" else (lambda key: f"{module}.{key}")
-        runtime_names = {name: qualify(key) for name, key in info["declared"].items()}
+        runtime_names = {name: key if info["style"] == "pep562" else f"{module}.{key}"  # pep562: dotted already
+                         for name, key in info["declared"].items()}
         static_names = {n: e.module for n, e in static.names.items() if e.origin != "attribute"}
         compared += len(runtime_names)
         if runtime_names != static_names:

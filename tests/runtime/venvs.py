@@ -40,6 +40,7 @@ import platformdirs
 
 __all__ = [
     "DIFFUSERS",
+    "HUGGINGFACE_HUB_VERSION",
     "OTHER_RELEASES",
     "SCIKIT_IMAGE",
     "TRANSFORMERS_4",
@@ -55,7 +56,10 @@ __all__ = [
 # Pinned environments.  Deliberately without torch / tensorflow / flax: the
 # runtime truth we want is "what the lazy module declares", including which
 # names land in ``_object_missing_backend`` because a backend is absent.
-TRANSFORMERS_5: tuple[str, list[str]] = ("transformers-5.23.0", ["transformers==5.23.0"])
+HUGGINGFACE_HUB_VERSION = "2.4.0"
+"""Pinned in transformers 5.23.0's venv (its dependency): its own lazy maps are checked against the runtime too."""
+TRANSFORMERS_5: tuple[str, list[str]] = ("transformers-5.23.0", ["transformers==5.23.0",
+                                                                 f"huggingface_hub=={HUGGINGFACE_HUB_VERSION}"])
 # 4.44.2 needs no extra pins: pip resolves numpy 2.4.6 and huggingface_hub 0.36.2
 # (its own metadata caps huggingface-hub<1.0, tokenizers<0.20), and
 # `import transformers; transformers.BertConfig` works with them (checked
