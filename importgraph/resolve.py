@@ -161,6 +161,9 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     hops = (*_hops, module)
     if len(hops) > _MAX_HOPS or module in _hops:
         return None
+    if _hops and module not in modules and module.partition(".")[0] != hops[0].partition(".")[0]:
+        # a lazy map entry served by another package (pydantic's ``ValidationError`` from pydantic_core)
+        return Located(module, "external", hops=hops)
     lazy = lazy_modules.get(module)
     if lazy is not None and lazy.style in ("hf-dict", "hf-structure"):
         return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops)

@@ -35,6 +35,7 @@ BACKENDS = {
     "lazyloader_stub": (),
     "pep562_map": (),
     "pep562_pairs": (),
+    "pep562_anchored": (),
 }
 
 
@@ -150,3 +151,26 @@ def test_pep562_deprecation_is_not_a_lazy_map():
     assert report.lazy_modules == {}
     assert locate("pep562_deprecation", "Client", report.modules, report.lazy_modules).module == \
         "pep562_deprecation.api"
+
+
+def test_pep562_table_of_import_module_pairs_like_pydantic(tmp_path):
+    """``{name: (__spec__.parent, ".module")}`` read with ``.get``: the names another package serves are that
+    package's (external); ``OldModel``, served by the fallback outside the table, works at runtime and is counted
+    undecided, not reported; the result cache stores it (the table's strings must be plain ones)."""
+    report = static_report("pep562_anchored", ())
+    lazy = report.lazy_modules["pep562_anchored"]
+    assert lazy.style == "pep562"
+    assert {n: e.module for n, e in lazy.names.items()} == {
+        "BaseModel": "pep562_anchored.main", "Field": "pep562_anchored.fields",
+        "ValidatorHelper": "pep562_anchored.deprecated.tools", "CoreError": "pep562_anchored_core",
+        "CoreInfo": "pep562_anchored_core.schema"}
+    assert any("'helpers'" in u.reason for u in lazy.undecided)
+    assert report.lazy_modules["pep562_anchored.sub"].names["Shared"].module == "pep562_anchored.fields"
+    assert locate("pep562_anchored", "CoreError", report.modules, report.lazy_modules).kind == "external"
+    assert not report.findings and report.stats.undecided_by_rule.get("IG008", 0) >= 1
+    old = subprocess.run([sys.executable, "-B", "-c", "import pep562_anchored as p; print(p.OldModel.__name__)"],
+                         cwd=FIXTURES / "pep562_anchored", capture_output=True, text=True, check=True)
+    assert old.stdout.strip() == "BaseModel"
+    first = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
+    again = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
+    assert again.from_cache and again.lazy_modules == first.lazy_modules == report.lazy_modules

@@ -5,8 +5,9 @@ dicts with try/raise/except/else guards everywhere; 4.48.3, 4.57.1 and 5.0.0: bo
 walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
 python=<that venv>)`` run for the backends that are really importable there. diffusers 0.42.1 the same way;
-scikit-image 0.26.0 (``lazy_loader`` stubs) and huggingface_hub 2.4.0 (a copy of ``lazy_loader.attach``, a PEP 562
-``__getattr__``) through the fixtures' probe, which also resolves every name.
+scikit-image 0.26.0 (``lazy_loader`` stubs), huggingface_hub 2.4.0 (a copy of ``lazy_loader.attach``, a PEP 562
+``__getattr__``) and pydantic 2.14.4 (a PEP 562 table of ``import_module`` pairs) through the fixtures' probe,
+which also resolves every name.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from importgraph.resolve import locate
 from importgraph.scan.pool import available_cores
 from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 from tests.runtime.runtime_maps import runtime_lazy_maps
-from tests.runtime.venvs import (DIFFUSERS, HUGGINGFACE_HUB_VERSION, OTHER_RELEASES, SCIKIT_IMAGE, TRANSFORMERS_5,
-                                 ensure_venv, site_packages)
+from tests.runtime.venvs import (DIFFUSERS, HUGGINGFACE_HUB_VERSION, OTHER_RELEASES, PYDANTIC, SCIKIT_IMAGE,
+                                 TRANSFORMERS_5, ensure_venv, site_packages)
 
 pytestmark = pytest.mark.runtime
 
@@ -219,3 +220,29 @@ def test_static_maps_equal_runtime_on_huggingface_hub():
     failing = subprocess.run([str(python), "-I", "-c", check, *unregistered], capture_output=True, text=True,
                              check=True).stdout.strip()
     assert failing == str(len(unregistered)), unregistered
+
+
+def test_static_maps_equal_runtime_on_pydantic():
+    """pydantic 2.14.4: a hand-written PEP 562 ``__getattr__`` over ``{name: (__spec__.parent, ".module")}`` pairs
+    (the arguments of ``import_module``), read with ``.get``; some names are pydantic_core's. Every name resolves
+    to the same module on both sides, and the stale names IG008 reports in ``pydantic.v1.typing.__all__`` really
+    break its star import."""
+    python = ensure_venv(*PYDANTIC)
+    runtime = resolve_at_runtime(python, "pydantic")
+    report = importgraph.analyze("pydantic", python=str(python))
+    assert report.target.version == "2.14.4"
+    assert {m: info["style"] for m, info in runtime["modules"].items()} == {"pydantic": "pep562"}
+    assert {m: lazy.style for m, lazy in report.lazy_modules.items()} == {"pydantic": "pep562"}
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    external = sum(1 for n in runtime["modules"]["pydantic"]["resolved"]
+                   if locate("pydantic", n, report.modules, report.lazy_modules).kind == "external")
+    print(f"\npydantic {report.target.version}: {names} names, {lookups} lookups agree ({external} pydantic_core's)")
+    assert names >= 150 and lookups >= 150 and external >= 5
+    stale = sorted(f.symbol for f in report.findings if f.rule == "IG008" and f.module == "pydantic.v1.typing")
+    assert stale and {f.rule for f in report.findings} == {"IG008"}
+    star = subprocess.run([str(python), "-I", "-c", "from pydantic.v1.typing import *"], capture_output=True,
+                          text=True)
+    assert star.returncode != 0 and "AttributeError" in star.stderr
+    assert any(f"attribute '{name}'" in star.stderr for name in stale), star.stderr[-300:]

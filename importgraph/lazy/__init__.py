@@ -342,7 +342,7 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
                                             "same name) or (package, relative module) pair): the name it serves "
                                             "is not modelled"))
             continue
-        module = target if absolute else _resolve_module(facts, str(target), context)
+        module = str(target) if absolute else _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)

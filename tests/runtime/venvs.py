@@ -42,6 +42,7 @@ __all__ = [
     "DIFFUSERS",
     "HUGGINGFACE_HUB_VERSION",
     "OTHER_RELEASES",
+    "PYDANTIC",
     "SCIKIT_IMAGE",
     "TRANSFORMERS_4",
     "TRANSFORMERS_5",
@@ -72,6 +73,8 @@ TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==
 DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
 # lazy_loader.attach_stub with ``.pyi`` stubs in 15 packages, names served by compiled extension modules.
 SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0"])
+# A hand-written PEP 562 ``__getattr__`` over ``{name: (__spec__.parent, ".module")}`` pairs.
+PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
