@@ -174,3 +174,40 @@ def test_pep562_table_of_import_module_pairs_like_pydantic(tmp_path):
     first = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
     again = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
     assert again.from_cache and again.lazy_modules == first.lazy_modules == report.lazy_modules
+
+
+FILELOCK_STYLE = '''
+from importlib import import_module
+from types import MappingProxyType
+
+_LAZY = MappingProxyType({"AsyncLock": ".aio", "AsyncFileLock": ".aio", "aio": ".aio", "Plain": ".plain"})
+
+
+def __getattr__(name):
+    if (module_name := _LAZY.get(name)) is None:
+        raise AttributeError(name)
+    module = import_module(module_name, __name__)
+    if name == "aio":
+        return module
+    return getattr(module, "AsyncLock" if name in ("AsyncFileLock",) else name)
+'''
+
+
+def test_names_a_pep562_getattr_treats_apart_are_undecided(tmp_path):
+    """filelock 4.3: ``_LAZY_ATTRIBUTES`` (here a ``MappingProxyType``) is read with ``.get``, but ``asyncio`` is
+    served as the module itself and ``AsyncFileLock`` under another name. The table alone says both are missing
+    from their module (IG002 reported them); names the body compares its argument with are undecided instead."""
+    package = tmp_path / "lockish"
+    package.mkdir()
+    (package / "__init__.py").write_text(FILELOCK_STYLE)
+    (package / "aio.py").write_text("class AsyncLock:\n    pass\n")
+    (package / "plain.py").write_text("class Plain:\n    pass\n")
+    run = subprocess.run([sys.executable, "-B", "-c", "import lockish as l; print(l.aio.__name__, "
+                          "l.AsyncFileLock.__name__, l.AsyncLock.__module__, l.Plain.__module__)"],
+                         cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["lockish.aio", "AsyncLock", "lockish.aio", "lockish.plain"]
+    report = importgraph.analyze(str(package))
+    lazy = report.lazy_modules["lockish"]
+    assert {n: e.module for n, e in lazy.names.items()} == {"AsyncLock": "lockish.aio", "Plain": "lockish.plain"}
+    assert sorted(u.reason.split("'")[1] for u in lazy.undecided) == ["AsyncFileLock", "aio"]
+    assert not report.findings

@@ -330,7 +330,12 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     mapping = result.scope[mapping_name]
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
+    apart = _names_treated_apart(function.node)
     for name, target in mapping.items():
+        if name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
+            lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
+                                            f"its {mapping_name} lookup: what it serves is not modelled"))
+            continue
         absolute = _is_anchored(target)
         if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
             target = _anchor(*target)
@@ -348,6 +353,28 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
                                          ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
     return lazy
+
+
+def _names_treated_apart(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+    """Names a ``__getattr__`` compares its argument with (``name == "asyncio"``, ``name in ("a", "b")``), by
+    line: the body may serve them otherwise than by the table lookup that is modelled."""
+    if not function.args.args:
+        return {}
+    argument = function.args.args[0].arg
+    apart: dict[str, int] = {}
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, right = node.left, node.comparators[0]
+        if isinstance(right, ast.Name) and right.id == argument:
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and left.id == argument):
+            continue
+        values = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
+        for value in values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                apart.setdefault(value.value, node.lineno)
+    return apart
 
 
 def _is_anchored(target: object) -> bool:

@@ -709,6 +709,8 @@ class Evaluator:
                 return re.compile(str(args[0]), flags)
             except re.error:
                 return Unknown("invalid regular expression", line)
+        if func.module == "types" and name == "MappingProxyType" and len(args) == 1 and isinstance(args[0], dict):
+            return dict(args[0])  # a read-only view: looked up like the dict (filelock's _EXPORTS)
         if func.module == "re" and name == "escape" and args and isinstance(args[0], str):
             return re.escape(args[0])
         if name == "get_objects_from_module" and args and isinstance(args[0], ModuleRef):
