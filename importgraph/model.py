@@ -86,7 +86,8 @@ class Binding:
     conditional: bool = False
     """Bound only in one branch of a top-level ``if``/``try``."""
     source: str | None = None
-    """For ``from m import x``: the absolute module ``m`` (re-exports)."""
+    """For ``from m import x``: ``"m:x"`` with ``m`` absolute (re-exports); for ``import a.b as c``: ``"a.b"``; for
+    an alias of another module-level name (``Run = RunTree``, kind ``assign``): that name."""
 
 
 @dataclass(frozen=True)

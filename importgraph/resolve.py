@@ -225,8 +225,22 @@ def _hop(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: 
     return Located(found.module, found.kind, True, found.hops)
 
 
+def _unalias(facts: ModuleFacts, binding: Binding) -> Binding:
+    """The binding an alias (``Run = RunTree``) stands for, through a few aliases; the alias itself when the name
+    it copies is not bound at module level (a builtin, a star import)."""
+    for _ in range(_MAX_HOPS):
+        if binding.kind != "assign" or not binding.source:
+            return binding
+        target = facts.bindings.get(binding.source)
+        if target is None or target is binding:
+            return binding
+        binding = target
+    return binding
+
+
 def _follow_binding(module: str, binding: Binding, modules: dict[str, ModuleFacts],
                     lazy_modules: dict[str, LazyModule], hops: tuple[str, ...]) -> Located | None:
+    binding = _unalias(modules[module], binding)
     if binding.kind == "import" and not binding.source:  # ``import a.b`` binds the top-level ``a``
         return Located(binding.name, "module", hops=hops)
     if binding.kind != "import" or not binding.source:

@@ -18,11 +18,13 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 import pytest
 
 import importgraph
 from importgraph.resolve import locate
+from importgraph.scan import scan_source
 from tests.conftest import FIXTURES, fixture_package
 from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 
@@ -211,3 +213,94 @@ def test_names_a_pep562_getattr_treats_apart_are_undecided(tmp_path):
     assert {n: e.module for n, e in lazy.names.items()} == {"AsyncLock": "lockish.aio", "Plain": "lockish.plain"}
     assert sorted(u.reason.split("'")[1] for u in lazy.undecided) == ["AsyncFileLock", "aio"]
     assert not report.findings
+
+
+def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
+    """``Run = RunTree  # backwards compatibility`` (langchain_core.tracers.schemas): a lookup of ``Run`` ends
+    where ``RunTree`` is defined, through imports and chains of aliases, as ``__module__`` says at runtime."""
+    package = tmp_path / "aliases"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "models.py").write_text("class RunTree:\n    pass\n")
+    (package / "schemas.py").write_text(textwrap.dedent("""
+        from json import JSONDecoder
+        from .models import RunTree
+        class Local:
+            pass
+        Run = RunTree
+        Decoder = JSONDecoder
+        Same = Local
+        Twice = Same
+        Length = len
+    """))
+    names = ["Run", "Decoder", "Same", "Twice"]
+    code = f"import aliases.schemas as s; print(*[getattr(s, n).__module__ for n in {names!r}])"
+    runtime = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert runtime == ["aliases.models", "json.decoder", "aliases.schemas", "aliases.schemas"]
+    report = importgraph.analyze(str(package))
+    found = {n: locate("aliases.schemas", n, report.modules, report.lazy_modules) for n in names + ["Length"]}
+    assert [(found[n].module, found[n].kind) for n in names] == [
+        ("aliases.models", "class"), ("json", "external"), ("aliases.schemas", "class"), ("aliases.schemas", "class")]
+    assert runtime[1].startswith(found["Decoder"].module + ".")  # json re-exports it from json.decoder
+    assert (found["Length"].module, found["Length"].kind) == ("aliases.schemas", "assign")  # a builtin: not followed
+
+
+LANGCHAIN_STYLE_INIT = '''
+from lc._import_utils import import_attr
+
+_dynamic_imports = {"Tool": "base", "helpers": "__module__"}
+
+
+def __getattr__(attr_name):
+    module_name = _dynamic_imports.get(attr_name)
+    result = import_attr(attr_name, module_name, __spec__.parent)
+    globals()[attr_name] = result
+    return result
+'''
+
+IMPORT_ATTR = '''
+from importlib import import_module
+
+
+def import_attr(attr_name, module_name, package):
+    if module_name == "__module__" or module_name is None:
+        return import_module(f".{attr_name}", package=package)
+    return getattr(import_module(f".{module_name}", package=package), attr_name)
+'''
+
+
+def scan_file_facts(path, text: str | None = None):
+    """The scan's facts of ``path`` (or of ``text`` in its place)."""
+    source = (text if text is not None else path.read_text()).encode()
+    return scan_source("lc._import_utils", str(path), False, source)
+
+
+def test_getattr_delegating_to_a_helper_of_the_package(tmp_path):
+    """langchain_core: ``__getattr__`` passes the table's module to ``import_attr``, a function of another
+    module of the package that calls ``import_module``. That module is read for it, so an edit to it that stops
+    the import is not answered from the result cache."""
+    root = tmp_path / "lc"
+    (root / "tools").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "_import_utils.py").write_text(IMPORT_ATTR)
+    (root / "tools" / "__init__.py").write_text(LANGCHAIN_STYLE_INIT)
+    (root / "tools" / "base.py").write_text("class Tool:\n    pass\n")
+    (root / "tools" / "helpers.py").write_text("")
+    code = "import lc.tools as t; print(t.Tool.__module__, t.helpers.__name__)"
+    runtime = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert runtime == ["lc.tools.base", "lc.tools.helpers"]
+    cache = tmp_path / "cache"
+    report = importgraph.analyze(str(root), cache_dir=cache)
+    lazy = report.lazy_modules["lc.tools"]
+    assert lazy.style == "pep562" and {n: e.module for n, e in lazy.names.items()} == {"Tool": "lc.tools.base"}
+    assert any("'helpers'" in u.reason for u in lazy.undecided)  # "__module__": the submodule itself
+    assert importgraph.analyze(str(root), cache_dir=cache).from_cache
+    # the same facts (imports, bindings, lines): only the function body, which the scan does not record, changes
+    stopped = IMPORT_ATTR.split("def ")[0] + "def import_attr(attr_name, module_name, package):\n    raise " \
+        "AttributeError(attr_name)\n"
+    assert scan_file_facts(root / "_import_utils.py") == scan_file_facts(root / "_import_utils.py", stopped)
+    (root / "_import_utils.py").write_text(stopped)
+    edited = importgraph.analyze(str(root), cache_dir=cache)
+    assert not edited.from_cache and "lc.tools" not in edited.lazy_modules

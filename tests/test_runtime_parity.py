@@ -6,8 +6,8 @@ walk) we import the package in a subprocess of its own
 venv, read every ``_LazyModule``'s internals, and compare them with ``importgraph.analyze(...,
 python=<that venv>)`` run for the backends that are really importable there. diffusers 0.42.1 the same way;
 scikit-image 0.26.0 (``lazy_loader`` stubs), huggingface_hub 2.4.0 (a copy of ``lazy_loader.attach``, a PEP 562
-``__getattr__``) and pydantic 2.14.4 (a PEP 562 table of ``import_module`` pairs) through the fixtures' probe,
-which also resolves every name.
+``__getattr__``), pydantic 2.14.4 (a PEP 562 table of ``import_module`` pairs) and langchain-core 1.8.3 (PEP 562
+through a helper) through the fixtures' probe, which also resolves every name.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from importgraph.resolve import locate
 from importgraph.scan.pool import available_cores
 from tests.runtime.lookups import RUNTIME_RESOLVE, compare_maps, compare_resolution
 from tests.runtime.runtime_maps import runtime_lazy_maps
-from tests.runtime.venvs import (DIFFUSERS, HUGGINGFACE_HUB_VERSION, OTHER_RELEASES, PYDANTIC, SCIKIT_IMAGE,
-                                 TRANSFORMERS_5, ensure_venv, site_packages)
+from tests.runtime.venvs import (DIFFUSERS, HUGGINGFACE_HUB_VERSION, LANGCHAIN_CORE, OTHER_RELEASES, PYDANTIC,
+                                 SCIKIT_IMAGE, TRANSFORMERS_5, ensure_venv, site_packages)
 
 pytestmark = pytest.mark.runtime
 
@@ -246,3 +246,27 @@ def test_static_maps_equal_runtime_on_pydantic():
                           text=True)
     assert star.returncode != 0 and "AttributeError" in star.stderr
     assert any(f"attribute '{name}'" in star.stderr for name in stale), star.stderr[-300:]
+
+
+def test_static_maps_equal_runtime_on_langchain_core():
+    """langchain-core 1.8.3: 19 packages whose PEP 562 ``__getattr__`` looks the name up in ``_dynamic_imports``
+    and hands it to ``import_attr(attr_name, module_name, __spec__.parent)``, a helper of the package that calls
+    ``import_module``. Every name resolves to the same module on both sides (``tracers.Run`` through the alias
+    ``Run = RunTree`` to langsmith's class)."""
+    python = ensure_venv(*LANGCHAIN_CORE)
+    runtime = resolve_at_runtime(python, "langchain_core")
+    report = importgraph.analyze("langchain_core", python=str(python))
+    assert report.target.version == "1.8.3"
+    runtime_styles = {m: info["style"] for m, info in runtime["modules"].items() if m != "langchain_core"}
+    assert runtime["modules"]["langchain_core"]["style"] == "eager"  # its own init is not lazy
+    assert len(runtime_styles) >= 19 and set(runtime_styles.values()) == {"pep562"}
+    assert {m: lazy.style for m, lazy in report.lazy_modules.items()} == runtime_styles
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    print(f"\nlangchain-core {report.target.version}: {len(runtime_styles)} lazy modules, {names} names, "
+          f"{lookups} lookups agree")
+    assert names >= 290 and lookups >= 300
+    run = locate("langchain_core.tracers", "Run", report.modules, report.lazy_modules)
+    assert run.kind == "external" and run.module.startswith("langsmith")
+    assert not report.findings

@@ -100,6 +100,7 @@ BINDINGS = """
     a, (b, [c, *d]) = 1, (2, [3, 4, 5])
     e: int = 1
     f: int
+    alias_of_e = e
     class K:
         inner_attr = 1
         import zlib
@@ -141,6 +142,7 @@ def test_binding_details():
     assert b["cabc"].source == "collections.abc"
     assert b["to_json"].source == "json:dumps" and b["loads"].source == "json:loads"
     assert (b["a"].kind, b["d"].kind, b["e"].kind) == ("assign", "assign", "assign")
+    assert (b["alias_of_e"].kind, b["alias_of_e"].source, b["e"].source) == ("assign", "e", None)
     assert "f" not in b  # annotation without a value binds nothing
     assert b["K"].kind == "class" and "inner_attr" not in b and "zlib" not in b
     assert b["g"].kind == "def" and "local" not in b

@@ -60,6 +60,8 @@ class _Context:
         self.problems: list[ParseProblem] = []
         self.backends = _known_backends(facts)
         self.trees: dict[str, ast.Module] = {}
+        self.helpers: dict[ImportedName, bool] = {}
+        """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
         facts = self.facts.get(module)
@@ -90,6 +92,23 @@ class _Context:
             return builtin_rules()
         note_context("structure_rules", (module, path))  # rules_from_context() rebuilds them
         return rules
+
+    def helper_imports_module(self, helper: ImportedName) -> bool:
+        """Whether ``helper``, a function defined at the top of a module of the package, calls ``import_module``
+        (the module is read here: any change to it invalidates the result cache's entry)."""
+        if helper not in self.helpers:
+            self.helpers[helper] = False
+            facts = self.facts.get(helper.module)
+            binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
+            if binding is not None and binding.kind == "def" and facts.path.endswith(".py"):
+                try:
+                    tree = ast.parse(read_source(facts.path), filename=facts.path)
+                except (OSError, SyntaxError, ValueError):
+                    return False
+                self.helpers[helper] = any(
+                    isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == helper.name
+                    and _calls_import_module(node) for node in tree.body)
+        return self.helpers[helper]
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
@@ -323,9 +342,7 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
         mapping_name = _looked_up_dict(node, result)
         if mapping_name is not None:
             break
-    imports = any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
-                  isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function.node))
-    if mapping_name is None or not imports:
+    if mapping_name is None or not _imports_module(function.node, result, context):
         return None
     mapping = result.scope[mapping_name]
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
@@ -341,11 +358,11 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
             target = _anchor(*target)
         elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
             target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
-        if not isinstance(name, str) or not isinstance(target, str):
+        if not isinstance(name, str) or not isinstance(target, str) or target.startswith("__"):
             lazy.undecided.append(Undecided(facts.path, getattr(name, "line", function.node.lineno),
                                             f"{mapping_name}[{name!r}] is not a module name (or a (module, "
                                             "same name) or (package, relative module) pair): the name it serves "
-                                            "is not modelled"))
+                                            "is not modelled"))  # langchain's "__module__": the submodule itself
             continue
         module = str(target) if absolute else _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
@@ -353,6 +370,27 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
                                          ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
     return lazy
+
+
+def _imports_module(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                    context: _Context) -> bool:
+    """Whether ``function`` calls ``import_module``, itself or through a helper of the package that does
+    (langchain_core's ``import_attr(attr_name, module_name, __spec__.parent)``)."""
+    if _calls_import_module(function):
+        return True
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            helper = result.scope.get(node.func.id)
+            if isinstance(helper, Function) and _calls_import_module(helper.node):
+                return True
+            if isinstance(helper, ImportedName) and context.helper_imports_module(helper):
+                return True
+    return False
+
+
+def _calls_import_module(function: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
+               isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function))
 
 
 def _names_treated_apart(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:

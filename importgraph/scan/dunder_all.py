@@ -206,7 +206,7 @@ def _ref_module(facts: ModuleFacts, reference: str) -> str:
     __all__ as x`` (the module ``m``)."""
     head, dot, rest = reference.partition(".")
     binding = facts.bindings.get(head)
-    if binding is None or binding.source is None:
+    if binding is None or binding.kind != "import" or binding.source is None:
         return reference
     module, _, attr = binding.source.partition(":")
     base = module if not attr or attr == "__all__" else f"{module}.{attr}"

@@ -152,8 +152,12 @@ class _Collector:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.definition(node, ctx)
         elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                self.bind_target(target, node.lineno, ctx)
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Name):
+                # an alias (``Run = RunTree  # backwards compatibility``): lookups follow it to the object
+                self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=node.value.id)
+            else:
+                for target in node.targets:
+                    self.bind_target(target, node.lineno, ctx)
             if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
