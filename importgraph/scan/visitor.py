@@ -56,6 +56,9 @@ class _Collector:
     """Names bound in each open ``if``/``try`` branch (innermost last), to find names bound on every path."""
     function_imports: list[ast.ImportFrom] = field(default_factory=list)
     """``from ... import`` statements inside functions (where ``*`` and ``__future__`` do not compile)."""
+    hands_over_globals: bool = False
+    """A module-level call is given ``globals()`` (websockets' ``lazy_import(globals(), aliases={...})``): it
+    may bind any name in the module, ``__getattr__`` included."""
 
     def __post_init__(self) -> None:
         package = self.facts.package
@@ -152,6 +155,8 @@ class _Collector:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             self.definition(node, ctx)
         elif isinstance(node, ast.Assign):
+            if ctx.scope is Scope.MODULE and not ctx.in_class and _hands_over_globals(node.value):
+                self.hands_over_globals = True
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Name):
                 # an alias (``Run = RunTree  # backwards compatibility``): lookups follow it to the object
                 self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=node.value.id)
@@ -168,6 +173,8 @@ class _Collector:
         elif isinstance(node, ast.Expr):
             if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.expr(node, ctx.conditional)
+                if _hands_over_globals(node.value):
+                    self.hands_over_globals = True
         elif isinstance(node, ast.If):
             self.if_stmt(node, ctx)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
@@ -278,6 +285,14 @@ def _nested_statements(stmts: list[ast.stmt]):
             children = getattr(stmt, name)
             if children:
                 stack.extend(children)
+
+
+def _hands_over_globals(value: ast.expr) -> bool:
+    """``f(globals(), ...)``, but for ``__import__(name, globals(), ...)``, which only reads it."""
+    if not isinstance(value, ast.Call) or isinstance(value.func, ast.Name) and value.func.id == "__import__":
+        return False
+    return any(isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name) and arg.func.id == "globals"
+               and not arg.args for arg in [*value.args, *(k.value for k in value.keywords)])
 
 
 def _raises(stmts: list[ast.stmt]) -> bool:
@@ -424,6 +439,8 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts)
+    if collector.hands_over_globals and "dynamic_globals" not in facts.lazy_markers:
+        facts.lazy_markers = tuple(sorted((*facts.lazy_markers, "dynamic_globals")))
     error = compile_error(tree, collector.function_imports)
     if error is not None:  # it parses, but importing it raises SyntaxError all the same
         facts.problem = ParseProblem(path, error[0], f"SyntaxError: {error[1]}")
