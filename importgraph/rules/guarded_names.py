@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..model import Finding, NameUse, Scope
+from ..scan.name_uses import NEWEST_KNOWN_BUILTINS
 from ..scan.python_versions import PYTHON3_MINORS, describe
 from .backends import BackendMap, reaching, runtime_imports, shared_reach
 from .base import Rule, RuleContext, register
@@ -35,7 +36,9 @@ class GuardedNameAtImport(Rule):
     annotations, or of names bound on every branch (``else:``/``except:`` fallbacks) are fine and not
     reported, nor are uses after a fallback branch that ends the process (``sys.exit(1)``), in the
     ``if __name__ == "__main__":`` script part, or of builtin names (``ExceptionGroup`` behind its 3.10
-    backport). ``TYPE_CHECKING``-only names used unquoted at import time always fail. A use that sits under
+    backport), nor where the module needs the guarded package anyway (it, or a module of the package it imports
+    first, imports it unconditionally: litellm's proxy endpoints and fastapi fail with ModuleNotFoundError before
+    any NameError). ``TYPE_CHECKING``-only names used unquoted at import time always fail. A use that sits under
     *another* backend's guard (``if is_onnxscript_available(): TABLE = {torch.float32: ...}``) fails only
     with that backend installed and this one not, which the message says; when that guarded block first
     imports from the other backend's package, that import may itself need the missing backend (onnxscript's
@@ -43,7 +46,8 @@ class GuardedNameAtImport(Rule):
     under a ``sys.version_info`` test is reported with the versions on which the use fails
     (``if sys.version_info >= (3, 12): from typing import override`` then ``@override`` in a class: NameError on
     Python < 3.12); annotations are evaluated at definition time only before 3.14 (PEP 649), so a name bound on
-    every version up to 3.13 is fine in one.
+    every version up to 3.13 is fine in one. A name missing only on versions newer than those whose builtins
+    importgraph knows (3.15 and later) may be a new builtin there: undecided, not reported.
 
     Fix: quote the annotation or add ``from __future__ import annotations``; move the definition under
     the guard; or bind a fallback in the ``else``/``except`` branch (``torch = None``, a dummy base).
@@ -62,12 +66,15 @@ class GuardedNameAtImport(Rule):
                 grouped.setdefault((use.name, use.guard), []).append(use)
             required = self._required_by_guarded_imports(ctx, facts)
             for (name, guard), uses in grouped.items():
-                if self._masked(module, guard, backends, edges, sources, reach):
+                if self._masked(module, self._needed(facts, name, guard, backends), edges, sources, reach):
                     continue
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
                 uses = [u for u in uses if _failing_versions(u) != []]  # [] : bound wherever it is evaluated
                 if not uses:
+                    continue
+                if all(_maybe_a_future_builtin(u) for u in uses):
+                    ctx.count_undecided(self.code)
                     continue
                 uses.sort(key=lambda u: u.line)
                 unguarded = [u for u in uses if not u.inside]
@@ -106,17 +113,28 @@ class GuardedNameAtImport(Rule):
         return required
 
     @staticmethod
-    def _masked(module: str, guard: str, backends: BackendMap, edges, sources, reach) -> bool:
-        """The module imports the guarded backend unconditionally anyway (itself or through the package):
-        it cannot be imported without it, so the NameError never shows (the guard is merely redundant)."""
+    def _needed(facts, name: str, guard: str, backends: BackendMap) -> set[str]:
+        """The import names whose absence leaves ``name`` unbound: the guarded backend's, or for a ``try:`` that
+        catches ImportError, the package the name is imported from (litellm's ``from fastapi import APIRouter``)."""
+        if guard == "ImportError":
+            binding = facts.bindings.get(name)
+            if binding is None or binding.kind != "import":
+                return set()
+            top = (binding.source or binding.name).partition(":")[0].split(".")[0]
+            return set() if not top or top == facts.name.split(".")[0] else {top}
         if guard in _NOT_BACKENDS:
-            return False
-        for backend in guard.split(", "):
-            for name in backends.imports(backend):
-                if name not in reach:
-                    reach[name] = reaching(edges, sources.get(name, {}), name) if name in sources else {}
-                if module in reach[name]:
-                    return True
+            return set()
+        return {imported for backend in guard.split(", ") for imported in backends.imports(backend)}
+
+    @staticmethod
+    def _masked(module: str, needed: set[str], edges, sources, reach) -> bool:
+        """The module imports what the guard is about unconditionally anyway (itself or through the package):
+        it cannot be imported without it, so the NameError never shows (the guard is merely redundant)."""
+        for name in sorted(needed):
+            if name not in reach:
+                reach[name] = reaching(edges, sources.get(name, {}), name) if name in sources else {}
+            if module in reach[name]:
+                return True
         return False
 
     @staticmethod
@@ -148,6 +166,13 @@ class GuardedNameAtImport(Rule):
                 f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "
                 "bind a fallback in the other branch.")
+
+
+def _maybe_a_future_builtin(use: NameUse) -> bool:
+    """The use fails only on Python versions newer than those whose builtins are known: the name may be one of
+    their builtins (anyio's ``if sys.version_info < (3, 15): from typing_extensions import sentinel``)."""
+    failing = _failing_versions(use)
+    return bool(failing) and min(failing) > NEWEST_KNOWN_BUILTINS
 
 
 def _failing_versions(use: NameUse) -> list[int] | None:

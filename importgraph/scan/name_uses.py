@@ -41,6 +41,11 @@ _BUILTINS = frozenset(dir(builtins)) | {"ExceptionGroup", "BaseExceptionGroup", 
 """A module-level name that is not bound falls back to the builtin of that name (``ExceptionGroup`` on 3.11+
 where ``exceptiongroup`` supplies it before): no NameError."""
 
+NEWEST_KNOWN_BUILTINS = 14
+"""The Python 3 minor version up to which :data:`_BUILTINS` lists every builtin. A later release may add one
+(anyio binds ``sentinel`` from typing_extensions only before 3.15, expecting the builtin there): a name unbound
+only on versions after this one is undecided, not a NameError."""
+
 _EXITS = {("sys", "exit"), ("os", "_exit"), ("os", "abort"), (None, "exit"), (None, "quit")}
 """Calls that end the process: a branch ending in one does not fall through (``except ImportError:
 print(...); sys.exit(1)``)."""
