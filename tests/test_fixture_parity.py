@@ -23,6 +23,7 @@ import textwrap
 import pytest
 
 import importgraph
+from importgraph.explain import explain
 from importgraph.resolve import locate
 from importgraph.scan import scan_source
 from tests.conftest import FIXTURES, fixture_package
@@ -169,6 +170,8 @@ def test_pep562_table_of_import_module_pairs_like_pydantic(tmp_path):
     assert any("'helpers'" in u.reason for u in lazy.undecided)
     assert report.lazy_modules["pep562_anchored.sub"].names["Shared"].module == "pep562_anchored.fields"
     assert locate("pep562_anchored", "CoreError", report.modules, report.lazy_modules).kind == "external"
+    last = explain(report, "CoreError").hops[-1]
+    assert last.kind == "undecided" and "pep562_anchored_core belongs to another package" in last.summary
     assert not report.findings and report.stats.undecided_by_rule.get("IG008", 0) >= 1
     old = subprocess.run([sys.executable, "-B", "-c", "import pep562_anchored as p; print(p.OldModel.__name__)"],
                          cwd=FIXTURES / "pep562_anchored", capture_output=True, text=True, check=True)
