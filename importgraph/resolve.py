@@ -74,8 +74,7 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
                  lazy_modules: dict[str, LazyModule], _seen: frozenset[str] = frozenset()) -> Resolution:
     facts = modules.get(module)
     if facts is None:
-        analysed = next(iter(modules), "").partition(".")[0]
-        if module.partition(".")[0] != analysed:  # pydantic's ValidationError, served by pydantic_core
+        if module.partition(".")[0] not in modules:  # pydantic's ValidationError, served by pydantic_core
             return Resolution("undecided", reason=f"{module} belongs to another package, which is not analysed")
         return Resolution("undecided", reason=f"{module} has no source we can read")
     if facts.problem is not None:
