@@ -31,7 +31,8 @@ class InvalidAll(Rule):
     imports and ``from x import __all__``), a submodule has that name, or every module has it (``__doc__``).
     Where the module's attributes cannot be known statically — a module-level ``__getattr__`` (defined or
     assigned), a module object replaced in ``sys.modules``, names written through ``globals()`` or
-    ``locals()``, a star import from a compiled module — the name is counted undecided, not reported.
+    ``locals()`` or by a call handed ``globals()`` (websockets' ``lazy_import(globals(), aliases=...)``), a
+    star import from a compiled module — the name is counted undecided, not reported.
 
     Fix: bind the name or drop it from ``__all__``; for structure files write ``__all__`` the one way
     the line reader understands (a one-line list, or one quoted name per line and a closing ``]``)
