@@ -76,8 +76,10 @@ DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
 SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0"])
 # A hand-written PEP 562 ``__getattr__`` over ``{name: (__spec__.parent, ".module")}`` pairs.
 PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
-# PEP 562 ``__getattr__`` in 19 packages, each delegating to the package's ``import_attr`` helper.
-LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", ["langchain-core==1.8.3"])
+# PEP 562 ``__getattr__`` in 19 packages, each delegating to the package's ``import_attr`` helper. langsmith and
+# pydantic pinned too: langchain_core imports them at run time (``tracers.Run`` is langsmith's ``RunTree``).
+LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", ["langchain-core==1.8.3", "langsmith==0.15.1",
+                                                                  "pydantic==2.14.4"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
