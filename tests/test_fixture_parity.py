@@ -307,3 +307,78 @@ def test_getattr_delegating_to_a_helper_of_the_package(tmp_path):
     (root / "_import_utils.py").write_text(stopped)
     edited = importgraph.analyze(str(root), cache_dir=cache)
     assert not edited.from_cache and "lc.tools" not in edited.lazy_modules
+
+
+WEBSOCKETS_STYLE_IMPORTS = '''
+def import_name(name, source, namespace):
+    level = len(source) - len(source.lstrip("."))
+    module = __import__(source[level:], namespace, None, [name], level)
+    return getattr(module, name)
+
+
+def lazy_import(namespace, aliases=None, deprecated_aliases=None):
+    aliases = aliases or {}
+    deprecated_aliases = deprecated_aliases or {}
+
+    def __getattr__(name):
+        try:
+            source = aliases[name]
+        except KeyError:
+            pass
+        else:
+            return import_name(name, source, namespace)
+        try:
+            source = deprecated_aliases[name]
+        except KeyError:
+            pass
+        else:
+            return import_name(name, source, namespace)
+        raise AttributeError(name)
+
+    namespace["__getattr__"] = __getattr__
+'''
+
+WEBSOCKETS_STYLE_INIT = '''
+import typing
+
+from .imports import lazy_import
+
+__all__ = ["connect", "serve", "OldServer"]
+
+if typing.TYPE_CHECKING:
+    from .client import connect
+    from .legacy.server import OldServer
+    from .server import serve
+else:
+    lazy_import(
+        globals(),
+        aliases={"connect": ".client", "serve": ".server"},
+        deprecated_aliases={"OldServer": ".legacy.server"},
+    )
+'''
+
+
+def test_getattr_installed_by_a_helper_handed_globals(tmp_path):
+    """websockets: ``lazy_import(globals(), aliases={...}, deprecated_aliases={...})``, a function of the package,
+    installs a ``__getattr__`` that serves the names of both dicts. The runtime probe reads the dicts from that
+    function's closure; both sides agree on every name."""
+    root = tmp_path / "sockety"
+    (root / "legacy").mkdir(parents=True)
+    (root / "__init__.py").write_text(WEBSOCKETS_STYLE_INIT)
+    (root / "imports.py").write_text(WEBSOCKETS_STYLE_IMPORTS)
+    (root / "client.py").write_text("def connect():\n    return None\n")
+    (root / "server.py").write_text("def serve():\n    return None\n")
+    (root / "legacy" / "__init__.py").write_text("")
+    (root / "legacy" / "server.py").write_text("class OldServer:\n    pass\n")
+    proc = subprocess.run([sys.executable, "-B", str(RUNTIME_RESOLVE), "--path", str(tmp_path), "sockety"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    runtime = json.loads(proc.stdout)
+    assert runtime["modules"]["sockety"]["style"] == "pep562"
+    report = importgraph.analyze(str(root))
+    assert {n: e.module for n, e in report.lazy_modules["sockety"].names.items()} == {
+        "connect": "sockety.client", "serve": "sockety.server", "OldServer": "sockety.legacy.server"}
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    assert names == 3 and lookups == 3 and not report.findings

@@ -27,11 +27,11 @@ from ..scan.read import read_source
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .runtime import emulate, qualify
-from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
+from .values import Function, Globals, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
 
 __all__ = ["LazyStage", "build_lazy_modules"]
 
-_LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr"}
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr", "hands_over_globals"}
 
 
 @dataclass
@@ -61,6 +61,7 @@ class _Context:
         self.backends = _known_backends(facts)
         self.trees: dict[str, ast.Module] = {}
         self.helpers: dict[ImportedName, bool] = {}
+        self.installers: dict[ImportedName, Installer | None] = {}
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
@@ -97,18 +98,35 @@ class _Context:
         """Whether ``helper``, a function defined at the top of a module of the package, calls ``import_module``
         (the module is read here: any change to it invalidates the result cache's entry)."""
         if helper not in self.helpers:
-            self.helpers[helper] = False
-            facts = self.facts.get(helper.module)
-            binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
-            if binding is not None and binding.kind == "def" and facts.path.endswith(".py"):
-                try:
-                    tree = ast.parse(read_source(facts.path), filename=facts.path)
-                except (OSError, SyntaxError, ValueError):
-                    return False
-                self.helpers[helper] = any(
-                    isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == helper.name
-                    and _calls_import_module(node) for node in tree.body)
+            tree = self._helper_tree(helper)
+            self.helpers[helper] = tree is not None and any(
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == helper.name
+                and _calls_import_module(node) for node in tree.body)
         return self.helpers[helper]
+
+    def namespace_installer(self, helper: ImportedName) -> Installer | None:
+        """``helper`` as an :class:`Installer`, when it is a function of the package that installs a
+        ``__getattr__`` into the namespace it is handed (websockets' ``lazy_import``)."""
+        if helper not in self.installers:
+            self.installers[helper] = None
+            tree = self._helper_tree(helper)
+            function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
+                             and node.name == helper.name), None) if tree is not None else None
+            if function is not None:
+                self.installers[helper] = Installer.read(function)
+        return self.installers[helper]
+
+    def _helper_tree(self, helper: ImportedName) -> ast.Module | None:
+        """The parsed module that defines ``helper`` at its top (read here: any change to it invalidates the
+        result cache's entry)."""
+        facts = self.facts.get(helper.module)
+        binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
+        if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
+            return None
+        try:
+            return ast.parse(read_source(facts.path), filename=facts.path)
+        except (OSError, SyntaxError, ValueError):
+            return None
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
@@ -175,6 +193,10 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
 
     def call(func: ImportedName, args: list, kwargs: dict, line: int) -> object:
         if func.name != "define_import_structure":
+            installer = context.namespace_installer(func)
+            if installer is not None and _installs_here(installer, args, kwargs):
+                installs.append((installer, args, kwargs, line))
+                return None
             return NotImplemented
         path = args[0] if args else kwargs.get("module_path")
         prefix = args[1] if len(args) > 1 else kwargs.get("prefix")
@@ -188,6 +210,7 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
         return structure
 
     structure_undecided: list[Undecided] = []
+    installs: list[tuple[Installer, list, dict, int]] = []
 
     hooks = Hooks(
         is_module=lambda name: name in context.facts,
@@ -198,6 +221,8 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
     result = Evaluator(facts.name, facts.path, facts.is_package, context.env, hooks).run(tree.body)
     result.undecided.extend(structure_undecided)
     lazy_modules = [_from_build(facts, build, result, context) for build in result.builds if build.installed]
+    if not lazy_modules and installs:
+        lazy_modules.append(_from_installer(facts, *installs[-1], result, context))
     if not lazy_modules and "__getattr__" in result.functions:
         pep562 = _from_getattr(facts, result.functions["__getattr__"], result, context)
         if pep562 is not None:
@@ -368,6 +393,72 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)
+    lazy.submodules = sorted({n.module for n in lazy.names.values()})
+    return lazy
+
+
+@dataclass(frozen=True)
+class Installer:
+    """A function that installs a PEP 562 ``__getattr__`` into the namespace it is handed, serving the names of
+    the dicts it is given (websockets' ``lazy_import(globals(), aliases={name: ".module"}, ...)``)."""
+
+    parameters: tuple[str, ...]
+    namespace: str
+    """The parameter that receives ``globals()``."""
+    tables: tuple[str, ...]
+    """The parameters the inner ``__getattr__`` looks names up in (``aliases[name]``), in the order it does."""
+
+    @staticmethod
+    def read(function: ast.FunctionDef) -> Installer | None:
+        parameters = tuple(a.arg for a in function.args.args)
+        inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"), None)
+        if not parameters or inner is None or not inner.args.args:
+            return None
+        namespace = parameters[0]
+        installs = any(isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == namespace
+            and isinstance(t.slice, ast.Constant) and t.slice.value == "__getattr__" for t in n.targets)
+            for n in function.body)
+        argument = inner.args.args[0].arg
+        tables: list[str] = []
+        for node in ast.walk(inner):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                    and node.value.id in parameters[1:] and isinstance(node.slice, ast.Name) \
+                    and node.slice.id == argument and node.value.id not in tables:
+                tables.append(node.value.id)
+        if not installs or not tables:
+            return None
+        return Installer(parameters, namespace, tuple(tables))
+
+    def bind(self, args: list, kwargs: dict) -> dict[str, object]:
+        bound = dict(zip(self.parameters, args))
+        bound.update({k: v for k, v in kwargs.items() if k in self.parameters})
+        return bound
+
+
+def _installs_here(installer: Installer, args: list, kwargs: dict) -> bool:
+    """The call hands the installer this module's ``globals()``."""
+    return isinstance(installer.bind(args, kwargs).get(installer.namespace), Globals)
+
+
+def _from_installer(facts: ModuleFacts, installer: Installer, args: list, kwargs: dict, line: int,
+                    result: EvaluationResult, context: _Context) -> LazyModule:
+    lazy = LazyModule(name=facts.name, path=facts.path, line=line, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    bound = installer.bind(args, kwargs)
+    for table in installer.tables:
+        mapping = bound.get(table)
+        if mapping is None:
+            continue  # a table left at its default (None): serves nothing
+        if not isinstance(mapping, dict):
+            lazy.undecided.append(Undecided(facts.path, line, f"{table}= of the lazy import is not evaluated"))
+            continue
+        for name, target in mapping.items():
+            if not isinstance(name, str) or not isinstance(target, str) or name in lazy.names:
+                continue  # the first table that has the name serves it
+            ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
+            lazy.names[str(name)] = LazyName(str(name), _resolve_module(facts, str(target), context), (),
+                                             ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
     return lazy
 

@@ -439,8 +439,8 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         facts.problem = ParseProblem(path, None, "RecursionError: too deeply nested to analyse")
         return facts
     collector.all_collector.finish(facts)
-    if collector.hands_over_globals and "dynamic_globals" not in facts.lazy_markers:
-        facts.lazy_markers = tuple(sorted((*facts.lazy_markers, "dynamic_globals")))
+    if collector.hands_over_globals:  # the lazy stage evaluates the call (it may install a __getattr__)
+        facts.lazy_markers = tuple(sorted({*facts.lazy_markers, "dynamic_globals", "hands_over_globals"}))
     error = compile_error(tree, collector.function_imports)
     if error is not None:  # it parses, but importing it raises SyntaxError all the same
         facts.problem = ParseProblem(path, error[0], f"SyntaxError: {error[1]}")
