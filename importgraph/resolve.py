@@ -70,11 +70,16 @@ def star_names(facts: ModuleFacts, modules: dict[str, ModuleFacts],
     return list(dict.fromkeys(names))
 
 
+def another_package(module: str, modules: dict[str, ModuleFacts]) -> bool:
+    """``module`` is not one of the analysed package's (its top-level package is not among them)."""
+    return module not in modules and module.partition(".")[0] not in modules
+
+
 def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
                  lazy_modules: dict[str, LazyModule], _seen: frozenset[str] = frozenset()) -> Resolution:
     facts = modules.get(module)
     if facts is None:
-        if module.partition(".")[0] not in modules:  # pydantic's ValidationError, served by pydantic_core
+        if another_package(module, modules):  # pydantic's ValidationError, served by pydantic_core
             return Resolution("undecided", reason=f"{module} belongs to another package, which is not analysed")
         return Resolution("undecided", reason=f"{module} has no source we can read")
     if facts.problem is not None:
@@ -163,8 +168,7 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     hops = (*_hops, module)
     if len(hops) > _MAX_HOPS or module in _hops:
         return None
-    if _hops and module not in modules and module.partition(".")[0] != hops[0].partition(".")[0]:
-        # a lazy map entry served by another package (pydantic's ``ValidationError`` from pydantic_core)
+    if _hops and another_package(module, modules):  # a lazy map entry served by another package (pydantic_core)
         return Located(module, "external", hops=hops)
     lazy = lazy_modules.get(module)
     if lazy is not None and lazy.style in ("hf-dict", "hf-structure"):

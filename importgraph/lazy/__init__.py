@@ -62,6 +62,7 @@ class _Context:
         self.trees: dict[str, ast.Module] = {}
         self.helpers: dict[ImportedName, bool] = {}
         self.installers: dict[ImportedName, Installer | None] = {}
+        self.helper_trees: dict[str, ast.Module | None] = {}
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
@@ -118,15 +119,17 @@ class _Context:
 
     def _helper_tree(self, helper: ImportedName) -> ast.Module | None:
         """The parsed module that defines ``helper`` at its top (read here: any change to it invalidates the
-        result cache's entry)."""
+        result cache's entry), parsed once per run."""
         facts = self.facts.get(helper.module)
         binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
         if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
             return None
-        try:
-            return ast.parse(read_source(facts.path), filename=facts.path)
-        except (OSError, SyntaxError, ValueError):
-            return None
+        if facts.path not in self.helper_trees:
+            try:
+                self.helper_trees[facts.path] = ast.parse(read_source(facts.path), filename=facts.path)
+            except (OSError, SyntaxError, ValueError):
+                self.helper_trees[facts.path] = None
+        return self.helper_trees[facts.path]
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
@@ -369,14 +372,22 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
             break
     if mapping_name is None or not _imports_module(function.node, result, context):
         return None
-    mapping = result.scope[mapping_name]
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
-    apart = _names_treated_apart(function.node)
+    _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
+                _names_treated_apart(function.node))
+    return lazy
+
+
+def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
+                apart: dict[str, int] | None = None) -> None:
+    """Add the names a PEP 562 table serves to ``lazy`` (a name already there, from an earlier table, stays):
+    ``name -> module``, openai's ``name -> (module, name)``, pydantic's ``name -> (package, ".module")``.
+    ``apart``: names the ``__getattr__`` special-cases (by line), which are undecided."""
     for name, target in mapping.items():
-        if name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
+        if apart and name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
             lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
-                                            f"its {mapping_name} lookup: what it serves is not modelled"))
+                                            f"its {table} lookup: what it serves is not modelled"))
             continue
         absolute = _is_anchored(target)
         if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
@@ -384,17 +395,18 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
         elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
             target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
         if not isinstance(name, str) or not isinstance(target, str) or target.startswith("__"):
-            lazy.undecided.append(Undecided(facts.path, getattr(name, "line", function.node.lineno),
-                                            f"{mapping_name}[{name!r}] is not a module name (or a (module, "
+            lazy.undecided.append(Undecided(facts.path, getattr(name, "line", line),
+                                            f"{table}[{name!r}] is not a module name (or a (module, "
                                             "same name) or (package, relative module) pair): the name it serves "
                                             "is not modelled"))  # langchain's "__module__": the submodule itself
             continue
+        if str(name) in lazy.names:
+            continue
         module = str(target) if absolute else _resolve_module(facts, str(target), context)
-        ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", function.node.lineno))
+        ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
-    return lazy
 
 
 @dataclass(frozen=True)
@@ -446,20 +458,14 @@ def _from_installer(facts: ModuleFacts, installer: Installer, args: list, kwargs
     lazy = LazyModule(name=facts.name, path=facts.path, line=line, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
     bound = installer.bind(args, kwargs)
-    for table in installer.tables:
+    for table in installer.tables:  # in the order the __getattr__ looks in them: the first that has a name wins
         mapping = bound.get(table)
         if mapping is None:
             continue  # a table left at its default (None): serves nothing
-        if not isinstance(mapping, dict):
+        if isinstance(mapping, dict):
+            _read_table(lazy, facts, table, mapping, line, context)
+        else:
             lazy.undecided.append(Undecided(facts.path, line, f"{table}= of the lazy import is not evaluated"))
-            continue
-        for name, target in mapping.items():
-            if not isinstance(name, str) or not isinstance(target, str) or name in lazy.names:
-                continue  # the first table that has the name serves it
-            ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
-            lazy.names[str(name)] = LazyName(str(name), _resolve_module(facts, str(target), context), (),
-                                             ref.path, ref.line)
-    lazy.submodules = sorted({n.module for n in lazy.names.values()})
     return lazy
 
 
