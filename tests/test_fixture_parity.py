@@ -382,3 +382,16 @@ def test_getattr_installed_by_a_helper_handed_globals(tmp_path):
     lookups, resolve_problems = compare_resolution(report, runtime, {})
     assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
     assert names == 3 and lookups == 3 and not report.findings
+
+
+@pytest.mark.parametrize("fixture", ["hf5_structure", "diffusers_style"])
+def test_probe_lookups_in_forked_workers_equal_serial_ones(fixture):
+    """The probe's ``--jobs`` (used on the real packages, where imports are slow) only shares the lookups out:
+    every lookup starts from the state after the imports either way, so the report is the same, byte for byte."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FIXTURE_", "PYTHON"))}
+    env.update({f"FIXTURE_HAS_{b.upper()}": "1" for b in BACKENDS[fixture]})
+    outputs = [subprocess.run([sys.executable, "-B", str(RUNTIME_RESOLVE), "--path", str(FIXTURES / fixture), fixture,
+                               "--jobs", jobs], capture_output=True, text=True, env=env, timeout=120, check=True).stdout
+               for jobs in ("1", "3")]
+    lookups = sum(len(info["resolved"]) for info in json.loads(outputs[0])["modules"].values())
+    assert outputs[0] == outputs[1] and lookups >= 2 * 3  # enough lookups for three workers to fork
