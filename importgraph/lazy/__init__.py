@@ -25,7 +25,7 @@ from ..model import (
 from ..inputs import is_file, note_context, note_digest
 from ..scan.read import read_source
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
-from .evaluator import EvaluationResult, Evaluator, Hooks
+from .evaluator import EvaluationResult, Evaluator, Hooks, bind_arguments
 from .runtime import emulate, qualify
 from .values import Function, Globals, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
 
@@ -61,9 +61,11 @@ class _Context:
         self.backends = _known_backends(facts)
         self.trees: dict[str, ast.Module] = {}
         self.helpers: dict[ImportedName, bool] = {}
-        self.installers: dict[ImportedName, Installer | None] = {}
-        self.helper_trees: dict[str, ast.Module | None] = {}
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
+        self.installers: dict[ImportedName, Installer | None] = {}
+        """Functions of the package a module hands its ``globals()`` to: do they install a ``__getattr__``?"""
+        self.helper_trees: dict[str, ast.Module | None] = {}
+        """The modules defining those functions (path -> tree), parsed once per run."""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
         facts = self.facts.get(module)
@@ -99,27 +101,21 @@ class _Context:
         """Whether ``helper``, a function defined at the top of a module of the package, calls ``import_module``
         (the module is read here: any change to it invalidates the result cache's entry)."""
         if helper not in self.helpers:
-            tree = self._helper_tree(helper)
-            self.helpers[helper] = tree is not None and any(
-                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == helper.name
-                and _calls_import_module(node) for node in tree.body)
+            function = self._helper_function(helper)
+            self.helpers[helper] = function is not None and _calls_import_module(function)
         return self.helpers[helper]
 
     def namespace_installer(self, helper: ImportedName) -> Installer | None:
         """``helper`` as an :class:`Installer`, when it is a function of the package that installs a
         ``__getattr__`` into the namespace it is handed (websockets' ``lazy_import``)."""
         if helper not in self.installers:
-            self.installers[helper] = None
-            tree = self._helper_tree(helper)
-            function = next((node for node in tree.body if isinstance(node, ast.FunctionDef)
-                             and node.name == helper.name), None) if tree is not None else None
-            if function is not None:
-                self.installers[helper] = Installer.read(function)
+            function = self._helper_function(helper)
+            self.installers[helper] = Installer.read(function) if isinstance(function, ast.FunctionDef) else None
         return self.installers[helper]
 
-    def _helper_tree(self, helper: ImportedName) -> ast.Module | None:
-        """The parsed module that defines ``helper`` at its top (read here: any change to it invalidates the
-        result cache's entry), parsed once per run."""
+    def _helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The definition of ``helper``, a function at the top of a module of the package (the module is read
+        here: any change to it invalidates the result cache's entry)."""
         facts = self.facts.get(helper.module)
         binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
         if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
@@ -129,7 +125,9 @@ class _Context:
                 self.helper_trees[facts.path] = ast.parse(read_source(facts.path), filename=facts.path)
             except (OSError, SyntaxError, ValueError):
                 self.helper_trees[facts.path] = None
-        return self.helper_trees[facts.path]
+        tree = self.helper_trees[facts.path]
+        return next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and node.name == helper.name), None) if tree is not None else None
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
@@ -443,9 +441,7 @@ class Installer:
         return Installer(parameters, namespace, tuple(tables))
 
     def bind(self, args: list, kwargs: dict) -> dict[str, object]:
-        bound = dict(zip(self.parameters, args))
-        bound.update({k: v for k, v in kwargs.items() if k in self.parameters})
-        return bound
+        return bind_arguments(self.parameters, args, kwargs)
 
 
 def _installs_here(installer: Installer, args: list, kwargs: dict) -> bool:

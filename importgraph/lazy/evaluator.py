@@ -13,7 +13,7 @@ import ast
 import operator
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from ..model import Environment, TypeCheckingImport, Undecided, normalise_backend
@@ -850,12 +850,18 @@ def is_vendored_attach(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return imports and returns
 
 
+def bind_arguments(parameters: Sequence[str], args: list, kwargs: dict) -> dict[str, object]:
+    """Parameter name -> value of a call to a function with these (positional-or-keyword) parameters."""
+    bound = dict(zip(parameters, args))
+    bound.update({k: v for k, v in kwargs.items() if k in parameters})
+    return bound
+
+
 def _attach_arguments(node: ast.FunctionDef | ast.AsyncFunctionDef, args: list,
                       kwargs: dict) -> tuple[list, dict]:
     """Bind a call to a vendored ``attach`` by its own parameter names, in ``lazy_loader.attach``'s order."""
     params = [a.arg for a in node.args.args]
-    bound = dict(zip(params, args))
-    bound.update({k: v for k, v in kwargs.items() if k in params})
+    bound = bind_arguments(params, args, kwargs)
     return [bound.get(params[0]), bound.get(params[1]), bound.get(params[2])], {}
 
 
