@@ -90,6 +90,8 @@ def serve(module: str, name: str, lazy_modules: dict[str, LazyModule], depth: in
     lazy = lazy_modules.get(module)
     if lazy is None or depth > 10:
         return None
+    if name in lazy.module_keys:
+        return lazy.module_keys[name]
     entry = lazy.names.get(name)
     if entry is None:
         return None

@@ -218,7 +218,7 @@ class LazyModule:
     line: int
     """The statement that installs the lazy module (``sys.modules[__name__] = _LazyModule(...)``)."""
     style: str
-    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub`` or ``pep562``."""
+    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub``, ``relative_import`` or ``pep562``."""
     names: dict[str, LazyName] = field(default_factory=dict)
     submodules: list[str] = field(default_factory=list)
     """Fully qualified modules the lazy module can import on attribute access."""
@@ -230,6 +230,12 @@ class LazyModule:
     undecided: list[Undecided] = field(default_factory=list)
     aliases: dict[str, str] = field(default_factory=dict)
     """Legacy module aliases (key -> replacement module), served without a file on disk."""
+    module_keys: dict[str, str] = field(default_factory=dict)
+    """Keys served as a module that is not ``<name>.<key>`` (plotly's ``graph_objects`` serves
+    ``plotly.graph_objs.bar`` as ``bar``): key -> module, which is also in ``submodules``."""
+    wrapped_at: int | None = None
+    """Line of a module-level ``def __getattr__`` that replaces the installed one afterwards (names outside the
+    map may be served by it: undecided)."""
     missing_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Submodule keys the runtime serves as placeholders (backend-keyed structures: a key listed under a
     backend set with a missing backend), with those missing backends, as ``_object_missing_backend`` has them."""

@@ -92,7 +92,7 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     if name in MODULE_ATTRIBUTES or (name == "__path__" and facts.is_package):
         return Resolution("bound", None, module, reason="every module has it")
     lazy = lazy_modules.get(module)
-    if lazy is not None and (name in lazy.names or name in lazy.extra_objects):
+    if lazy is not None and (name in lazy.names or name in lazy.extra_objects or name in lazy.module_keys):
         return Resolution("bound", None, module, reason="served by its lazy map")
     if f"{module}.{name}" in modules:
         return Resolution("bound", None, f"{module}.{name}", reason="a submodule")
@@ -111,9 +111,10 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
         if name in names:
             inner = resolve_name(source, name, modules, lazy_modules, _seen | {module})
             return inner if inner.status != "missing" else Resolution("bound", None, source)
-    if (lazy is None or lazy.style == "pep562") and "__getattr__" in facts.bindings:
+    if (lazy is None or lazy.style == "pep562" or lazy.wrapped_at) and "__getattr__" in facts.bindings:
         # a hand-written __getattr__ may serve more than the table we read from it (pydantic falls back to
-        # its migration shims, huggingface_hub.utils serves ``httpx`` and submodules by other branches)
+        # its migration shims, huggingface_hub.utils serves ``httpx`` and submodules by other branches, plotly's
+        # graph_objs wraps relative_import's to serve ``FigureWidget``)
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
     if lazy is None and "replaces_module" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} replaces itself in sys.modules")
@@ -176,8 +177,9 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     facts = modules.get(module)
     if facts is not None and facts.problem is None:
         binding = facts.bindings.get(name)
-        if binding is not None:
+        if binding is not None and binding.source != f"{module}:{name}":
             return _follow_binding(module, binding, modules, lazy_modules, hops)
+        # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
         for source in facts.star_imports:
             other = modules.get(source)
             names = star_names(other, modules) if other is not None else None
@@ -186,6 +188,8 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
                 if found is not None:
                     return found
     if lazy is not None:
+        if name in lazy.module_keys:
+            return Located(lazy.module_keys[name], "module", hops=hops)
         entry = lazy.names.get(name)
         if entry is not None:
             return _hop(entry.module, name, modules, lazy_modules, hops, bool(entry.missing_backends))

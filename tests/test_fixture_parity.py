@@ -39,6 +39,7 @@ BACKENDS = {
     "pep562_map": (),
     "pep562_pairs": (),
     "pep562_anchored": (),
+    "plotly_relative": (),
 }
 
 
@@ -179,6 +180,34 @@ def test_pep562_table_of_import_module_pairs_like_pydantic(tmp_path):
     first = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
     again = importgraph.analyze(str(fixture_package("pep562_anchored")), cache_dir=tmp_path)
     assert again.from_cache and again.lazy_modules == first.lazy_modules == report.lazy_modules
+
+
+def test_plotly_relative_import():
+    """plotly's ``relative_import`` (the fixture carries a copy of the helper in a second top-level package): keys
+    are the last dotted part, "..shapes" serves a sibling package under its own name, an entry the init binds
+    itself is never used (no IG001 for its missing module), a wrapping ``def __getattr__`` serves the name it
+    adds to ``__all__`` (no IG008: undecided), and an init importing its own lazy name is followed to the map."""
+    report = static_report("plotly_relative", ())
+    lazy = report.lazy_modules
+    assert {m: l.style for m, l in lazy.items()} == dict.fromkeys(
+        ["plotly_relative", "plotly_relative.mirror", "plotly_relative.shapes"], "relative_import")
+    assert {n: e.module for n, e in lazy["plotly_relative"].names.items()} == {
+        "Figure": "plotly_relative._figure", "Layout": "plotly_relative._figure",
+        "__version__": "plotly_relative.version"}
+    assert lazy["plotly_relative"].submodules == ["plotly_relative.mirror", "plotly_relative.shapes"]
+    mirror = lazy["plotly_relative.mirror"]
+    assert mirror.module_keys == {"shapes": "plotly_relative.shapes"} and mirror.wrapped_at == 11
+    assert any("'Special'" in u.reason for u in mirror.undecided)
+    found = {n: locate("plotly_relative.mirror", n, report.modules, report.lazy_modules) for n in ("shapes", "Figure")}
+    assert (found["shapes"].module, found["shapes"].kind) == ("plotly_relative.shapes", "module")
+    assert found["Figure"].module == "plotly_relative._figure"
+    circle = locate("plotly_relative.shapes", "Circle", report.modules, report.lazy_modules)
+    assert circle.module == "plotly_relative.shapes._circle"
+    assert locate("plotly_relative", "__version__", report.modules, report.lazy_modules).kind == "assign"
+    assert not report.findings and report.stats.undecided_by_rule.get("IG008", 0) >= 1
+    star = subprocess.run([sys.executable, "-B", "-c", "from plotly_relative.mirror import *; print(Special.__name__)"],
+                          cwd=FIXTURES / "plotly_relative", capture_output=True, text=True, check=True)
+    assert star.stdout.strip() == "Layout"
 
 
 FILELOCK_STYLE = '''

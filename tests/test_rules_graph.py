@@ -123,6 +123,16 @@ def test_unregistered_submodule_of_a_lazy_loader_stub_package():
     assert run_python(fixture, f"import {fixture}; {fixture}.mod").returncode == 0  # what the stub lists works
 
 
+def test_unregistered_submodule_of_a_plotly_relative_import_package():
+    fixture = "rule_ig010_pos_4"
+    report = importgraph.analyze(str(fixture_package(fixture)), select={"IG010"})
+    assert [(os.path.basename(f.path), f.symbol) for f in report.findings] == [("helpers.py", f"{fixture}.helpers")]
+    assert 'Add ".helpers" to the rel_modules passed to relative_import' in report.findings[0].message
+    result = run_python(fixture, f"import {fixture}; {fixture}.helpers")
+    assert result.returncode != 0 and "AttributeError" in result.stderr
+    assert run_python(fixture, f"import {fixture}; {fixture}.shapes.CIRCLE").returncode == 0  # registered: works
+
+
 @pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra")])
 def test_unregistered_submodule_negative(fixture, leaf):
     assert findings(fixture, "IG010") == []

@@ -8,6 +8,7 @@ objects it installs (``_LazyModule``, ``lazy_loader.attach``/``attach_stub``, a 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 from dataclasses import dataclass, field
 
@@ -31,7 +32,7 @@ from .values import Function, Globals, ImportedName, LazyBuild, ObjectRef, PathV
 
 __all__ = ["LazyStage", "build_lazy_modules"]
 
-_LAZY_KINDS = {"lazymodule", "lazy_loader", "getattr", "hands_over_globals"}
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals"}
 
 
 @dataclass
@@ -222,6 +223,7 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
     result = Evaluator(facts.name, facts.path, facts.is_package, context.env, hooks).run(tree.body)
     result.undecided.extend(structure_undecided)
     lazy_modules = [_from_build(facts, build, result, context) for build in result.builds if build.installed]
+    _note_wrapping_getattr(lazy_modules, result.functions.get("__getattr__"))
     if not lazy_modules and installs:
         lazy_modules.append(_from_installer(facts, *installs[-1], result, context))
     if not lazy_modules and "__getattr__" in result.functions:
@@ -229,6 +231,23 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
         if pep562 is not None:
             lazy_modules.append(pep562)
     return lazy_modules
+
+
+def _note_wrapping_getattr(lazy_modules: list[LazyModule], function: Function | None) -> None:
+    """A ``def __getattr__`` after ``__getattr__, ... = attach(...)`` replaces the installed one, most often to
+    serve a few names itself and hand the rest to it (plotly's ``graph_objs`` serves ``FigureWidget`` so, then
+    calls ``orig_getattr``). A ``_LazyModule`` replaces the module object: its init's functions do not count."""
+    if function is None:
+        return
+    line = function.node.lineno
+    for lazy in lazy_modules:
+        if lazy.style.startswith("hf-") or line < lazy.line:
+            continue
+        lazy.wrapped_at = line
+        for name, compared_at in _names_treated_apart(function.node).items():
+            lazy.undecided.append(Undecided(lazy.path, compared_at, f"the __getattr__ defined at line {line} "
+                                            f"treats {name!r} apart before the {lazy.style} one: what it serves "
+                                            "is not modelled"))
 
 
 def _arg(build: LazyBuild, index: int, name: str) -> object:
@@ -250,6 +269,9 @@ def _from_build(facts: ModuleFacts, build: LazyBuild, result: EvaluationResult, 
     elif build.kind == "attach":
         _fill_attach(lazy, name, _arg(build, 1, "submodules"), _arg(build, 2, "submod_attrs"), build.line)
         lazy.style = "lazy_loader"
+    elif build.kind == "relative_import":
+        _fill_relative_import(lazy, name, _arg(build, 1, "rel_modules"), _arg(build, 2, "rel_classes"), build.line)
+        lazy.style = "relative_import"
     else:
         lazy.style = "lazy_loader-stub"
         _fill_stub(lazy, name, facts, build)
@@ -312,23 +334,68 @@ def _fill_attach(lazy: LazyModule, package: str, submodules: object, submod_attr
     if submod_attrs is not None and not isinstance(submod_attrs, dict):
         lazy.undecided.append(Undecided(lazy.path, line, "lazy_loader.attach submod_attrs not evaluated"))
         submod_attrs = {}
-    subs = sorted(str(s) for s in (submodules or ()))
-    lazy.submodules = [f"{package}.{s}" for s in subs]
+    _serve_attributes(lazy, [f"{package}.{s}" for s in submodules or ()],
+                      {f"{package}.{module}": attrs for module, attrs in (submod_attrs or {}).items()}, line)
+
+
+def _serve_attributes(lazy: LazyModule, submodules: list[str], attributes: dict[str, object], line: int) -> None:
+    """An attach-style ``__getattr__``: ``submodules`` (absolute) are served as modules, each attribute listed
+    under an (absolute) module by ``getattr`` of that module."""
+    lazy.submodules = sorted(str(s) for s in submodules)
     declared: dict[str, list[tuple[str, SourceRef]]] = {}
-    for module, attrs in (submod_attrs or {}).items():
+    for module, attrs in attributes.items():
         if not isinstance(attrs, (list, tuple, set, frozenset)):
             lazy.undecided.append(Undecided(lazy.path, line, f"attributes of {module!r} not evaluated"))
             continue
         for attr in attrs:
             ref = SourceRef(getattr(attr, "path", lazy.path), getattr(attr, "line", line))
-            lazy.names[str(attr)] = LazyName(str(attr), f"{package}.{module}", (), ref.path, ref.line)
-            declared.setdefault(str(attr), []).append((f"{package}.{module}", ref))
-    # lazy_loader builds {attr: module} from submod_attrs in order: an attribute listed under two modules
-    # silently goes to the last one, like a duplicate _LazyModule entry (IG003).
+            lazy.names[str(attr)] = LazyName(str(attr), module, (), ref.path, ref.line)
+            declared.setdefault(str(attr), []).append((module, ref))
+    # lazy_loader builds {attr: module} from submod_attrs in order (relative_import {attr: path}): an attribute
+    # listed under two modules silently goes to the last one, like a duplicate _LazyModule entry (IG003).
     for attr, entries in declared.items():
         modules = tuple(dict.fromkeys(m for m, _ in entries))
         if len(modules) > 1:
             lazy.duplicates.append(DuplicateEntry(attr, modules, tuple(r for _, r in entries), winner=entries[-1][0]))
+
+
+def _fill_relative_import(lazy: LazyModule, package: str, rel_modules: object, rel_classes: object,
+                          line: int) -> None:
+    """plotly's ``relative_import(__name__, [".sub", ...], ["._mod.Name", ...])``: lazy_loader's ``attach`` with
+    the targets spelled as relative import paths. Its ``__getattr__`` serves a key (the last dotted part) from
+    ``import_module(path, package)``: submodules first, then ``getattr`` of the class path's module."""
+    paths: list[list[str]] = []
+    for what, value in (("rel_modules", rel_modules), ("rel_classes", rel_classes)):
+        if value is not None and not isinstance(value, (list, tuple)):
+            lazy.undecided.append(Undecided(lazy.path, line, f"relative_import {what} not evaluated"))
+            value = ()
+        paths.append([str(path) for path in value or ()])
+    submodules: dict[str, str] = {}
+    attrs: dict[str, list[str]] = {}
+    for path in paths[0]:
+        module = _resolve_relative(path, package)
+        if module is None:
+            lazy.undecided.append(Undecided(lazy.path, line, f"relative_import path {path!r} not resolvable"))
+        else:
+            submodules[module.rpartition(".")[2]] = module
+    for path in paths[1]:
+        module_path, _, attr = path.rpartition(".")
+        module = _resolve_relative(module_path, package) if module_path and attr else None
+        if module is None:
+            lazy.undecided.append(Undecided(lazy.path, line, f"relative_import class path {path!r} not resolvable"))
+        else:
+            attrs.setdefault(module, []).append(attr)
+    _serve_attributes(lazy, list(submodules.values()), attrs, line)
+    # served under their last part, which for "..graph_objs.bar" (plotly.graph_objects) is not where they live
+    lazy.module_keys = {key: module for key, module in submodules.items() if module != f"{package}.{key}"}
+
+
+def _resolve_relative(path: str, package: str) -> str | None:
+    """``importlib.import_module(path, package)``'s module name (a string operation: nothing is imported)."""
+    try:
+        return importlib.util.resolve_name(path, package) if path.startswith(".") else path
+    except (ImportError, ValueError):
+        return None
 
 
 def _fill_stub(lazy: LazyModule, package: str, facts: ModuleFacts, build: LazyBuild) -> None:

@@ -693,6 +693,8 @@ class Evaluator:
             return self.capture(LazyBuild("attach", line, args, kwargs))
         if name == "attach_stub":
             return self.capture(LazyBuild("attach_stub", line, args, kwargs))
+        if name == "relative_import" and func.module.rpartition(".")[2] == "importers":
+            return self.capture(LazyBuild("relative_import", line, args, kwargs))
         if name in ("OptionalDependencyNotAvailable",) or name.endswith(("Error", "Exception", "NotAvailable")):
             return ExceptionValue(name)
         if name == "Path" and func.module in ("pathlib",) and args and isinstance(args[0], str):

@@ -107,7 +107,7 @@ class LazyBuild:
     """A ``_LazyModule(...)`` (or ``lazy.attach(...)``) call captured while evaluating an init."""
 
     kind: str
-    """``lazymodule``, ``attach`` or ``attach_stub``."""
+    """``lazymodule``, ``attach``, ``attach_stub`` or ``relative_import`` (plotly's)."""
     line: int
     args: list[object]
     kwargs: dict[str, object]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..graph import serve
-from ..model import Finding, Severity
+from ..model import Finding, LazyModule, ModuleFacts, Severity
 from ..resolve import resolve_name, star_names
 from .base import Rule, RuleContext, register
 
@@ -31,9 +31,12 @@ class LazyMissingModule(Rule):
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         for lazy in ctx.lazy_modules.values():
             reported: set[str] = set()
+            facts = ctx.modules.get(lazy.name)
             for entry in lazy.names.values():
                 if entry.module in reported or ctx.module_exists(entry.module):
                     continue
+                if _shadowed(lazy, facts, entry.name):
+                    continue  # the module binds the name itself: its __getattr__ is never asked for it
                 if not _in_package(ctx, entry.module):  # another distribution's module: we cannot see it
                     ctx.count_undecided(self.code)
                     reported.add(entry.module)
@@ -68,6 +71,16 @@ class LazyMissingModule(Rule):
                     lazy.name, relative_key(lazy.name, imp.module), lazy.path, imp.line,
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+
+def _shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
+    """A module-level ``__getattr__`` (lazy_loader, relative_import, PEP 562) runs only for names the module does
+    not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``).
+    A ``_LazyModule`` replaces the init's namespace, so nothing shadows its entries."""
+    if lazy.style.startswith("hf-") or facts is None:
+        return False
+    binding = facts.bindings.get(name)
+    return binding is not None and not binding.conditional and not binding.guarded_by
 
 
 def _in_package(ctx: RuleContext, module: str) -> bool:

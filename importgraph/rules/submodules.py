@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from ..model import Finding, LazyModule, Severity
 from .base import Rule, RuleContext, register
 
-_SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub"}
+_SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub", "relative_import"}
 """Styles whose lazy module answers ``pkg.sub`` from a list of keys. A PEP 562 table maps names only."""
 
 _PRIVATE_BY_CONVENTION = ("convert_", "modular_")
@@ -30,7 +30,7 @@ class UnregisteredSubmodule(Rule):
     ``dir(pkg)`` does not list it.
 
     Fix: register the submodule (transformers-style: a key with an empty name list; ``lazy_loader.attach``:
-    an entry of ``submodules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),
+    an entry of ``submodules``; plotly's ``relative_import``: an entry of ``rel_modules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),
     rename it with a leading underscore if it is private, or remove the file. Files starting with
     ``convert_``/``modular_`` in transformers-style packages are skipped: the runtime excludes them by design;
     so is pytest's ``conftest.py``.
@@ -79,4 +79,6 @@ def _how_to_register(lazy: LazyModule, leaf: str) -> str:
         return f"Add `from . import {leaf}` to its __init__.pyi (read by lazy_loader.attach_stub)"
     if lazy.style == "lazy_loader":
         return f"Add \"{leaf}\" to the submodules passed to lazy_loader.attach"
+    if lazy.style == "relative_import":
+        return f"Add \".{leaf}\" to the rel_modules passed to relative_import"
     return f"Register it as a key (\"{leaf}\" with an empty list is enough)"

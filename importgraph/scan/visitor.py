@@ -20,6 +20,7 @@ LAZY_MARKERS = {
     "define_import_structure": "define_import_structure",
     "attach_stub": "lazy_loader",
     "attach(": "lazy_loader",
+    "relative_import(": "relative_import",  # plotly's ``_plotly_utils.importers.relative_import``
     "def __getattr__": "getattr",
     "sys.modules[__name__]": "replaces_module",
     # names written into the module's namespace at run time (``globals()[name] = ...``, openai's

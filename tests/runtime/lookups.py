@@ -28,8 +28,8 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         static = report.lazy_modules.get(module)
         if static is None:
             continue
-        runtime_names = {name: key if info["style"] == "pep562" else f"{module}.{key}"  # pep562: dotted already
-                         for name, key in info["declared"].items()}
+        dotted = info["style"] in ("pep562", "relative_import")  # their declared modules are dotted already
+        runtime_names = {name: key if dotted else f"{module}.{key}" for name, key in info["declared"].items()}
         static_names = {n: e.module for n, e in static.names.items() if e.origin != "attribute"}
         compared += len(runtime_names)
         if runtime_names != static_names:
@@ -37,6 +37,11 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
             problems.append(f"{module}: names differ {diff}")
         if info["style"] != "pep562":  # runtime_resolve cannot list a PEP 562 module's submodules
             runtime_subs = {f"{module}.{s}" for s in info["submodules"]}
+            if info["style"] == "relative_import":  # each key imports a module of its own choosing
+                runtime_subs = set(info["module_keys"].values())
+                static_keys = {key: f"{module}.{key}" for key in info["module_keys"]} | static.module_keys
+                if info["module_keys"] != static_keys:
+                    problems.append(f"{module}: module keys differ {sorted(info['module_keys'].items() ^ static_keys.items())}")
             if runtime_subs != set(static.submodules):
                 problems.append(f"{module}: submodules differ {sorted(runtime_subs ^ set(static.submodules))}")
         if set(info["objects"]) != set(static.extra_objects) - set(info["extra_attrs"]):

@@ -43,6 +43,7 @@ __all__ = [
     "HUGGINGFACE_HUB_VERSION",
     "LANGCHAIN_CORE",
     "OTHER_RELEASES",
+    "PLOTLY",
     "PYDANTIC",
     "SCIKIT_IMAGE",
     "TRANSFORMERS_4",
@@ -80,6 +81,9 @@ PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
 # pydantic pinned too: langchain_core imports them at run time (``tracers.Run`` is langsmith's ``RunTree``).
 LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", ["langchain-core==1.8.3", "langsmith==0.15.1",
                                                                   "pydantic==2.14.4"])
+# plotly's own ``relative_import(__name__, [".sub"], ["._module.Name"])`` in 387 packages (narwhals and packaging
+# are its two dependencies; pinned so that the venv does not drift).
+PLOTLY: tuple[str, list[str]] = ("plotly-7.1.0", ["plotly==7.1.0", "narwhals==2.29.0", "packaging==26.4"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
