@@ -231,8 +231,9 @@ class LazyModule:
     aliases: dict[str, str] = field(default_factory=dict)
     """Legacy module aliases (key -> replacement module), served without a file on disk."""
     module_keys: dict[str, str] = field(default_factory=dict)
-    """Keys served as a module that is not ``<name>.<key>`` (plotly's ``graph_objects`` serves
-    ``plotly.graph_objs.bar`` as ``bar``): key -> module, which is also in ``submodules``."""
+    """Keys a ``__getattr__`` serves as modules, key -> the module it imports (also in ``submodules``): plotly's
+    ``relative_import`` (whose ``graph_objects`` serves ``plotly.graph_objs.bar`` as ``bar``) and the submodule lists
+    of PEP 562 modules (scipy's ``submodules``, huggingface_hub.utils' ``_tqdm`` -> ``tqdm``)."""
     wrapped_at: int | None = None
     """Line of a module-level ``def __getattr__`` that replaces the installed one afterwards (names outside the
     map may be served by it: undecided)."""

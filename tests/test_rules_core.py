@@ -54,6 +54,8 @@ MISSING = {"ImportError", "ModuleNotFoundError", "AttributeError", "RuntimeError
     ("rule_ig001_pos_1", "modeling_missing", 7, "from rule_ig001_pos_1 import Model"),
     # lazy_loader attach: TYPE_CHECKING half imports from `.engine`, which does not exist
     ("rule_ig001_pos_2", "engine", 8, "import rule_ig001_pos_2.engine"),
+    # scipy-style PEP 562 submodule list: `signal` has no file
+    ("rule_ig001_pos_3", "signal", 7, "import rule_ig001_pos_3 as p\np.signal"),
 ])
 def test_ig001_positive(fixture, symbol, line, runtime_check):
     assert findings(fixture, "IG001") == [("IG001", "error", fixture, symbol, "__init__.py", line)]
@@ -63,6 +65,7 @@ def test_ig001_positive(fixture, symbol, line, runtime_check):
 def test_ig001_positive_other_names_work():
     assert run_in_fixture("rule_ig001_pos_1", "from rule_ig001_pos_1 import Config") == "ok"
     assert run_in_fixture("rule_ig001_pos_2", "from rule_ig001_pos_2 import Engine") == "ok"
+    assert run_in_fixture("rule_ig001_pos_3", "import rule_ig001_pos_3 as p\np.fft.rfft()") == "ok"
 
 
 @pytest.mark.parametrize("fixture,runtime_check", [

@@ -386,8 +386,7 @@ def _fill_relative_import(lazy: LazyModule, package: str, rel_modules: object, r
         else:
             attrs.setdefault(module, []).append(attr)
     _serve_attributes(lazy, list(submodules.values()), attrs, line)
-    # served under their last part, which for "..graph_objs.bar" (plotly.graph_objects) is not where they live
-    lazy.module_keys = {key: module for key, module in submodules.items() if module != f"{package}.{key}"}
+    lazy.module_keys = submodules  # keyed by their last part: plotly.graph_objects serves "..graph_objs.bar" as bar
 
 
 def _resolve_relative(path: str, package: str) -> str | None:
@@ -429,19 +428,92 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module, of name ->
     (module, name) as openai's generated inits write it, or of name -> (package, relative module) handed to
     ``import_module(module, package=package)`` as pydantic's does: ``name in MAP``, ``MAP[name]`` or
-    ``MAP.get(name)`` (huggingface_hub.utils, pydantic)."""
+    ``MAP.get(name)`` (huggingface_hub.utils, pydantic); or that serves the submodules a module-level list names
+    (``if name in submodules: return import_module(f"scipy.{name}")``: scipy, scikit-learn, dateutil)."""
     mapping_name = None
     for node in ast.walk(function.node):
         mapping_name = _looked_up_dict(node, result)
         if mapping_name is not None:
             break
-    if mapping_name is None or not _imports_module(function.node, result, context):
+    if mapping_name is not None and not _imports_module(function.node, result, context):
+        mapping_name = None
+    listed = _submodule_list(function.node, result, facts.name)
+    if mapping_name is None and listed is None:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
-    _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
-                _names_treated_apart(function.node))
+    if mapping_name is not None:
+        _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
+                    _names_treated_apart(function.node))
+    if listed is not None:
+        lazy.module_keys = listed
+        lazy.submodules = sorted({*lazy.submodules, *listed.values()})
     return lazy
+
+
+def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                    module: str) -> dict[str, str] | None:
+    """``{key: module}`` for a module-level list of keys a ``__getattr__`` serves as modules: it tests ``name in
+    LIST`` and imports a submodule of this package spelled from the name (``f"scipy.{name}"``, ``"." + name``
+    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``)."""
+    argument = _first_parameter(function)
+    if argument is None:
+        return None
+    keys = None
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
+                and isinstance(node.left, ast.Name) and node.left.id == argument
+                and isinstance(node.comparators[0], ast.Name)):
+            value = result.scope.get(node.comparators[0].id)
+            if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
+                keys = sorted({str(v) for v in value})
+                break
+    if keys is None:
+        return None
+    local = {n.targets[0].id: n.value for n in ast.walk(function)
+             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and node.args and _calls_import_module(node.func)):
+            continue
+        if "\0" not in (_spelled(node.args[0], {argument: "\0", "__name__": module}, local) or ""):
+            continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
+        served = {}
+        for key in keys:
+            names = {argument: key, "__name__": module}
+            target = _spelled(node.args[0], names, local)
+            package = _spelled(node.args[1], names, local) if len(node.args) > 1 else None
+            served[key] = _resolve_relative(target, package) if target and (package or target[0] != ".") else None
+        if all(m is not None and m.startswith(module + ".") for m in served.values()):
+            return served
+    return None
+
+
+def _spelled(node: ast.expr, names: dict[str, str], local: dict[str, ast.expr], depth: int = 0) -> str | None:
+    """The string ``node`` builds once the ``names`` are bound (literals, f-strings, ``+``, and locals assigned a
+    conditional on the argument), or None."""
+    if depth > 5:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        if node.id in names:
+            return names[node.id]
+        return _spelled(local[node.id], names, local, depth + 1) if node.id in local else None
+    if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 \
+            and isinstance(node.test.ops[0], (ast.Eq, ast.NotEq)):
+        left = _spelled(node.test.left, names, local, depth + 1)
+        right = _spelled(node.test.comparators[0], names, local, depth + 1)
+        if left is None or right is None:
+            return None
+        chosen = node.body if (left == right) == isinstance(node.test.ops[0], ast.Eq) else node.orelse
+        return _spelled(chosen, names, local, depth + 1)
+    if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
+        return _spelled(node.value, names, local, depth + 1)
+    if isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        parts = [_spelled(part, names, local, depth + 1)
+                 for part in (node.values if isinstance(node, ast.JoinedStr) else (node.left, node.right))]
+        return None if None in parts else "".join(parts)
+    return None
 
 
 def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
@@ -489,14 +561,14 @@ class Installer:
     def read(function: ast.FunctionDef) -> Installer | None:
         parameters = tuple(a.arg for a in function.args.args)
         inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"), None)
-        if not parameters or inner is None or not inner.args.args:
+        if not parameters or inner is None or _first_parameter(inner) is None:
             return None
         namespace = parameters[0]
         installs = any(isinstance(n, ast.Assign) and any(
             isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == namespace
             and isinstance(t.slice, ast.Constant) and t.slice.value == "__getattr__" for t in n.targets)
             for n in function.body)
-        argument = inner.args.args[0].arg
+        argument = _first_parameter(inner)
         tables: list[str] = []
         for node in ast.walk(inner):
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
@@ -553,12 +625,18 @@ def _calls_import_module(function: ast.AST) -> bool:
                isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function))
 
 
+def _first_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name of a ``__getattr__``'s parameter, positional-only or not (optree's ``def __getattr__(name, /)``)."""
+    parameters = function.args.posonlyargs + function.args.args
+    return parameters[0].arg if parameters else None
+
+
 def _names_treated_apart(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
     """Names a ``__getattr__`` compares its argument with (``name == "asyncio"``, ``name in ("a", "b")``), by
     line: the body may serve them otherwise than by the table lookup that is modelled."""
-    if not function.args.args:
+    argument = _first_parameter(function)
+    if argument is None:
         return {}
-    argument = function.args.args[0].arg
     apart: dict[str, int] = {}
     for node in ast.walk(function):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:

@@ -48,8 +48,9 @@ class LazyMissingModule(Rule):
                     f"lazy key {key!r} of {lazy.name} names module {entry.module}, which does not exist; "
                     f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. Point the key at the "
                     "module that defines its names, or add the module.")
+            served_names = {entry.module for entry in lazy.names.values()}  # checked above (a PEP 562 table's)
             for module in lazy.submodules:
-                if module in reported or ctx.module_exists(module) or lazy.style == "pep562":
+                if module in reported or ctx.module_exists(module) or module in served_names:
                     continue
                 if not _in_package(ctx, module):
                     ctx.count_undecided(self.code)

@@ -35,13 +35,15 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         if runtime_names != static_names:
             diff = sorted(set(runtime_names.items()) ^ set(static_names.items()))
             problems.append(f"{module}: names differ {diff}")
-        if info["style"] != "pep562":  # runtime_resolve cannot list a PEP 562 module's submodules
+        if info["style"] == "pep562":  # the keys a list names (scipy's submodules); where they lead: the lookups
+            if set(info["submodules"]) != set(static.module_keys):
+                problems.append(f"{module}: listed submodules {info['submodules']} != {sorted(static.module_keys)}")
+        elif info["style"] == "relative_import":  # each key imports a module of its own choosing
+            if info["module_keys"] != static.module_keys:
+                problems.append(f"{module}: module keys differ "
+                                f"{sorted(info['module_keys'].items() ^ static.module_keys.items())}")
+        else:
             runtime_subs = {f"{module}.{s}" for s in info["submodules"]}
-            if info["style"] == "relative_import":  # each key imports a module of its own choosing
-                runtime_subs = set(info["module_keys"].values())
-                static_keys = {key: f"{module}.{key}" for key in info["module_keys"]} | static.module_keys
-                if info["module_keys"] != static_keys:
-                    problems.append(f"{module}: module keys differ {sorted(info['module_keys'].items() ^ static_keys.items())}")
             if runtime_subs != set(static.submodules):
                 problems.append(f"{module}: submodules differ {sorted(runtime_subs ^ set(static.submodules))}")
         if set(info["objects"]) != set(static.extra_objects) - set(info["extra_attrs"]):

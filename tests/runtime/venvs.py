@@ -73,8 +73,10 @@ TRANSFORMERS_4: tuple[str, list[str]] = ("transformers-4.44.2", ["transformers==
 # files only beside a ``modeling_`` file and skip no ``convert_`` file; before 4.52 its line scanner reads
 # ``@export`` instead of ``@requires``) and whose inits guard entries with ``is_torch_greater_or_equal(...)``.
 DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
-# lazy_loader.attach_stub with ``.pyi`` stubs in 15 packages, names served by compiled extension modules.
-SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0"])
+# lazy_loader.attach_stub with ``.pyi`` stubs in 15 packages, names served by compiled extension modules. scipy
+# (a dependency, pinned with numpy) serves its submodules from PEP 562 lists.
+SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0", "scipy==1.17.1",
+                                                               "numpy==2.4.6"])
 # A hand-written PEP 562 ``__getattr__`` over ``{name: (__spec__.parent, ".module")}`` pairs.
 PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
 # PEP 562 ``__getattr__`` in 19 packages, each delegating to the package's ``import_attr`` helper. langsmith and
