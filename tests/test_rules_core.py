@@ -147,6 +147,16 @@ def test_ig002_type_checking_half_missing_name():
     assert run_in_fixture("rule_ig002_pos_2", "from rule_ig002_pos_2 import Reader, Writer") == "ok"
 
 
+def test_ig002_name_mapped_to_its_own_submodule_fails_on_first_access():
+    """langsmith 0.15.1's ``{"types": "langsmith.types"}`` + ``getattr(module, name)``: the first access fails, the
+    import it did sets the attribute, the second access and the from-import work."""
+    assert findings("rule_ig002_pos_3", "IG002") == [("IG002", "error", "rule_ig002_pos_3", "types", "__init__.py", 5)]
+    assert "the first `rule_ig002_pos_3.types` raises AttributeError" in messages("rule_ig002_pos_3", "IG002")[0]
+    twice = "import rule_ig002_pos_3 as p\ntry:\n    p.types\nexcept AttributeError:\n    print(p.types.Run.__name__)"
+    assert run_in_fixture("rule_ig002_pos_3", twice) == "Run"
+    assert run_in_fixture("rule_ig002_pos_3", "from rule_ig002_pos_3 import types, Client") == "ok"
+
+
 @pytest.mark.parametrize("fixture,names", [
     ("rule_ig002_neg_1", "Pipeline, make_pipeline"),  # re-exports (explicit + star); guarded entry declared
     ("rule_ig002_neg_2", "Circle, Square, UNIT"),     # lazy_loader; import-as, class, assignment

@@ -390,7 +390,8 @@ def _fill_relative_import(lazy: LazyModule, package: str, rel_modules: object, r
 
 
 def _resolve_relative(path: str, package: str) -> str | None:
-    """``importlib.import_module(path, package)``'s module name (a string operation: nothing is imported)."""
+    """``importlib.import_module(path, package)``'s module name (a string operation: nothing is imported);
+    ``(".", "pydantic_core")`` is ``pydantic_core`` itself. None when the path climbs above the top package."""
     try:
         return importlib.util.resolve_name(path, package) if path.startswith(".") else path
     except (ImportError, ValueError):
@@ -528,7 +529,7 @@ def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict,
             continue
         absolute = _is_anchored(target)
         if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
-            target = _anchor(*target)
+            target = _resolve_relative(target[1], target[0])
         elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
             target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
         if not isinstance(name, str) or not isinstance(target, str) or target.startswith("__"):
@@ -659,15 +660,6 @@ def _is_anchored(target: object) -> bool:
             and target[1].startswith(".") and bool(target[0]))
 
 
-def _anchor(package: str, relative: str) -> str:
-    """What ``importlib.import_module(relative, package)`` imports (``importlib._bootstrap._resolve_name``):
-    ``(".", "pydantic_core")`` is ``pydantic_core`` itself."""
-    level = len(relative) - len(relative.lstrip("."))
-    base = package.rsplit(".", level - 1)[0] if level > 1 else package
-    rest = relative[level:]
-    return f"{base}.{rest}" if rest else base
-
-
 def _looked_up_dict(node: ast.AST, result: EvaluationResult) -> str | None:
     """The module-level dict ``node`` looks a name up in (``name in MAP``, ``MAP[name]``, ``MAP.get(name)``)."""
     if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
@@ -686,11 +678,7 @@ def _looked_up_dict(node: ast.AST, result: EvaluationResult) -> str | None:
 def _resolve_module(facts: ModuleFacts, target: str, context: _Context) -> str:
     """A module string from a PEP 562 table: relative (``.x``), absolute, or a bare submodule name."""
     if target.startswith("."):
-        level = len(target) - len(target.lstrip("."))
-        parts = facts.package.split(".")
-        base = parts[: len(parts) - (level - 1)] if level > 1 else parts
-        rest = target.lstrip(".")
-        return ".".join(base + ([rest] if rest else []))
+        return _resolve_relative(target, facts.package) or target.lstrip(".")
     top = facts.name.split(".")[0]
     if target == top or target.startswith(top + ".") or target in context.facts:
         return target

@@ -101,7 +101,8 @@ class LazyMissingName(Rule):
     The lazy module imports the target module and then does ``getattr(module, name)``: if the module
     neither defines, imports, star-imports nor lazily serves the name, the user gets an
     ``AttributeError``/``ImportError`` at ``from pkg import Name``, although ``dir(pkg)`` lists it.
-    Also reported: the module binds the name only under a backend guard (``if is_torch_available():``)
+    A name mapped to the submodule of the same name (``{"types": "pkg.types"}``) fails only on first access:
+    importing the submodule sets the attribute. Also reported: the module binds the name only under a backend guard (``if is_torch_available():``)
     that the lazy entry does not declare, so the name is missing exactly when that backend is.
 
     Fix: correct the name or the key, define or re-export the name in the target module, or declare the
@@ -120,6 +121,16 @@ class LazyMissingName(Rule):
                 resolution = resolve_name(entry.module, entry.name, ctx.modules, ctx.lazy_modules)
                 if resolution.status == "undecided":
                     ctx.count_undecided(self.code)
+                    continue
+                if resolution.status == "missing" and entry.module == f"{lazy.name}.{entry.name}":
+                    yield self.finding(
+                        lazy.name, entry.name, entry.path, entry.line,
+                        f"{lazy.name} maps {entry.name!r} to its own submodule {entry.module} and fetches "
+                        f"{entry.name!r} from inside it, which does not bind it: the first `{lazy.name}."
+                        f"{entry.name}` raises AttributeError, after which the import has set the attribute "
+                        f"and it works (so does `from {lazy.name} import {entry.name}`): the outcome depends "
+                        "on what ran before. Serve it as a submodule (a submodule key or list) instead of a "
+                        "name, or bind the name in that module.")
                     continue
                 if resolution.status == "missing":
                     yield self.finding(
