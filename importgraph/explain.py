@@ -348,6 +348,14 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         result.outcome_text = f"the object bound on {owner} itself"
         _costs(report, result, [owner], detector)
         return result
+    if not chain and lazy is not None and attr in lazy.module_keys:  # served as a module found elsewhere
+        served = lazy.module_keys[attr]
+        facts = report.modules.get(served)
+        result.hops.append(Hop("submodule", f"{owner}'s lazy map serves {attr!r} as the module {served}, "
+                                            f"which it imports", rel(facts.path) if facts else None, None))
+        result.outcome, result.outcome_text = "module", f"the module {served}"
+        _costs(report, result, [owner, served], detector)
+        return result
     missing: tuple[str, ...] = ()
     final = owner
     for index, (lazy_module, entry) in enumerate(chain):

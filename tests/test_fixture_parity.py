@@ -207,6 +207,8 @@ def test_plotly_relative_import():
     circle = locate("plotly_relative.shapes", "Circle", report.modules, report.lazy_modules)
     assert circle.module == "plotly_relative.shapes._circle"
     assert locate("plotly_relative", "__version__", report.modules, report.lazy_modules).kind == "assign"
+    shapes = explain(report, "mirror.shapes")
+    assert (shapes.outcome, shapes.outcome_text) == ("module", "the module plotly_relative.shapes")
     assert not report.findings and report.stats.undecided_by_rule.get("IG008", 0) >= 1
     star = subprocess.run([sys.executable, "-B", "-c", "from plotly_relative.mirror import *; print(Special.__name__)"],
                           cwd=FIXTURES / "plotly_relative", capture_output=True, text=True, check=True)
@@ -226,6 +228,7 @@ def test_pep562_submodule_lists():
     assert lazy["pep562_submodules.sparse"].module_keys == {"csgraph": "pep562_submodules.sparse.csgraph"}
     found = locate("pep562_submodules", "_progress", report.modules, report.lazy_modules)
     assert (found.module, found.kind) == ("pep562_submodules.progress", "module")
+    assert explain(report, "_progress").outcome_text == "the module pep562_submodules.progress"
     assert not report.findings
 
 
