@@ -446,3 +446,27 @@ def test_probe_lookups_in_forked_workers_equal_serial_ones(fixture):
                for jobs in ("1", "3")]
     lookups = sum(len(info["resolved"]) for info in json.loads(outputs[0])["modules"].values())
     assert outputs[0] == outputs[1] and lookups >= 2 * 3  # enough lookups for three workers to fork
+
+
+def test_relative_import_entry_that_is_not_a_literal_is_undecided(tmp_path):
+    """A submodule list with an entry computed at run time says nothing about which submodules are served: counted
+    undecided, neither a missing module (IG001) nor an unregistered one (IG010)."""
+    package = tmp_path / "ri"
+    (package / "_utils").mkdir(parents=True)
+    (package / "_utils" / "__init__.py").write_text("")
+    (package / "_utils" / "importers.py").write_text((FIXTURES / "plotly_relative" / "plotly_relative_utils" /
+                                                     "importers.py").read_text())
+    (package / "__init__.py").write_text(textwrap.dedent("""\
+        import os
+        from ri._utils.importers import relative_import
+
+        __all__, __getattr__, __dir__ = relative_import(__name__, [".core", os.environ.get("RI_EXTRA", ".core")],
+                                                        ["._impl.Thing"])
+        """))
+    (package / "core.py").write_text("")
+    (package / "_impl.py").write_text("class Thing:\n    pass\n")
+    report = importgraph.analyze(str(package))
+    lazy = report.lazy_modules["ri"]
+    assert lazy.module_keys == {} and lazy.names["Thing"].module == "ri._impl"
+    assert any("rel_modules not evaluated" in u.reason for u in lazy.undecided)
+    assert not report.findings

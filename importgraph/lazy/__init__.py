@@ -369,7 +369,9 @@ def _fill_relative_import(lazy: LazyModule, package: str, rel_modules: object, r
         if value is not None and not isinstance(value, (list, tuple)):
             lazy.undecided.append(Undecided(lazy.path, line, f"relative_import {what} not evaluated"))
             value = ()
-        paths.append([str(path) for path in value or ()])
+        if any(not isinstance(path, str) for path in value or ()):  # a computed entry: what it serves is unknown
+            lazy.undecided.append(Undecided(lazy.path, line, f"an entry of relative_import's {what} not evaluated"))
+        paths.append([str(path) for path in value or () if isinstance(path, str)])
     submodules: dict[str, str] = {}
     attrs: dict[str, list[str]] = {}
     for path in paths[0]:

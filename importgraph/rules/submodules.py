@@ -47,8 +47,9 @@ class UnregisteredSubmodule(Rule):
             if parent:
                 children.setdefault(parent, []).append(leaf)
         for lazy in ctx.lazy_modules.values():
-            if lazy.style not in _SERVES_SUBMODULES or lazy.undecided and not lazy.names:
-                continue  # a structure the evaluator could not read says nothing about its keys
+            if lazy.style not in _SERVES_SUBMODULES or lazy.undecided and not lazy.names or any(
+                    u.path == lazy.path and u.line == lazy.line for u in lazy.undecided):
+                continue  # a structure (or a submodule list) the evaluator could not read says nothing of its keys
             registered = self._registered(lazy)
             hf_style = lazy.style.startswith("hf-")
             for leaf in sorted(children.get(lazy.name, ())):
