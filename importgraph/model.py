@@ -241,6 +241,12 @@ class LazyModule:
     """Submodule keys the runtime serves as placeholders (backend-keyed structures: a key listed under a
     backend set with a missing backend), with those missing backends, as ``_object_missing_backend`` has them."""
 
+    @property
+    def replaces_module(self) -> bool:
+        """A ``_LazyModule`` object takes the init's place in ``sys.modules`` (its names are all the module has);
+        every other style is a ``__getattr__`` on the init, asked only for names the init does not bind."""
+        return self.style in ("hf-dict", "hf-structure")
+
 
 @dataclass(frozen=True)
 class DeadEntry:

@@ -172,7 +172,7 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     if _hops and another_package(module, modules):  # a lazy map entry served by another package (pydantic_core)
         return Located(module, "external", hops=hops)
     lazy = lazy_modules.get(module)
-    if lazy is not None and lazy.style in ("hf-dict", "hf-structure"):
+    if lazy is not None and lazy.replaces_module:
         return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops)
     facts = modules.get(module)
     if facts is not None and facts.problem is None:

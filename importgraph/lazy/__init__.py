@@ -241,7 +241,7 @@ def _note_wrapping_getattr(lazy_modules: list[LazyModule], function: Function | 
         return
     line = function.node.lineno
     for lazy in lazy_modules:
-        if lazy.style.startswith("hf-") or line < lazy.line:
+        if lazy.replaces_module or line < lazy.line:
             continue
         lazy.wrapped_at = line
         for name, compared_at in _names_treated_apart(function.node).items():

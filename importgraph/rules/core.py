@@ -78,7 +78,7 @@ def _shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
     """A module-level ``__getattr__`` (lazy_loader, relative_import, PEP 562) runs only for names the module does
     not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``).
     A ``_LazyModule`` replaces the init's namespace, so nothing shadows its entries."""
-    if lazy.style.startswith("hf-") or facts is None:
+    if lazy.replaces_module or facts is None:
         return False
     binding = facts.bindings.get(name)
     return binding is not None and not binding.conditional and not binding.guarded_by
