@@ -426,6 +426,10 @@ def _fill_stub(lazy: LazyModule, package: str, facts: ModuleFacts, build: LazyBu
     _fill_attach(lazy, package, submodules, attrs, build.line)
 
 
+_HOLE = "\0"
+"""Stands for the looked-up value while the import path around it is spelled (no module name holds a NUL)."""
+
+
 def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
                   context: _Context) -> LazyModule | None:
     """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module, of name ->
@@ -433,11 +437,12 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     ``import_module(module, package=package)`` as pydantic's does: ``name in MAP``, ``MAP[name]`` or
     ``MAP.get(name)`` (huggingface_hub.utils, pydantic); or that serves the submodules a module-level list names
     (``if name in submodules: return import_module(f"scipy.{name}")``: scipy, scikit-learn, dateutil)."""
-    mapping_name = None
+    spelling = _table_import(function.node, result, facts)
+    mapping_name = spelling.table if spelling is not None else None
     for node in ast.walk(function.node):
-        mapping_name = _looked_up_dict(node, result)
         if mapping_name is not None:
             break
+        mapping_name = _looked_up_dict(node, result)  # the value goes to a helper (langchain-core's import_attr)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
     listed = _submodule_list(function.node, result, facts.name)
@@ -447,7 +452,7 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
                       type_checking=result.type_checking, undecided=list(result.undecided))
     if mapping_name is not None:
         _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
-                    _names_treated_apart(function.node))
+                    _names_treated_apart(function.node), spelling)
     if listed is not None:
         lazy.module_keys = listed
         lazy.submodules = sorted({*lazy.submodules, *listed.values()})
@@ -473,57 +478,130 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
                 break
     if keys is None:
         return None
-    local = {n.targets[0].id: n.value for n in ast.walk(function)
-             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    local = _locals(function)
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and node.args and _calls_import_module(node.func)):
             continue
-        if "\0" not in (_spelled(node.args[0], {argument: "\0", "__name__": module}, local) or ""):
+        name_argument, package_argument = _import_arguments(node)
+        if _HOLE not in (_spelled(name_argument, {argument: _HOLE, "__name__": module}, local) or ""):
             continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
         served = {}
         for key in keys:
             names = {argument: key, "__name__": module}
-            target = _spelled(node.args[0], names, local)
-            package = _spelled(node.args[1], names, local) if len(node.args) > 1 else None
+            target = _spelled(name_argument, names, local)
+            package = _spelled(package_argument, names, local) if package_argument is not None else None
             served[key] = _resolve_relative(target, package) if target and (package or target[0] != ".") else None
         if all(m is not None and m.startswith(module + ".") for m in served.values()):
             return served
     return None
 
 
-def _spelled(node: ast.expr, names: dict[str, str], local: dict[str, ast.expr], depth: int = 0) -> str | None:
+def _spelled(node: ast.expr, names: dict[str, str], local: dict[str, ast.expr],
+             holes: dict[int, str] | None = None) -> str | None:
     """The string ``node`` builds once the ``names`` are bound (literals, f-strings, ``+``, and locals assigned a
-    conditional on the argument), or None."""
-    if depth > 5:
-        return None
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        if node.id in names:
-            return names[node.id]
-        return _spelled(local[node.id], names, local, depth + 1) if node.id in local else None
-    if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 \
-            and isinstance(node.test.ops[0], (ast.Eq, ast.NotEq)):
-        left = _spelled(node.test.left, names, local, depth + 1)
-        right = _spelled(node.test.comparators[0], names, local, depth + 1)
-        if left is None or right is None:
+    conditional on the argument), or None. ``holes``: sub-expressions (by ``id``) standing for a given string
+    (a table lookup ``MAP[name]`` whose value is not known yet)."""
+    holes = holes or {}
+
+    def spell(node: ast.expr, depth: int) -> str | None:
+        if depth > 5:
             return None
-        chosen = node.body if (left == right) == isinstance(node.test.ops[0], ast.Eq) else node.orelse
-        return _spelled(chosen, names, local, depth + 1)
-    if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
-        return _spelled(node.value, names, local, depth + 1)
-    if isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        parts = [_spelled(part, names, local, depth + 1)
-                 for part in (node.values if isinstance(node, ast.JoinedStr) else (node.left, node.right))]
-        return None if None in parts else "".join(parts)
+        if id(node) in holes:
+            return holes[id(node)]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in names:
+                return names[node.id]
+            return spell(local[node.id], depth + 1) if node.id in local else None
+        if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 \
+                and isinstance(node.test.ops[0], (ast.Eq, ast.NotEq)):
+            left = spell(node.test.left, depth + 1)
+            right = spell(node.test.comparators[0], depth + 1)
+            if left is None or right is None:
+                return None
+            return spell(node.body if (left == right) == isinstance(node.test.ops[0], ast.Eq) else node.orelse,
+                         depth + 1)
+        if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
+            return spell(node.value, depth + 1)
+        if isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            parts = [spell(part, depth + 1)
+                     for part in (node.values if isinstance(node, ast.JoinedStr) else (node.left, node.right))]
+            return None if None in parts else "".join(parts)
+        return None
+
+    return spell(node, 0)
+
+
+def _import_arguments(call: ast.Call) -> tuple[ast.expr, ast.expr | None]:
+    """The ``name`` and ``package`` arguments of an ``import_module(name, package=None)`` call."""
+    package = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "package"), None)
+    return call.args[0], package
+
+
+def _locals(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+    """Locals assigned once by name (``module = MAP[name]``), for spelling what they are built into."""
+    return {n.targets[0].id: n.value for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """How a ``__getattr__`` turns the value it looks up in ``table`` into the module it imports:
+    ``import_module(template with the value in place of _HOLE, package)``."""
+
+    table: str
+    template: str
+    package: str | None
+
+    def module(self, value: str) -> str | None:
+        target = self.template.replace(_HOLE, value)
+        if target.startswith("."):
+            return _resolve_relative(target, self.package) if self.package else None
+        return target
+
+
+def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                  facts: ModuleFacts) -> TableImport | None:
+    """The dict whose looked-up value a call of ``import_module`` in ``function`` is spelled from, and how
+    (``import_module(MAP[name])``, ``import_module("." + MAP[name], __name__)``, through a local): the table
+    that decides the module, not one the body consults first (``if name in REMOVED: raise ...``)."""
+    lookups: dict[int, str] = {}
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Subscript, ast.Call)):
+            table = _looked_up_dict(node, result)
+            if table is not None:
+                lookups[id(node)] = table
+    if not lookups:
+        return None
+    local = _locals(function)
+    names = {"__name__": facts.name, "__package__": facts.package}
+    for call in ast.walk(function):
+        if not (isinstance(call, ast.Call) and call.args and _calls_import_module(call.func)):
+            continue
+        name, package = _import_arguments(call)
+        for table in dict.fromkeys(lookups.values()):
+            template = _spelled(name, names, local, {i: _HOLE for i, t in lookups.items() if t == table})
+            if template is None or _HOLE not in template:
+                continue
+            anchor = facts.package if _is_spec_parent(package) else (
+                _spelled(package, names, local) if package is not None else None)
+            return TableImport(table, template, anchor)
     return None
 
 
+def _is_spec_parent(node: ast.expr | None) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "parent" and isinstance(node.value, ast.Name)
+            and node.value.id == "__spec__")
+
+
 def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
-                apart: dict[str, int] | None = None) -> None:
+                apart: dict[str, int] | None = None, spelling: TableImport | None = None) -> None:
     """Add the names a PEP 562 table serves to ``lazy`` (a name already there, from an earlier table, stays):
     ``name -> module``, openai's ``name -> (module, name)``, pydantic's ``name -> (package, ".module")``.
-    ``apart``: names the ``__getattr__`` special-cases (by line), which are undecided."""
+    ``apart``: names the ``__getattr__`` special-cases (by line), which are undecided. ``spelling``: how the
+    ``__getattr__`` builds the imported module from a ``name -> module`` value, when it was read."""
     for name, target in mapping.items():
         if apart and name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
             lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
@@ -542,7 +620,8 @@ def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict,
             continue
         if str(name) in lazy.names:
             continue
-        module = str(target) if absolute else _resolve_module(facts, str(target), context)
+        spelled = spelling.module(target) if spelling is not None and not absolute else None
+        module = str(target) if absolute else spelled or _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)
