@@ -41,6 +41,7 @@ BACKENDS = {
     "pep562_anchored": (),
     "plotly_relative": (),
     "pep562_submodules": (),
+    "pep562_importer": (),
 }
 
 
@@ -229,6 +230,25 @@ def test_pep562_submodule_lists():
     found = locate("pep562_submodules", "_progress", report.modules, report.lazy_modules)
     assert (found.module, found.kind) == ("pep562_submodules.progress", "module")
     assert explain(report, "_progress").outcome_text == "the module pep562_submodules.progress"
+    assert not report.findings
+
+
+def test_getattr_handing_names_to_an_importer_the_package_made():
+    """langchain's ``importer = create_importer(__package__, module_lookup=..., deprecated_lookups=...)`` (a
+    function of the package, re-exported by ``_api``, returning a closure over the merged dicts) and ``def
+    __getattr__(name): return importer(name)``: the merged table is the lazy map, ``module_lookup`` winning; a
+    ``fallback_module`` leaves every other name undecided. The runtime agrees (``test_static_map_equals_runtime``)."""
+    report = static_report("pep562_importer", ())
+    top = report.lazy_modules["pep562_importer"]
+    assert {n: e.module for n, e in top.names.items()} == {
+        "Chain": "pep562_importer.chains", "Tool": "pep562_importer.tools", "LegacyTool": "pep562_importer.legacy",
+        "JSONDecoder": "json.decoder"}
+    assert explain(report, "Tool").outcome_text.startswith("the real object")
+    fallback = report.lazy_modules["pep562_importer.fallback"]
+    assert not fallback.names and [u.line for u in fallback.undecided] == [7]
+    assert "fallback_module='pep562_importer.tools'" in fallback.undecided[0].reason
+    runtime = run_runtime("pep562_importer", ())
+    assert runtime["modules"]["pep562_importer"]["resolved"]["Tool"]["module"] == "pep562_importer.tools"
     assert not report.findings
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..model import (
@@ -65,6 +66,8 @@ class _Context:
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
         self.installers: dict[ImportedName, Installer | None] = {}
         """Functions of the package a module hands its ``globals()`` to: do they install a ``__getattr__``?"""
+        self.factories: dict[ImportedName, ImporterFactory | None] = {}
+        """Functions of the package that return a name importer (langchain's ``create_importer``)."""
         self.helper_trees: dict[str, ast.Module | None] = {}
         """The modules defining those functions (path -> tree), parsed once per run."""
 
@@ -114,11 +117,23 @@ class _Context:
             self.installers[helper] = Installer.read(function) if isinstance(function, ast.FunctionDef) else None
         return self.installers[helper]
 
+    def importer_factory(self, helper: ImportedName) -> ImporterFactory | None:
+        """``helper`` as an :class:`ImporterFactory`, when it is a function of the package that returns a function
+        serving names from the dicts it is handed (langchain's ``create_importer``)."""
+        if helper not in self.factories:
+            function = self._helper_function(helper)
+            self.factories[helper] = ImporterFactory.read(function) if isinstance(function, ast.FunctionDef) else None
+        return self.factories[helper]
+
     def _helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, a function at the top of a module of the package (the module is read
         here: any change to it invalidates the result cache's entry)."""
-        facts = self.facts.get(helper.module)
-        binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
+        for _ in range(5):  # through re-exports: langchain_classic._api -> langchain_classic._api.module_import
+            facts = self.facts.get(helper.module)
+            binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
+            if binding is None or binding.kind != "import" or not binding.source or ":" not in binding.source:
+                break
+            helper = ImportedName(*binding.source.split(":", 1))
         if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
             return None
         if facts.path not in self.helper_trees:
@@ -199,6 +214,9 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
             if installer is not None and _installs_here(installer, args, kwargs):
                 installs.append((installer, args, kwargs, line))
                 return None
+            factory = context.importer_factory(func)
+            if factory is not None:
+                return Importer(factory, factory.bind(args, kwargs), line)
             return NotImplemented
         path = args[0] if args else kwargs.get("module_path")
         prefix = args[1] if len(args) > 1 else kwargs.get("prefix")
@@ -437,12 +455,15 @@ def _from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResu
     ``import_module(module, package=package)`` as pydantic's does: ``name in MAP``, ``MAP[name]`` or
     ``MAP.get(name)`` (huggingface_hub.utils, pydantic); or that serves the submodules a module-level list names
     (``if name in submodules: return import_module(f"scipy.{name}")``: scipy, scikit-learn, dateutil)."""
-    spelling = _table_import(function.node, result, facts)
+    importer = _called_importer(function.node, result)
+    if importer is not None:
+        return _from_importer(facts, importer, function.node.lineno, result, context)
+    spelling = _table_import(function.node, _module_dict(result), facts)
     mapping_name = spelling.table if spelling is not None else None
     for node in ast.walk(function.node):
         if mapping_name is not None:
             break
-        mapping_name = _looked_up_dict(node, result)  # the value goes to a helper (langchain-core's import_attr)
+        mapping_name = _looked_up_dict(node, _module_dict(result))  # handed to a helper (langchain-core's import_attr)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
     listed = _submodule_list(function.node, result, facts.name)
@@ -562,21 +583,22 @@ class TableImport:
         return target
 
 
-def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
-                  facts: ModuleFacts) -> TableImport | None:
+def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Callable[[str], bool],
+                  facts: ModuleFacts | None) -> TableImport | None:
     """The dict whose looked-up value a call of ``import_module`` in ``function`` is spelled from, and how
     (``import_module(MAP[name])``, ``import_module("." + MAP[name], __name__)``, through a local): the table
-    that decides the module, not one the body consults first (``if name in REMOVED: raise ...``)."""
+    that decides the module, not one the body consults first (``if name in REMOVED: raise ...``). ``facts``:
+    the module ``function`` runs in, whose ``__name__`` and ``__spec__.parent`` anchor relative imports."""
     lookups: dict[int, str] = {}
     for node in ast.walk(function):
         if isinstance(node, (ast.Subscript, ast.Call)):
-            table = _looked_up_dict(node, result)
+            table = _looked_up_dict(node, is_table)
             if table is not None:
                 lookups[id(node)] = table
     if not lookups:
         return None
     local = _locals(function)
-    names = {"__name__": facts.name, "__package__": facts.package}
+    names = {"__name__": facts.name, "__package__": facts.package} if facts is not None else {}
     for call in ast.walk(function):
         if not (isinstance(call, ast.Call) and call.args and _calls_import_module(call.func)):
             continue
@@ -585,7 +607,7 @@ def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Eval
             template = _spelled(name, names, local, {i: _HOLE for i, t in lookups.items() if t == table})
             if template is None or _HOLE not in template:
                 continue
-            anchor = facts.package if _is_spec_parent(package) else (
+            anchor = facts.package if facts is not None and _is_spec_parent(package) else (
                 _spelled(package, names, local) if package is not None else None)
             return TableImport(table, template, anchor)
     return None
@@ -686,6 +708,99 @@ def _from_installer(facts: ModuleFacts, installer: Installer, args: list, kwargs
     return lazy
 
 
+@dataclass(frozen=True)
+class ImporterFactory:
+    """A function of the package that returns a function serving names from the dicts it is handed, which a
+    module's ``__getattr__`` then calls: langchain's ``_import_attribute = create_importer(__package__,
+    module_lookup={name: module}, deprecated_lookups={...}, fallback_module=...)`` and ``def __getattr__(name):
+    return _import_attribute(name)``."""
+
+    parameters: tuple[str, ...]
+    tables: tuple[str, ...]
+    """The parameters merged into the dict the returned function looks names up in, the winning one last."""
+    spelling: TableImport
+    """How the returned function turns a looked-up value into the module it imports."""
+    fallback: str | None
+    """The parameter naming the module it imports for every other name (``fallback_module``)."""
+
+    @staticmethod
+    def read(function: ast.FunctionDef) -> ImporterFactory | None:
+        returned = {n.value.id for n in function.body if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+        inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name in returned), None)
+        if inner is None or _first_parameter(inner) is None:
+            return None
+        arguments = function.args
+        parameters = tuple(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
+        # a parameter is a table; so is a local merged from parameters: ``{**(deprecated_lookups or {}), **(...)}``
+        merged = {parameter: (parameter,) for parameter in parameters}
+        for node in function.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Dict) and node.value.values \
+                    and all(key is None for key in node.value.keys):
+                parts = [_parameter_or_empty(value, parameters) for value in node.value.values]
+                if all(parts):
+                    merged[node.targets[0].id] = tuple(parts)
+        spelling = _table_import(inner, merged.__contains__, None)
+        if spelling is None:
+            return None
+        fallback = next((call.args[0].id for call in ast.walk(inner) if isinstance(call, ast.Call) and call.args
+                         and _calls_import_module(call.func) and isinstance(call.args[0], ast.Name)
+                         and call.args[0].id in parameters and call.args[0].id not in merged[spelling.table]), None)
+        return ImporterFactory(parameters, merged[spelling.table], spelling, fallback)
+
+    def bind(self, args: list, kwargs: dict) -> dict[str, object]:
+        return bind_arguments(self.parameters, args, kwargs)
+
+
+def _parameter_or_empty(node: ast.expr, parameters: tuple[str, ...]) -> str | None:
+    """``p`` or ``(p or {})`` for a parameter ``p``."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2 \
+            and isinstance(node.values[1], ast.Dict) and not node.values[1].keys:
+        node = node.values[0]
+    return node.id if isinstance(node, ast.Name) and node.id in parameters else None
+
+
+@dataclass(eq=False)
+class Importer:
+    """What a call of an :class:`ImporterFactory` returned: the function, with the arguments it was handed."""
+
+    factory: ImporterFactory
+    arguments: dict[str, object]
+    line: int
+
+
+def _called_importer(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult) -> Importer | None:
+    """The :class:`Importer` a ``__getattr__`` hands its argument to (``return _import_attribute(name)``)."""
+    argument = _first_parameter(function)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 \
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == argument:
+            importer = result.scope.get(node.func.id)
+            if isinstance(importer, Importer):
+                return importer
+    return None
+
+
+def _from_importer(facts: ModuleFacts, importer: Importer, line: int, result: EvaluationResult,
+                   context: _Context) -> LazyModule:
+    lazy = LazyModule(name=facts.name, path=facts.path, line=line, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    factory = importer.factory
+    served: dict = {}
+    for table in factory.tables:  # merged in this order: a later table's entry wins
+        mapping = importer.arguments.get(table)
+        if isinstance(mapping, dict):
+            served.update(mapping)
+        elif mapping is not None:
+            lazy.undecided.append(Undecided(facts.path, importer.line, f"{table}= of the importer is not evaluated"))
+    _read_table(lazy, facts, "/".join(factory.tables), served, importer.line, context, spelling=factory.spelling)
+    fallback = importer.arguments.get(factory.fallback) if factory.fallback is not None else None
+    if fallback is not None:
+        lazy.undecided.append(Undecided(facts.path, importer.line, f"every other name is looked up in "
+                                        f"{factory.fallback}={fallback!r}: what it serves is not modelled"))
+    return lazy
+
+
 def _imports_module(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
                     context: _Context) -> bool:
     """Whether ``function`` calls ``import_module``, itself or through a helper of the package that does
@@ -741,8 +856,13 @@ def _is_anchored(target: object) -> bool:
             and target[1].startswith(".") and bool(target[0]))
 
 
-def _looked_up_dict(node: ast.AST, result: EvaluationResult) -> str | None:
-    """The module-level dict ``node`` looks a name up in (``name in MAP``, ``MAP[name]``, ``MAP.get(name)``)."""
+def _module_dict(result: EvaluationResult) -> Callable[[str], bool]:
+    return lambda name: isinstance(result.scope.get(name), dict)
+
+
+def _looked_up_dict(node: ast.AST, is_table: Callable[[str], bool]) -> str | None:
+    """The dict ``node`` looks a name up in (``name in MAP``, ``MAP[name]``, ``MAP.get(name)``), if ``is_table``
+    says that name is one (a module-level dict)."""
     if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
         table = node.comparators[0]
     elif isinstance(node, ast.Subscript):
@@ -751,7 +871,7 @@ def _looked_up_dict(node: ast.AST, result: EvaluationResult) -> str | None:
         table = node.func.value
     else:
         return None
-    if isinstance(table, ast.Name) and isinstance(result.scope.get(table.id), dict):
+    if isinstance(table, ast.Name) and is_table(table.id):
         return table.id
     return None
 
