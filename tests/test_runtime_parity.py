@@ -158,11 +158,13 @@ def test_complete_declared_map_is_a_superset(transformers5):
     assert report.environment.has("tokenizers")  # a hard requirement of 5.x (Requires-Dist)
 
 
-def resolve_at_runtime(python, package: str) -> dict:
-    """The fixtures' probe run on an installed package in its venv: every lazy module's map, every name resolved."""
+def resolve_at_runtime(python, package: str, modules: bool = False) -> dict:
+    """The fixtures' probe run on an installed package in its venv: every lazy module's map, every name resolved
+    (``modules``: plain modules with a ``__getattr__`` too, not only packages)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     proc = subprocess.run([str(python), "-B", str(RUNTIME_RESOLVE), "--path", str(site_packages(python)), package,
-                           "--jobs", str(available_cores())], capture_output=True, text=True, env=env, timeout=600)
+                           "--jobs", str(available_cores()), *(["--modules"] if modules else [])],
+                          capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -276,6 +278,54 @@ def test_static_maps_equal_runtime_on_langchain_core():
     run = locate("langchain_core.tracers", "Run", report.modules, report.lazy_modules)
     assert run.kind == "external" and run.module.startswith("langsmith")
     assert not report.findings
+
+
+def test_static_maps_equal_runtime_on_langchain_classic():
+    """langchain-classic 1.0.8: 842 modules, packages and plain modules alike, hand every name to ``importer =
+    create_importer(__package__, module_lookup={...}, deprecated_lookups={...})`` from their ``__getattr__`` (a
+    function of the package, re-exported by ``langchain_classic._api``, returning a closure over the merged dicts).
+    The probe reads each closure: the maps agree. Every name whose module is installed resolves to the same module
+    on both sides; the others point into langchain-community, not installed here, and the runtime's error names the
+    very module the static map does."""
+    python = ensure_venv(*LANGCHAIN_CORE)
+    runtime = resolve_at_runtime(python, "langchain_classic", modules=True)
+    report = importgraph.analyze("langchain_classic", python=str(python))
+    assert report.target.version == "1.0.8"
+    modules = runtime["modules"]
+    assert not [m for m, info in modules.items() if "import_error" in info]
+    # a __getattr__ with nothing to serve but a fallback module (agents.load_tools) or a deprecation warning
+    hooks = {m for m, info in modules.items() if info["style"] == "pep562" and not info["names"]}
+    runtime["modules"] = {m: info for m, info in modules.items() if m not in hooks and info["style"] != "eager"}
+    lazy = {m: l for m, l in report.lazy_modules.items() if l.names}
+    assert set(report.lazy_modules) - set(lazy) <= hooks
+    absent = deeper = 0
+    for module, info in runtime["modules"].items():
+        for name, outcome in list(info["resolved"].items()):
+            found = locate(module, name, report.modules, lazy)
+            if f"{module}.{name}" in modules:  # the probe imported that submodule itself, which binds it here
+                del info["resolved"][name]
+            elif not outcome["ok"] and "langchain_community" in outcome["error"]:
+                target = lazy[module].names[name].module
+                assert target.startswith("langchain_community.") and (
+                    f"Module {target} not found" in outcome["error"]  # create_importer's message
+                    or "No module named 'langchain_community'" in outcome["error"]), (module, name, outcome)
+                del info["resolved"][name]
+                absent += 1
+            elif outcome["ok"] and found and found.kind == "external" and outcome["module"] != found.module:
+                # langchain_core.document_loaders serves Blob from langchain_core.documents.base: importgraph does
+                # not read langchain_core, and names the module the map imports
+                assert outcome["module"].split(".")[0] == found.module.split(".")[0], (module, name, outcome)
+                del info["resolved"][name]
+                deeper += 1
+    report.lazy_modules.clear()
+    report.lazy_modules.update(lazy)
+    names, map_problems = compare_maps(report, runtime)
+    lookups, resolve_problems = compare_resolution(report, runtime, {})
+    assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
+    print(f"\nlangchain-classic {report.target.version}: {len(lazy)} lazy modules, {names} names, {lookups} lookups "
+          f"agree, {absent} more name langchain-community's module the runtime asks for, {deeper} end deeper in "
+          "the other package than the module the map names")
+    assert len(lazy) >= 800 and names >= 1900 and lookups >= 45 and absent >= 1800 and deeper <= 8
 
 
 def test_static_maps_equal_runtime_on_plotly():

@@ -81,8 +81,11 @@ SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.
 PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
 # PEP 562 ``__getattr__`` in 19 packages, each delegating to the package's ``import_attr`` helper. langsmith and
 # pydantic pinned too: langchain_core imports them at run time (``tracers.Run`` is langsmith's ``RunTree``).
-LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", ["langchain-core==1.8.3", "langsmith==0.15.1",
-                                                                  "pydantic==2.14.4"])
+# langchain-classic (with what it imports: langchain-text-splitters, SQLAlchemy and its greenlet) hands names to an
+# importer ``create_importer`` returns, in 842 modules; langchain-community, where most of them point, is left out.
+LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", [
+    "langchain-core==1.8.3", "langsmith==0.15.1", "pydantic==2.14.4", "langchain-classic==1.0.8",
+    "langchain-text-splitters==1.1.3", "SQLAlchemy==2.1.9", "greenlet==3.5.6"])
 # plotly's own ``relative_import(__name__, [".sub"], ["._module.Name"])`` in 387 packages (narwhals and packaging
 # are its two dependencies; pinned so that the venv does not drift).
 PLOTLY: tuple[str, list[str]] = ("plotly-7.1.0", ["plotly==7.1.0", "narwhals==2.29.0", "packaging==26.4"])
