@@ -62,6 +62,19 @@ def test_ig001_positive(fixture, symbol, line, runtime_check):
     assert run_in_fixture(fixture, runtime_check) == "ModuleNotFoundError"
 
 
+def test_ig001_target_in_another_installed_package():
+    """A lazy entry pointing into another top-level package on the analysed sys.path (langchain_classic's shims
+    into langchain_community) is judged there: its missing module is IG001, and it really fails; a package that
+    is not installed at all is undecided, not a finding."""
+    report = importgraph.analyze(str(fixture_package("rule_ig001_pos_4")), select={"IG001"})
+    assert [(f.symbol, f.line) for f in report.findings] == [("Gone", 8)]
+    assert "which the installed rule_ig001_pos_4_other does not have" in report.findings[0].message
+    assert report.stats.undecided_by_rule == {"IG001": 1}
+    assert run_in_fixture("rule_ig001_pos_4", "import rule_ig001_pos_4 as p\np.Gone") == "ModuleNotFoundError"
+    assert run_in_fixture("rule_ig001_pos_4", "import rule_ig001_pos_4 as p\np.Elsewhere") == "ModuleNotFoundError"
+    assert run_in_fixture("rule_ig001_pos_4", "from rule_ig001_pos_4 import Present") == "ok"
+
+
 def test_ig001_positive_other_names_work():
     assert run_in_fixture("rule_ig001_pos_1", "from rule_ig001_pos_1 import Config") == "ok"
     assert run_in_fixture("rule_ig001_pos_2", "from rule_ig001_pos_2 import Engine") == "ok"

@@ -8,11 +8,13 @@ first paragraph is the summary and whose rest says what breaks at runtime and ho
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from ..inputs import is_file, list_directory
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, SourceRef, Target
 
 
@@ -42,8 +44,43 @@ class RuleContext:
             return True
         return any(module in lazy.aliases for lazy in self.lazy_modules.values())
 
+    def installed_module(self, module: str) -> bool | None:
+        """Whether ``module``, of another top-level package, exists on the analysed ``sys.path`` (a ``.py`` file,
+        a package or namespace folder, an extension module); None when that top-level package is not there at
+        all (nothing can be said). Read from directory listings, recorded for the result cache; never imported."""
+        return other_module_exists(module, self.target.search_path)
+
     def count_undecided(self, code: str) -> None:
         self.undecided[code] = self.undecided.get(code, 0) + 1
+
+
+def other_module_exists(module: str, search_path: tuple[str, ...]) -> bool | None:
+    """See :meth:`RuleContext.installed_module`. Every ``sys.path`` entry counts (namespace packages span several);
+    a top-level module is never judged (it may be built into the interpreter)."""
+    parts = module.split(".")
+    if len(parts) == 1:
+        return None
+    installed = False
+    for entry in search_path:
+        try:
+            names = {e.name: e.is_dir() for e in list_directory(os.path.join(entry, *parts[:-1]))}
+        except OSError:
+            installed = installed or _has_top_level(entry, parts[0])
+            continue
+        installed = True
+        leaf = parts[-1]
+        if names.get(leaf) or f"{leaf}.py" in names or f"{leaf}.pyc" in names or any(
+                name.startswith(leaf + ".") and name.endswith((".so", ".pyd")) for name in names):
+            return True
+    return False if installed else None
+
+
+def _has_top_level(entry: str, top: str) -> bool:
+    try:
+        list_directory(os.path.join(entry, top))
+        return True
+    except OSError:
+        return is_file(os.path.join(entry, top + ".py"))
 
 
 class Rule:

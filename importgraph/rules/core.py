@@ -19,10 +19,15 @@ class LazyMissingModule(Rule):
     ``RuntimeError``) for a name the package advertises. In the ``TYPE_CHECKING`` half the import
     breaks type checkers and IDEs instead.
 
-    Fix: rename the key to the module that really defines the names, or restore the module. Keys
-    served by a legacy alias table (``_LEGACY_MODULE_ALIASES``) and compiled extension modules exist
-    and are not reported; modules of other distributions (jax attaching ``jaxlib``'s) cannot be seen
-    and are counted undecided.
+    An entry pointing into another top-level package (langchain_classic's shims into langchain_community) is
+    looked up on the analysed ``sys.path`` without importing it: a module the installed release of that
+    package does not have is reported the same way.
+
+    Fix: rename the key to the module that really defines the names, or restore the module (for another
+    package: point the entry at the module of the release you support, or require a release that has it).
+    Keys served by a legacy alias table (``_LEGACY_MODULE_ALIASES``) and compiled extension modules exist
+    and are not reported; modules of a package that is not installed at all, and the submodules a lazy
+    module registers in another package (jax attaching ``jaxlib``'s), are counted undecided.
     """
 
     code = "IG001"
@@ -37,11 +42,10 @@ class LazyMissingModule(Rule):
                     continue
                 if _shadowed(lazy, facts, entry.name):
                     continue  # the module binds the name itself: its __getattr__ is never asked for it
-                if not _in_package(ctx, entry.module):  # another distribution's module: we cannot see it
-                    ctx.count_undecided(self.code)
-                    reported.add(entry.module)
-                    continue
                 reported.add(entry.module)
+                if not _in_package(ctx, entry.module):
+                    yield from self._other_package(ctx, lazy, entry)
+                    continue
                 key = relative_key(lazy.name, entry.module)
                 yield self.finding(
                     lazy.name, key, entry.path, entry.line,
@@ -72,6 +76,22 @@ class LazyMissingModule(Rule):
                     lazy.name, relative_key(lazy.name, imp.module), lazy.path, imp.line,
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+
+    def _other_package(self, ctx: RuleContext, lazy: LazyModule, entry) -> Iterable[Finding]:
+        """A target in another top-level package: judged on the analysed ``sys.path`` when that package is there
+        (langchain_classic's shims into langchain_community), undecided when it is not installed."""
+        exists = ctx.installed_module(entry.module)
+        if exists is None:
+            ctx.count_undecided(self.code)
+        elif not exists:
+            top = entry.module.split(".")[0]
+            yield self.finding(
+                lazy.name, entry.name, entry.path, entry.line,
+                f"{lazy.name} serves {entry.name!r} from {entry.module}, which the installed {top} does not have "
+                f"(looked up on the analysed sys.path); touching {lazy.name}.{entry.name} raises "
+                f"ModuleNotFoundError. Point the entry at the module of this {top} release that defines the name, "
+                f"or require a {top} release that has the module.")
 
 
 def _shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
