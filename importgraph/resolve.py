@@ -167,7 +167,9 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     ends with kind ``compiled``.
     """
     hops = (*_hops, module)
-    if len(hops) > _MAX_HOPS or module in _hops:
+    # A module may come back once for another name (websockets.exceptions serves WebSocketProtocolError from
+    # legacy.exceptions, which imports it as ProtocolError from websockets.exceptions); a third visit is a cycle.
+    if len(hops) > _MAX_HOPS or _hops.count(module) > 1:
         return None
     if _hops and another_package(module, modules):  # a lazy map entry served by another package (pydantic_core)
         return Located(module, "external", hops=hops)
