@@ -133,7 +133,8 @@ def test_unregistered_submodule_of_a_plotly_relative_import_package():
     assert run_python(fixture, f"import {fixture}; {fixture}.shapes.CIRCLE").returncode == 0  # registered: works
 
 
-@pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra")])
+@pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra"),
+                                          ("rule_ig010_neg_3", "helpers")])  # neg_3: the init imports it
 def test_unregistered_submodule_negative(fixture, leaf):
     assert findings(fixture, "IG010") == []
     assert run_python(fixture, f"import {fixture}; {fixture}.{leaf}").returncode == 0

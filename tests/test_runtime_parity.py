@@ -195,6 +195,9 @@ def test_static_maps_equal_runtime_on_scikit_image():
     assert mcp.outcome == "undecided" and mcp.hops[-1].kind == "undecided"
     assert "skimage.graph._mcp is a compiled extension module" in mcp.hops[-1].summary
     assert explain(report, "filters.gaussian").outcome == "object"
+    # IG010's unregistered submodules (Cython modules such as feature.orb_cy, color.adapt_rgb) fail for real
+    assert len([f for f in report.findings if f.rule == "IG010"]) >= 8
+    assert_unregistered_submodules_fail(python, report)
 
 
 def test_static_maps_equal_runtime_on_huggingface_hub():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Finding, LazyModule, Severity
+from ..model import Finding, LazyModule, ModuleFacts, Scope, Severity
 from .base import Rule, RuleContext, register
 
 _SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub", "relative_import"}
@@ -51,6 +51,8 @@ class UnregisteredSubmodule(Rule):
                     u.path == lazy.path and u.line == lazy.line for u in lazy.undecided):
                 continue  # a structure (or a submodule list) the evaluator could not read says nothing of its keys
             registered = self._registered(lazy)
+            if not lazy.replaces_module:  # the init's module object stays: what it imports is bound on it
+                registered.update(_imported_by(ctx.modules.get(lazy.name)))
             hf_style = lazy.style.startswith("hf-")
             for leaf in sorted(children.get(lazy.name, ())):
                 module = f"{lazy.name}.{leaf}"
@@ -73,6 +75,19 @@ class UnregisteredSubmodule(Rule):
         registered.update(getattr(lazy, "missing_modules", {}) or {})
         registered.update(f"{lazy.name}.{name}" for name in lazy.extra_objects)
         return registered
+
+
+def _imported_by(facts: ModuleFacts | None) -> set[str]:
+    """Modules an init imports unconditionally while it runs (``from . import sub``, ``from .sub import x``,
+    ``import pkg.sub``): the import system binds each on its package."""
+    imported: set[str] = set()
+    for imp in facts.imports if facts is not None else ():
+        if imp.scope is not Scope.MODULE or imp.guarded_by or imp.in_try or imp.fallback_for:
+            continue
+        parts = imp.module.split(".")
+        imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+        imported.update(f"{imp.module}.{name}" for name in imp.names)
+    return imported
 
 
 def _how_to_register(lazy: LazyModule, leaf: str) -> str:
