@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -140,6 +141,26 @@ def test_ig012_positive_raises_name_error(fixture, module, name, line):
     found, _ = findings(fixture, "IG012")
     assert [(f.module, f.symbol, f.line) for f in found] == [(f"{fixture}.{module}", name, line)]
     assert run_in_fixture(fixture, f"import {fixture}.{module}") == "NameError"
+
+
+def test_ig012_message_says_when_the_failing_import_is_a_hard_requirement(tmp_path):
+    """langchain-community's ``try: from tenacity import retry`` whose ``except ImportError:`` defines differently
+    named fallbacks: still a NameError without tenacity (checked), but tenacity is in ``Requires-Dist``, so the
+    message says only a broken install gets there."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "rule_ig012_pos_2", root)
+    info = root / "rule_ig012_pos_2-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: rule-ig012-pos-2\nVersion: 1.0\n"
+                                   "Requires-Dist: fakebackend>=1\n")
+    (info / "top_level.txt").write_text("rule_ig012_pos_2\n")
+    report = importgraph.analyze(str(root / "rule_ig012_pos_2"), select={"IG012"})
+    [finding] = report.findings
+    assert finding.message.endswith("(fakebackend is a hard requirement of rule-ig012-pos-2: only an install "
+                                    "without it gets there, but the fallback is then broken)")
+    [plain], _ = findings("rule_ig012_pos_2", "IG012")  # without the metadata: no such note
+    assert "hard requirement" not in plain.message
+    assert run_in_fixture("rule_ig012_pos_2", "import rule_ig012_pos_2.loader") == "NameError"
 
 
 @pytest.mark.parametrize("fixture", ["rule_ig012_neg_1", "rule_ig012_neg_2"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Finding, NameUse, Scope
+from ..model import Finding, NameUse, Scope, normalise_backend
 from ..scan.name_uses import NEWEST_KNOWN_BUILTINS
 from ..scan.python_versions import PYTHON3_MINORS, describe
 from .backends import BackendMap, reaching, runtime_imports, shared_reach
@@ -66,7 +66,8 @@ class GuardedNameAtImport(Rule):
                 grouped.setdefault((use.name, use.guard), []).append(use)
             required = self._required_by_guarded_imports(ctx, facts)
             for (name, guard), uses in grouped.items():
-                if self._masked(module, self._needed(facts, name, guard, backends), edges, sources, reach):
+                needed = self._needed(facts, name, guard, backends)
+                if self._masked(module, needed, edges, sources, reach):
                     continue
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
@@ -82,7 +83,13 @@ class GuardedNameAtImport(Rule):
                     ctx.count_undecided(self.code)
                     continue
                 shown = unguarded or uses
-                yield self.finding(module, name, facts.path, shown[0].line, self._message(module, shown))
+                message = self._message(module, shown)
+                hard = sorted(n for n in needed if normalise_backend(n) in ctx.env.always)
+                if guard == "ImportError" and hard:
+                    owner = ctx.target.distribution or ctx.target.name
+                    message += (f" ({', '.join(hard)} is a hard requirement of {owner}: only an install "
+                                "without it gets there, but the fallback is then broken)")
+                yield self.finding(module, name, facts.path, shown[0].line, message)
 
     @staticmethod
     def _guarded_import_first(facts, use: NameUse) -> bool:
