@@ -1,0 +1,473 @@
+"""PEP 562 ``__getattr__`` readers: what a module-level ``__getattr__`` serves, read from its source.
+
+A dict looked up by name (``name in MAP`` / ``MAP[name]`` / ``MAP.get(name)``) and handed to ``import_module``,
+directly or through a helper of the package; a list of submodule keys; a ``__getattr__`` a function of the package
+installs into the ``globals()`` it is handed (websockets); a ``__getattr__`` that hands the name to an importer a
+function of the package returned (langchain's ``create_importer``). Each becomes a ``pep562`` :class:`LazyModule`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..model import LazyModule, LazyName, ModuleFacts, SourceRef, Undecided
+from .evaluator import EvaluationResult, bind_arguments
+from .values import Function, Globals, ImportedName
+
+if TYPE_CHECKING:
+    from . import _Context
+
+def resolve_relative(path: str, package: str) -> str | None:
+    """``importlib.import_module(path, package)``'s module name (a string operation: nothing is imported);
+    ``(".", "pydantic_core")`` is ``pydantic_core`` itself. None when the path climbs above the top package."""
+    try:
+        return importlib.util.resolve_name(path, package) if path.startswith(".") else path
+    except (ImportError, ValueError):
+        return None
+
+
+
+_HOLE = "\0"
+"""Stands for the looked-up value while the import path around it is spelled (no module name holds a NUL)."""
+
+
+def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
+                  context: _Context) -> LazyModule | None:
+    """A PEP 562 ``__getattr__`` that looks the name up in a module-level dict of name -> module, of name ->
+    (module, name) as openai's generated inits write it, or of name -> (package, relative module) handed to
+    ``import_module(module, package=package)`` as pydantic's does: ``name in MAP``, ``MAP[name]`` or
+    ``MAP.get(name)`` (huggingface_hub.utils, pydantic); or that serves the submodules a module-level list names
+    (``if name in submodules: return import_module(f"scipy.{name}")``: scipy, scikit-learn, dateutil); or that hands
+    the name to an importer a function of the package returned (langchain's ``create_importer``)."""
+    importer = _called_importer(function.node, result)
+    if importer is not None:
+        return _from_importer(facts, importer, function.node.lineno, result, context)
+    is_dict = _module_dict(result)
+    spelling = _table_import(function.node, is_dict, facts)
+    # else the first dict looked up: its value goes to a helper that imports it (langchain-core's import_attr)
+    mapping_name = spelling.table if spelling is not None else next(
+        (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, is_dict)) is not None), None)
+    if mapping_name is not None and not _imports_module(function.node, result, context):
+        mapping_name = None
+    listed = _submodule_list(function.node, result, facts.name)
+    if mapping_name is None and listed is None:
+        return None
+    lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    if mapping_name is not None:
+        _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
+                    names_treated_apart(function.node), spelling)
+    if listed is not None:
+        lazy.module_keys = listed
+        lazy.submodules = sorted({*lazy.submodules, *listed.values()})
+    return lazy
+
+
+def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                    module: str) -> dict[str, str] | None:
+    """``{key: module}`` for a module-level list of keys a ``__getattr__`` serves as modules: it tests ``name in
+    LIST`` and imports a submodule of this package spelled from the name (``f"scipy.{name}"``, ``"." + name``
+    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``)."""
+    argument = _first_parameter(function)
+    if argument is None:
+        return None
+    keys = None
+    for node in ast.walk(function):
+        if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
+                and isinstance(node.left, ast.Name) and node.left.id == argument
+                and isinstance(node.comparators[0], ast.Name)):
+            value = result.scope.get(node.comparators[0].id)
+            if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
+                keys = sorted({str(v) for v in value})
+                break
+    if keys is None:
+        return None
+    local = _locals(function)
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and node.args and calls_import_module(node.func)):
+            continue
+        name_argument, package_argument = _import_arguments(node)
+        if _HOLE not in (_spelled(name_argument, {argument: _HOLE, "__name__": module}, local) or ""):
+            continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
+        served = {}
+        for key in keys:
+            names = {argument: key, "__name__": module}
+            target = _spelled(name_argument, names, local)
+            package = _spelled(package_argument, names, local) if package_argument is not None else None
+            served[key] = resolve_relative(target, package) if target and (package or target[0] != ".") else None
+        if all(m is not None and m.startswith(module + ".") for m in served.values()):
+            return served
+    return None
+
+
+def _spelled(node: ast.expr, names: dict[str, str], local: dict[str, ast.expr],
+             holes: dict[int, str] | None = None) -> str | None:
+    """The string ``node`` builds once the ``names`` are bound (literals, f-strings, ``+``, and locals assigned a
+    conditional on the argument), or None. ``holes``: sub-expressions (by ``id``) standing for a given string
+    (a table lookup ``MAP[name]`` whose value is not known yet)."""
+    holes = holes or {}
+
+    def spell(node: ast.expr, depth: int) -> str | None:
+        if depth > 5:
+            return None
+        if id(node) in holes:
+            return holes[id(node)]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if node.id in names:
+                return names[node.id]
+            return spell(local[node.id], depth + 1) if node.id in local else None
+        if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 \
+                and isinstance(node.test.ops[0], (ast.Eq, ast.NotEq)):
+            left = spell(node.test.left, depth + 1)
+            right = spell(node.test.comparators[0], depth + 1)
+            if left is None or right is None:
+                return None
+            return spell(node.body if (left == right) == isinstance(node.test.ops[0], ast.Eq) else node.orelse,
+                         depth + 1)
+        if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
+            return spell(node.value, depth + 1)
+        if isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            parts = [spell(part, depth + 1)
+                     for part in (node.values if isinstance(node, ast.JoinedStr) else (node.left, node.right))]
+            return None if None in parts else "".join(parts)
+        return None
+
+    return spell(node, 0)
+
+
+def _import_arguments(call: ast.Call) -> tuple[ast.expr, ast.expr | None]:
+    """The ``name`` and ``package`` arguments of an ``import_module(name, package=None)`` call."""
+    package = call.args[1] if len(call.args) > 1 else next(
+        (k.value for k in call.keywords if k.arg == "package"), None)
+    return call.args[0], package
+
+
+def _locals(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
+    """Locals assigned once by name (``module = MAP[name]``), for spelling what they are built into."""
+    return {n.targets[0].id: n.value for n in ast.walk(function)
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+
+
+@dataclass(frozen=True)
+class TableImport:
+    """How a ``__getattr__`` turns the value it looks up in ``table`` into the module it imports:
+    ``import_module(template with the value in place of _HOLE, package)``."""
+
+    table: str
+    template: str
+    package: str | None
+
+    def module(self, value: str) -> str | None:
+        target = self.template.replace(_HOLE, value)
+        if target.startswith("."):
+            return resolve_relative(target, self.package) if self.package else None
+        return target
+
+
+def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Callable[[str], bool],
+                  facts: ModuleFacts | None) -> TableImport | None:
+    """The dict whose looked-up value a call of ``import_module`` in ``function`` is spelled from, and how
+    (``import_module(MAP[name])``, ``import_module("." + MAP[name], __name__)``, through a local): the table
+    that decides the module, not one the body consults first (``if name in REMOVED: raise ...``). ``facts``:
+    the module ``function`` runs in, whose ``__name__`` and ``__spec__.parent`` anchor relative imports."""
+    lookups: dict[int, str] = {}
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Subscript, ast.Call)):
+            table = _looked_up_dict(node, is_table)
+            if table is not None:
+                lookups[id(node)] = table
+    if not lookups:
+        return None
+    local = _locals(function)
+    names = {"__name__": facts.name, "__package__": facts.package} if facts is not None else {}
+    for call in ast.walk(function):
+        if not (isinstance(call, ast.Call) and call.args and calls_import_module(call.func)):
+            continue
+        name, package = _import_arguments(call)
+        for table in dict.fromkeys(lookups.values()):
+            template = _spelled(name, names, local, {i: _HOLE for i, t in lookups.items() if t == table})
+            if template is None or _HOLE not in template:
+                continue
+            anchor = facts.package if facts is not None and _is_spec_parent(package) else (
+                _spelled(package, names, local) if package is not None else None)
+            return TableImport(table, template, anchor)
+    return None
+
+
+def _is_spec_parent(node: ast.expr | None) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "parent" and isinstance(node.value, ast.Name)
+            and node.value.id == "__spec__")
+
+
+def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
+                apart: dict[str, int] | None = None, spelling: TableImport | None = None) -> None:
+    """Add the names a PEP 562 table serves to ``lazy`` (a name already there, from an earlier table, stays):
+    ``name -> module``, openai's ``name -> (module, name)``, pydantic's ``name -> (package, ".module")``.
+    ``apart``: names the ``__getattr__`` special-cases (by line), which are undecided. ``spelling``: how the
+    ``__getattr__`` builds the imported module from a ``name -> module`` value, when it was read."""
+    for name, target in mapping.items():
+        if apart and name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
+            lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
+                                            f"its {table} lookup: what it serves is not modelled"))
+            continue
+        absolute = _is_anchored(target)
+        if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
+            target = resolve_relative(target[1], target[0])
+        elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
+            target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
+        if not isinstance(name, str) or not isinstance(target, str) or target.startswith("__"):
+            lazy.undecided.append(Undecided(facts.path, getattr(name, "line", line),
+                                            f"{table}[{name!r}] is not a module name (or a (module, "
+                                            "same name) or (package, relative module) pair): the name it serves "
+                                            "is not modelled"))  # langchain's "__module__": the submodule itself
+            continue
+        if str(name) in lazy.names:
+            continue
+        spelled = spelling.module(target) if spelling is not None and not absolute else None
+        module = str(target) if absolute else spelled or _resolve_module(facts, str(target), context)
+        ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
+        lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
+                                         ref.path, ref.line)
+    lazy.submodules = sorted({n.module for n in lazy.names.values()})
+
+
+@dataclass(frozen=True)
+class Installer:
+    """A function that installs a PEP 562 ``__getattr__`` into the namespace it is handed, serving the names of
+    the dicts it is given (websockets' ``lazy_import(globals(), aliases={name: ".module"}, ...)``)."""
+
+    parameters: tuple[str, ...]
+    namespace: str
+    """The parameter that receives ``globals()``."""
+    tables: tuple[str, ...]
+    """The parameters the inner ``__getattr__`` looks names up in (``aliases[name]``), in the order it does."""
+
+    @staticmethod
+    def read(function: ast.FunctionDef) -> Installer | None:
+        parameters = tuple(a.arg for a in function.args.args)
+        inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"), None)
+        if not parameters or inner is None or _first_parameter(inner) is None:
+            return None
+        namespace = parameters[0]
+        installs = any(isinstance(n, ast.Assign) and any(
+            isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == namespace
+            and isinstance(t.slice, ast.Constant) and t.slice.value == "__getattr__" for t in n.targets)
+            for n in function.body)
+        argument = _first_parameter(inner)
+        tables: list[str] = []
+        for node in ast.walk(inner):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                    and node.value.id in parameters[1:] and isinstance(node.slice, ast.Name) \
+                    and node.slice.id == argument and node.value.id not in tables:
+                tables.append(node.value.id)
+        if not installs or not tables:
+            return None
+        return Installer(parameters, namespace, tuple(tables))
+
+    def bind(self, args: list, kwargs: dict) -> dict[str, object]:
+        return bind_arguments(self.parameters, args, kwargs)
+
+
+def installs_here(installer: Installer, args: list, kwargs: dict) -> bool:
+    """The call hands the installer this module's ``globals()``."""
+    return isinstance(installer.bind(args, kwargs).get(installer.namespace), Globals)
+
+
+def from_installer(facts: ModuleFacts, installer: Installer, args: list, kwargs: dict, line: int,
+                    result: EvaluationResult, context: _Context) -> LazyModule:
+    lazy = LazyModule(name=facts.name, path=facts.path, line=line, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    bound = installer.bind(args, kwargs)
+    for table in installer.tables:  # in the order the __getattr__ looks in them: the first that has a name wins
+        mapping = bound.get(table)
+        if mapping is None:
+            continue  # a table left at its default (None): serves nothing
+        if isinstance(mapping, dict):
+            _read_table(lazy, facts, table, mapping, line, context)
+        else:
+            lazy.undecided.append(Undecided(facts.path, line, f"{table}= of the lazy import is not evaluated"))
+    return lazy
+
+
+@dataclass(frozen=True)
+class ImporterFactory:
+    """A function of the package that returns a function serving names from the dicts it is handed, which a
+    module's ``__getattr__`` then calls: langchain's ``_import_attribute = create_importer(__package__,
+    module_lookup={name: module}, deprecated_lookups={...}, fallback_module=...)`` and ``def __getattr__(name):
+    return _import_attribute(name)``."""
+
+    parameters: tuple[str, ...]
+    tables: tuple[str, ...]
+    """The parameters merged into the dict the returned function looks names up in, the winning one last."""
+    spelling: TableImport
+    """How the returned function turns a looked-up value into the module it imports."""
+    fallback: str | None
+    """The parameter naming the module it imports for every other name (``fallback_module``)."""
+
+    @staticmethod
+    def read(function: ast.FunctionDef) -> ImporterFactory | None:
+        returned = {n.value.id for n in function.body if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+        inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name in returned), None)
+        if inner is None or _first_parameter(inner) is None:
+            return None
+        arguments = function.args
+        parameters = tuple(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
+        # a parameter is a table; so is a local merged from parameters: ``{**(deprecated_lookups or {}), **(...)}``
+        merged = {parameter: (parameter,) for parameter in parameters}
+        for node in function.body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, ast.Dict) and node.value.values \
+                    and all(key is None for key in node.value.keys):
+                parts = [_parameter_or_empty(value, parameters) for value in node.value.values]
+                if all(parts):
+                    merged[node.targets[0].id] = tuple(parts)
+        spelling = _table_import(inner, merged.__contains__, None)
+        if spelling is None:
+            return None
+        fallback = next((call.args[0].id for call in ast.walk(inner) if isinstance(call, ast.Call) and call.args
+                         and calls_import_module(call.func) and isinstance(call.args[0], ast.Name)
+                         and call.args[0].id in parameters and call.args[0].id not in merged[spelling.table]), None)
+        return ImporterFactory(parameters, merged[spelling.table], spelling, fallback)
+
+    def bind(self, args: list, kwargs: dict) -> dict[str, object]:
+        return bind_arguments(self.parameters, args, kwargs)
+
+
+def _parameter_or_empty(node: ast.expr, parameters: tuple[str, ...]) -> str | None:
+    """``p`` or ``(p or {})`` for a parameter ``p``."""
+    if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or) and len(node.values) == 2 \
+            and isinstance(node.values[1], ast.Dict) and not node.values[1].keys:
+        node = node.values[0]
+    return node.id if isinstance(node, ast.Name) and node.id in parameters else None
+
+
+@dataclass(eq=False)
+class Importer:
+    """What a call of an :class:`ImporterFactory` returned: the function, with the arguments it was handed."""
+
+    factory: ImporterFactory
+    arguments: dict[str, object]
+    line: int
+
+
+def _called_importer(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult) -> Importer | None:
+    """The :class:`Importer` a ``__getattr__`` hands its argument to (``return _import_attribute(name)``)."""
+    argument = _first_parameter(function)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 \
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == argument:
+            importer = result.scope.get(node.func.id)
+            if isinstance(importer, Importer):
+                return importer
+    return None
+
+
+def _from_importer(facts: ModuleFacts, importer: Importer, line: int, result: EvaluationResult,
+                   context: _Context) -> LazyModule:
+    lazy = LazyModule(name=facts.name, path=facts.path, line=line, style="pep562",
+                      type_checking=result.type_checking, undecided=list(result.undecided))
+    factory = importer.factory
+    served: dict = {}
+    for table in factory.tables:  # merged in this order: a later table's entry wins
+        mapping = importer.arguments.get(table)
+        if isinstance(mapping, dict):
+            served.update(mapping)
+        elif mapping is not None:
+            lazy.undecided.append(Undecided(facts.path, importer.line, f"{table}= of the importer is not evaluated"))
+    _read_table(lazy, facts, "/".join(factory.tables), served, importer.line, context, spelling=factory.spelling)
+    fallback = importer.arguments.get(factory.fallback) if factory.fallback is not None else None
+    if fallback is not None:
+        lazy.undecided.append(Undecided(facts.path, importer.line, f"every other name is looked up in "
+                                        f"{factory.fallback}={fallback!r}: what it serves is not modelled"))
+    return lazy
+
+
+def _imports_module(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                    context: _Context) -> bool:
+    """Whether ``function`` calls ``import_module``, itself or through a helper of the package that does
+    (langchain_core's ``import_attr(attr_name, module_name, __spec__.parent)``)."""
+    if calls_import_module(function):
+        return True
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            helper = result.scope.get(node.func.id)
+            if isinstance(helper, Function) and calls_import_module(helper.node):
+                return True
+            if isinstance(helper, ImportedName) and context.helper_imports_module(helper):
+                return True
+    return False
+
+
+def calls_import_module(function: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
+               isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function))
+
+
+def _first_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name of a ``__getattr__``'s parameter, positional-only or not (optree's ``def __getattr__(name, /)``)."""
+    parameters = function.args.posonlyargs + function.args.args
+    return parameters[0].arg if parameters else None
+
+
+def names_treated_apart(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
+    """Names a ``__getattr__`` compares its argument with (``name == "asyncio"``, ``name in ("a", "b")``), by
+    line: the body may serve them otherwise than by the table lookup that is modelled."""
+    argument = _first_parameter(function)
+    if argument is None:
+        return {}
+    apart: dict[str, int] = {}
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, right = node.left, node.comparators[0]
+        if isinstance(right, ast.Name) and right.id == argument:
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and left.id == argument):
+            continue
+        values = right.elts if isinstance(right, (ast.Tuple, ast.List, ast.Set)) else [right]
+        for value in values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                apart.setdefault(value.value, node.lineno)
+    return apart
+
+
+def _is_anchored(target: object) -> bool:
+    """``(package, ".relative.module")``: the two arguments of ``import_module(name, package)``."""
+    return (isinstance(target, tuple) and len(target) == 2 and all(isinstance(part, str) for part in target)
+            and target[1].startswith(".") and bool(target[0]))
+
+
+def _module_dict(result: EvaluationResult) -> Callable[[str], bool]:
+    return lambda name: isinstance(result.scope.get(name), dict)
+
+
+def _looked_up_dict(node: ast.AST, is_table: Callable[[str], bool]) -> str | None:
+    """The dict ``node`` looks a name up in (``name in MAP``, ``MAP[name]``, ``MAP.get(name)``), if ``is_table``
+    says that name is one (a module-level dict)."""
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In):
+        table = node.comparators[0]
+    elif isinstance(node, ast.Subscript):
+        table = node.value
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+        table = node.func.value
+    else:
+        return None
+    if isinstance(table, ast.Name) and is_table(table.id):
+        return table.id
+    return None
+
+
+def _resolve_module(facts: ModuleFacts, target: str, context: _Context) -> str:
+    """A module string from a PEP 562 table: relative (``.x``), absolute, or a bare submodule name."""
+    if target.startswith("."):
+        return resolve_relative(target, facts.package) or target.lstrip(".")
+    top = facts.name.split(".")[0]
+    if target == top or target.startswith(top + ".") or target in context.facts:
+        return target
+    return f"{facts.package}.{target}"
