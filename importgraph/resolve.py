@@ -153,7 +153,7 @@ _MAX_HOPS = 20
 
 
 def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
-           _hops: tuple[str, ...] = ()) -> Located | None:
+           _hops: tuple[str, ...] = (), _asked: frozenset[tuple[str, str]] = frozenset()) -> Located | None:
     """Follow ``getattr(module, name)`` the way the runtime would, without running anything.
 
     The lookup order is the runtime's: a ``_LazyModule`` replaces the init in ``sys.modules``, so only its
@@ -167,26 +167,28 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     ends with kind ``compiled``.
     """
     hops = (*_hops, module)
-    # A module may come back once for another name (websockets.exceptions serves WebSocketProtocolError from
-    # legacy.exceptions, which imports it as ProtocolError from websockets.exceptions); a third visit is a cycle.
-    if len(hops) > _MAX_HOPS or _hops.count(module) > 1:
+    # A cycle is the same name asked of the same module again; a module may come back for another name
+    # (websockets.exceptions serves WebSocketProtocolError from legacy.exceptions, which imports it back from
+    # websockets.exceptions as ProtocolError).
+    if len(hops) > _MAX_HOPS or (module, name) in _asked:
         return None
+    asked = _asked | {(module, name)}
     if _hops and another_package(module, modules):  # a lazy map entry served by another package (pydantic_core)
         return Located(module, "external", hops=hops)
     lazy = lazy_modules.get(module)
     if lazy is not None and lazy.replaces_module:
-        return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops)
+        return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops, asked)
     facts = modules.get(module)
     if facts is not None and facts.problem is None:
         binding = facts.bindings.get(name)
         if binding is not None and binding.source != f"{module}:{name}":
-            return _follow_binding(module, binding, modules, lazy_modules, hops)
+            return _follow_binding(module, binding, modules, lazy_modules, hops, asked)
         # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
         for source in facts.star_imports:
             other = modules.get(source)
             names = star_names(other, modules) if other is not None else None
             if names is not None and name in names:
-                found = locate(source, name, modules, lazy_modules, hops)
+                found = locate(source, name, modules, lazy_modules, hops, asked)
                 if found is not None:
                     return found
     if lazy is not None:
@@ -194,7 +196,7 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
             return Located(lazy.module_keys[name], "module", hops=hops)
         entry = lazy.names.get(name)
         if entry is not None:
-            return _hop(entry.module, name, modules, lazy_modules, hops, bool(entry.missing_backends))
+            return _hop(entry.module, name, modules, lazy_modules, hops, asked, bool(entry.missing_backends))
     if f"{module}.{name}" in modules:
         return Located(f"{module}.{name}", "module", hops=hops)
     if facts is not None and facts.path.endswith(_COMPILED):
@@ -203,12 +205,13 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
 
 
 def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, ModuleFacts],
-                          lazy_modules: dict[str, LazyModule], hops: tuple[str, ...]) -> Located | None:
+                          lazy_modules: dict[str, LazyModule], hops: tuple[str, ...],
+                          asked: frozenset[tuple[str, str]]) -> Located | None:
     if name in lazy.extra_objects:
         return Located(lazy.name, "object", hops=hops)
     entry = lazy.names.get(name)
     if entry is not None and entry.origin == "attribute":  # setattr on the module object: in its __dict__
-        return _hop(entry.module, name, modules, lazy_modules, hops, False)
+        return _hop(entry.module, name, modules, lazy_modules, hops, asked, False)
     submodule = f"{lazy.name}.{name}"
     if lazy.style == "hf-dict" and submodule in lazy.submodules:
         return Located(submodule, "module", hops=hops)
@@ -216,22 +219,22 @@ def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, Module
         if "torchvision" in entry.missing_backends and name.endswith("ImageProcessor"):
             pil = lazy.names.get(f"{name}Pil")
             if pil is not None and not pil.missing_backends:
-                found = locate(pil.module, pil.name, modules, lazy_modules, hops)
+                found = locate(pil.module, pil.name, modules, lazy_modules, hops, asked)
                 if found is not None:
                     return found
         return Located(entry.module, "class", placeholder=True, hops=hops)
     if lazy.style == "hf-structure" and entry is None and submodule in lazy.missing_modules:
         return Located(submodule, "class", placeholder=True, hops=hops)
     if entry is not None:
-        return _hop(entry.module, name, modules, lazy_modules, hops, False)
+        return _hop(entry.module, name, modules, lazy_modules, hops, asked, False)
     if submodule in lazy.submodules:
         return Located(submodule, "module", hops=hops)
     return None
 
 
 def _hop(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],
-         hops: tuple[str, ...], placeholder: bool) -> Located | None:
-    found = locate(module, name, modules, lazy_modules, hops)
+         hops: tuple[str, ...], asked: frozenset[tuple[str, str]], placeholder: bool) -> Located | None:
+    found = locate(module, name, modules, lazy_modules, hops, asked)
     if found is None or not placeholder:
         return found
     return Located(found.module, found.kind, True, found.hops)
@@ -251,7 +254,8 @@ def _unalias(facts: ModuleFacts, binding: Binding) -> Binding:
 
 
 def _follow_binding(module: str, binding: Binding, modules: dict[str, ModuleFacts],
-                    lazy_modules: dict[str, LazyModule], hops: tuple[str, ...]) -> Located | None:
+                    lazy_modules: dict[str, LazyModule], hops: tuple[str, ...],
+                    asked: frozenset[tuple[str, str]]) -> Located | None:
     binding = _unalias(modules[module], binding)
     if binding.kind == "import" and not binding.source:  # ``import a.b`` binds the top-level ``a``
         return Located(binding.name, "module", hops=hops)
@@ -263,7 +267,7 @@ def _follow_binding(module: str, binding: Binding, modules: dict[str, ModuleFact
         return Located(source, "module", hops=hops)
     if source not in modules:  # an external module: it defines the name as far as we can tell
         return Located(source, "external", hops=hops)
-    found = locate(source, attr, modules, lazy_modules, hops)
+    found = locate(source, attr, modules, lazy_modules, hops, asked)
     if found is None and f"{source}.{attr}" in modules:
         return Located(f"{source}.{attr}", "module", hops=hops)
     return found
