@@ -7,8 +7,8 @@ venv, read every ``_LazyModule``'s internals, and compare them with ``importgrap
 python=<that venv>)`` run for the backends that are really importable there. diffusers 0.42.1 the same way;
 scikit-image 0.26.0 (``lazy_loader`` stubs), huggingface_hub 2.4.0 (a copy of ``lazy_loader.attach``, a PEP 562
 ``__getattr__``), pydantic 2.14.4 (a PEP 562 table of ``import_module`` pairs), langchain-core 1.8.3 (PEP 562
-through a helper), langchain-classic 1.0.8 (PEP 562 through an importer closure) and plotly 7.1.0 (its ``relative_import``) through the fixtures' probe, which also resolves every
-name.
+through a helper), langchain-classic 1.0.8 (PEP 562 through an importer closure) and plotly 7.1.0 (its
+``relative_import``) through the fixtures' probe, which also resolves every name.
 """
 
 from __future__ import annotations
