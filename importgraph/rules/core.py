@@ -77,7 +77,6 @@ class LazyMissingModule(Rule):
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
 
-
     def _other_package(self, ctx: RuleContext, lazy: LazyModule, entry) -> Iterable[Finding]:
         """A target in another top-level package: judged on the analysed ``sys.path`` when that package is there
         (langchain_classic's shims into langchain_community), undecided when it is not installed."""
