@@ -12,13 +12,11 @@ installed).
 
 from __future__ import annotations
 
-import ast
 import os
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from .model import ModuleFacts, Target, normalise_backend
+from .model import ModuleFacts, Probe, Target, normalise_backend
+from .scan.probes import PROBE, read_probes
 from .scan.read import read_source
 
 FALLBACK_IMPORT_NAMES: dict[str, tuple[str, ...]] = {
@@ -72,20 +70,6 @@ DISTRIBUTION_IMPORT_NAMES: dict[str, str] = {
 }
 """Distribution names (``Requires-Dist``) whose import name differs."""
 
-_PROBE = re.compile(r"^_?is_(\w+?)_available$")
-_PROBE_DEF = re.compile(rb"^def _?is_\w+?_available\(", re.MULTILINE)
-_PACKAGE_CHECKS = {"_is_package_available", "find_spec", "is_package_available", "_is_package_installed"}
-
-
-@dataclass(frozen=True)
-class Probe:
-    path: str
-    line: int
-    packages: tuple[str, ...]
-    calls: tuple[str, ...]
-    """Other backends whose ``is_<x>_available()`` this probe calls."""
-
-
 class BackendImports:
     """Backend name -> import names, from the package's own probes."""
 
@@ -102,15 +86,8 @@ class BackendImports:
                 data = read_source(path)
             except OSError:
                 continue
-            if not _PROBE_DEF.search(data):
-                continue
-            try:
-                tree = ast.parse(data)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                continue
-            for node in tree.body:
-                if isinstance(node, ast.FunctionDef) and (match := _PROBE.match(node.name)):
-                    probes.setdefault(match.group(1), _read_probe(node, tree, path))
+            for probe in read_probes(data, path):
+                probes.setdefault(probe.backend, probe)
         return cls(probes)
 
     @classmethod
@@ -122,10 +99,14 @@ class BackendImports:
 
     @classmethod
     def from_modules(cls, modules: dict[str, ModuleFacts]) -> BackendImports:
-        """After the scan: only the files whose facts bind an ``is_<x>_available`` function."""
-        paths = [m.path for m in modules.values()
-                 if any(b.kind == "def" and _PROBE.match(n) for n, b in m.bindings.items())]
-        return cls.from_files(sorted(paths))
+        """After the scan, from the probes it read (``ModuleFacts.probes``), in the order of the files' paths, of
+        the modules whose facts bind an ``is_<x>_available`` function."""
+        probes: dict[str, Probe] = {}
+        for facts in sorted(modules.values(), key=_by_path):
+            if facts.probes and any(b.kind == "def" and PROBE.match(n) for n, b in facts.bindings.items()):
+                for probe in facts.probes:
+                    probes.setdefault(probe.backend, probe)
+        return cls(probes)
 
     def needs(self, backend: str, _seen: frozenset[str] = frozenset()) -> tuple[str, ...]:
         """Import names that must all be present for ``is_<backend>_available()`` to be true."""
@@ -150,41 +131,5 @@ class BackendImports:
         return None if probe is None else f"{os.path.relpath(probe.path, base)}:{probe.line}"
 
 
-def _probed_packages(node: ast.AST) -> tuple[list[str], list[str]]:
-    """(package names probed, other backends called) inside ``node``."""
-    packages: list[str] = []
-    calls: list[str] = []
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Import):
-            packages.extend(alias.name.split(".")[0] for alias in inner.names)
-        elif isinstance(inner, ast.ImportFrom) and inner.level == 0 and inner.module:
-            packages.append(inner.module.split(".")[0])
-        elif isinstance(inner, ast.Call):
-            func = inner.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in _PACKAGE_CHECKS and inner.args:
-                arg = inner.args[0]
-                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    packages.append(arg.value.split(".")[0])
-            elif match := _PROBE.match(name):
-                calls.append(match.group(1))
-    return packages, calls
-
-
-def _read_probe(func: ast.FunctionDef, tree: ast.Module, path: str) -> Probe:
-    packages, calls = _probed_packages(func)
-    own = _PROBE.match(func.name)
-    calls = [c for c in calls if own is None or c != own.group(1)]
-    # transformers 4.x: ``def is_torch_available(): return _torch_available`` with the constant assigned
-    # at module level (possibly inside try/if) from a probe call.
-    returned = {n.value.id for n in ast.walk(func) if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
-    if returned:
-        for stmt in tree.body:
-            for inner in ast.walk(stmt) if isinstance(stmt, (ast.Try, ast.If, ast.Assign, ast.AnnAssign)) else ():
-                if not isinstance(inner, (ast.Assign, ast.AnnAssign)):
-                    continue
-                targets = inner.targets if isinstance(inner, ast.Assign) else [inner.target]
-                stored = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-                if stored & returned and inner.value is not None:
-                    packages.extend(_probed_packages(inner.value)[0][:1])
-    return Probe(path, func.lineno, tuple(dict.fromkeys(packages)), tuple(dict.fromkeys(calls)))
+def _by_path(facts: ModuleFacts) -> str:
+    return facts.path

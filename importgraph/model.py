@@ -111,6 +111,20 @@ class NameUse:
 
 
 @dataclass(frozen=True)
+class Probe:
+    """A top-level ``def is_<backend>_available()`` and what it checks (``scan/probes.py``)."""
+
+    backend: str
+    """``<backend>`` as the function's name spells it."""
+    path: str
+    line: int
+    packages: tuple[str, ...]
+    """Top-level import names it probes."""
+    calls: tuple[str, ...]
+    """Other backends whose ``is_<x>_available()`` this probe calls."""
+
+
+@dataclass(frozen=True)
 class ParseProblem:
     path: str
     line: int | None
@@ -145,6 +159,8 @@ class ModuleFacts:
     line_reading: LineReading | None = None
     """transformers' line readers' view of the file (``scan/hf_reader.py``); module files only (not inits),
     as ``define_import_structure`` reads them."""
+    probes: tuple[Probe, ...] = ()
+    """The file's top-level ``is_<backend>_available()`` functions (read once here: IG007, IG012)."""
 
     @property
     def package(self) -> str:

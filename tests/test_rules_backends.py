@@ -20,6 +20,9 @@ import textwrap
 import pytest
 
 import importgraph
+from importgraph.backend_names import BackendImports
+from importgraph.discover import find_target, walk_package
+from importgraph.scan import scan_files
 from tests.conftest import FIXTURES, fixture_package
 
 RULES = {"IG007", "IG008", "IG012", "IG013"}
@@ -265,6 +268,18 @@ def test_ig013_dummy_module_of_a_package_without_lazy_maps_is_ordinary_code():
 
 
 # ----------------------------------------------------------------------------- transformers 5.23.0
+@pytest.mark.parametrize("release", ["transformers4", "transformers5"])
+def test_probes_read_by_the_scan_equal_reading_every_file(release, request):
+    """IG007/IG012 take the ``is_<x>_available()`` probes from the scan's facts; ``explain`` reads them from
+    the files before any scan. Both readings must give the same backends -> import names."""
+    site = request.getfixturevalue(release)[1]
+    target = find_target(os.path.join(site, "transformers"))
+    from_scan = BackendImports.from_modules(scan_files(walk_package(target)))
+    from_files = BackendImports.from_target(target)
+    assert from_scan.probes == from_files.probes
+    assert from_scan.probes["torch"].packages == ("torch",) and len(from_scan.probes) > 50
+
+
 @pytest.fixture(scope="module")
 def t5_report(transformers5):
     python, _ = transformers5

@@ -14,6 +14,7 @@ from .dunder_all import AllCollector
 from .hf_reader import read_lines
 from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
 from .name_uses import collect_name_uses
+from .probes import read_probes
 
 LAZY_MARKERS = {
     "_LazyModule": "lazymodule",
@@ -432,6 +433,7 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         return facts
     if trees is not None:
         trees[path] = tree
+    facts.probes = read_probes(source, path, tree)
     collector = _Collector(facts, import_lines=_import_lines(text))
     collector.all_collector.tree = tree
     try:
