@@ -12,8 +12,10 @@ from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
 from .base import Rule, RuleContext, register
 
 @dataclass(frozen=True)
-class _Edge:
-    target: str
+class _Importer:
+    """A module importing another at import time (an edge of :func:`runtime_imports`, seen from its target)."""
+
+    module: str
     line: int
     blocked_by: frozenset[str]
     """Import names whose absence keeps the statement from running (its guards, or a lazy placeholder)."""
@@ -86,7 +88,7 @@ class UndeclaredBackend(Rule):
                 known.update(imp.guarded_by)
         candidates = sorted({i for b in known for i in backends.imports(b)} - {ctx.target.name})
         candidates = [c for c in candidates if c.lower() not in always]
-        edges, sources = runtime_imports(ctx, backends)
+        importers, sources = runtime_imports(ctx, backends)
         declared_anywhere = self._declared_anywhere(ctx)
         reported: set[tuple[str, str, str]] = set()
         reach = shared_reach(ctx)
@@ -95,7 +97,7 @@ class UndeclaredBackend(Rule):
             if not sources.get(missing):
                 continue
             if missing not in reach:
-                reach[missing] = reaching(edges, sources[missing], missing)
+                reach[missing] = reaching(importers, sources[missing], missing)
             next_hop = reach[missing]
             for lazy_name, entry, module, declared in entries:
                 if module not in next_hop:
@@ -181,22 +183,21 @@ class UndeclaredBackend(Rule):
 
 
 def runtime_imports(ctx: RuleContext, backends: BackendMap):
-    """Import-time edges between the package's modules, and per top-level external name the modules that import it
-    unconditionally at module level (cached on the context: IG012 uses it too)."""
+    """Import-time edges between the package's modules, as each module's importers, and per top-level external
+    name the modules that import it unconditionally at module level (cached on the context: IG012 uses it too)."""
     key = ("ig007-edges",)
     if key in ctx._exports_cache:
         return ctx._exports_cache[key]
-    edges: dict[str, list[_Edge]] = {}
+    importers: dict[str, list[_Importer]] = {}
     sources: dict[str, dict[str, int]] = {}
     top = ctx.target.name
     for name, facts in ctx.modules.items():
         # a statement binding its names only in one branch of an ``if``/``try`` whose guard we cannot
         # name (``if is_sagemaker_mp_enabled():``) may not run: it is not counted, never guessed
         conditional_lines = {b.line for b in facts.bindings.values() if b.conditional}
-        out = edges.setdefault(name, [])
         parent = name.rpartition(".")[0]
         if parent in ctx.modules:  # importing a.b.c runs a/__init__ and a/b/__init__ first
-            out.append(_Edge(parent, 1, frozenset()))
+            importers.setdefault(parent, []).append(_Importer(name, 1, frozenset()))
         for fact in facts.imports:
             if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or fact.line in conditional_lines:
                 continue
@@ -204,23 +205,25 @@ def runtime_imports(ctx: RuleContext, backends: BackendMap):
             if external != top and external not in ctx.modules:
                 sources.setdefault(external, {}).setdefault(name, fact.line)
                 continue
-            out.extend(_internal(ctx, backends, fact, frozenset(), name, top))
-    ctx._exports_cache[key] = (edges, sources)
-    return edges, sources
+            for target, blocked_by in _internal(ctx, backends, fact, name, top):
+                importers.setdefault(target, []).append(_Importer(name, fact.line, blocked_by))
+    ctx._exports_cache[key] = (importers, sources)
+    return importers, sources
 
 
-def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, blocked: frozenset[str],
-              name: str, top: str) -> Iterable[_Edge]:
+def _internal(ctx: RuleContext, backends: BackendMap, fact: ImportFact, name: str,
+              top: str) -> Iterable[tuple[str, frozenset[str]]]:
+    """The package's modules ``fact`` makes ``name`` import, each with the import names it is blocked by."""
     for target, via in resolve_import(fact, ctx.modules, ctx.lazy_modules, top):
         if target == name or target not in ctx.modules:
             continue
-        extra = blocked
+        blocked_by: frozenset[str] = frozenset()
         if via is not None:  # a lazy name: a placeholder is served when its backend is missing
             lazy = ctx.lazy_modules.get(via[0])
             entry = lazy.names.get(via[1]) if lazy else None
             if entry is not None:
-                extra = blocked | backends.covered(entry.backends)
-        yield _Edge(target, fact.line, extra)
+                blocked_by = backends.covered(entry.backends)
+        yield target, blocked_by
 
 
 def shared_reach(ctx: RuleContext) -> dict[str, dict]:
@@ -228,19 +231,14 @@ def shared_reach(ctx: RuleContext) -> dict[str, dict]:
     return ctx._exports_cache.setdefault("reaching", {})
 
 
-def reaching(edges: dict[str, list[_Edge]], sources: dict[str, int], missing: str) -> dict:
+def reaching(importers: dict[str, list[_Importer]], sources: dict[str, int], missing: str) -> dict:
     """module -> (next module on a shortest path toward ``import missing``, line); None at the end."""
-    reverse: dict[str, list[tuple[str, int]]] = {}
-    for source, out in edges.items():
-        for edge in out:
-            if missing not in edge.blocked_by:
-                reverse.setdefault(edge.target, []).append((source, edge.line))
     next_hop: dict[str, tuple[str | None, int]] = {m: (None, line) for m, line in sources.items()}
     queue = deque(sorted(sources))
     while queue:
         current = queue.popleft()
-        for importer, line in reverse.get(current, ()):
-            if importer not in next_hop:
-                next_hop[importer] = (current, line)
-                queue.append(importer)
+        for importer in importers.get(current, ()):
+            if importer.module not in next_hop and missing not in importer.blocked_by:
+                next_hop[importer.module] = (current, importer.line)
+                queue.append(importer.module)
     return next_hop

@@ -58,7 +58,7 @@ class GuardedNameAtImport(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         backends = BackendMap(ctx)
-        edges, sources = runtime_imports(ctx, backends)
+        importers, sources = runtime_imports(ctx, backends)
         reach = shared_reach(ctx)  # IG007 computed most of these already
         for module, facts in sorted(ctx.modules.items()):
             grouped: dict[tuple[str, str], list[NameUse]] = {}
@@ -67,7 +67,7 @@ class GuardedNameAtImport(Rule):
             required = self._required_by_guarded_imports(ctx, facts)
             for (name, guard), uses in grouped.items():
                 needed = self._needed(facts, name, guard, backends)
-                if self._masked(module, needed, edges, sources, reach):
+                if self._masked(module, needed, importers, sources, reach):
                     continue
                 if required & set(guard.split(", ")):
                     continue  # ``from .image_utils import PILImageResampling`` (vision-only) fails first
@@ -134,12 +134,12 @@ class GuardedNameAtImport(Rule):
         return {imported for backend in guard.split(", ") for imported in backends.imports(backend)}
 
     @staticmethod
-    def _masked(module: str, needed: set[str], edges, sources, reach) -> bool:
+    def _masked(module: str, needed: set[str], importers, sources, reach) -> bool:
         """The module imports what the guard is about unconditionally anyway (itself or through the package):
         it cannot be imported without it, so the NameError never shows (the guard is merely redundant)."""
         for name in sorted(needed):
             if name not in reach:
-                reach[name] = reaching(edges, sources.get(name, {}), name) if name in sources else {}
+                reach[name] = reaching(importers, sources.get(name, {}), name) if name in sources else {}
             if module in reach[name]:
                 return True
         return False
