@@ -19,7 +19,7 @@ from .graph import build_graph
 from .inputs import recording
 from .lazy import build_lazy_modules
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
-from .result_cache import Payload, ResultCache
+from .result_cache import EncodedGraph, Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files
 from .scan.cache import gc_paused
@@ -40,6 +40,24 @@ class Stats:
     undecided_by_rule: dict[str, int] = field(default_factory=dict)
 
 
+class _GraphField:
+    """``Report.graph``: a reused result's graph is decoded on first access (:class:`EncodedGraph`)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, report: Report | None, owner: type | None = None) -> nx.DiGraph:
+        if report is None:
+            raise AttributeError("graph")  # a dataclass field without a default
+        graph = report.__dict__[self._slot]
+        if isinstance(graph, EncodedGraph):
+            graph = report.__dict__[self._slot] = graph.decode()
+        return graph
+
+    def __set__(self, report: Report, graph: nx.DiGraph | EncodedGraph) -> None:
+        report.__dict__[self._slot] = graph
+
+
 @dataclass
 class Report:
     """The result of one analysis: ``.graph``, ``.lazy_modules``, ``.modules``, ``.findings``."""
@@ -49,7 +67,8 @@ class Report:
     modules: Mapping[str, ModuleFacts]
     """Facts per module (a reused result decodes each on first access)."""
     lazy_modules: dict[str, LazyModule]
-    graph: nx.DiGraph
+    graph: nx.DiGraph = _GraphField()  # type: ignore[assignment]
+    """The import graph (a reused result decodes it on first access)."""
     findings: list[Finding]
     stats: Stats
     problems: list[ParseProblem] = field(default_factory=list)

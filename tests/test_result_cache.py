@@ -127,6 +127,7 @@ def test_reused_report_has_the_same_facts_and_graph(tmp_path):
     assert list(reused.graph.nodes(data=True)) == list(fresh.graph.nodes(data=True))
     assert list(reused.graph.edges(data=True)) == list(fresh.graph.edges(data=True))
     assert all(reused.graph.pred[v][u] is data for u, v, data in reused.graph.edges(data=True))
+    assert reused.graph.graph == fresh.graph.graph and reused.graph is reused.graph  # decoded once, on first read
     assert reused.lazy_modules == fresh.lazy_modules and reused.findings == fresh.findings
 
 
