@@ -18,17 +18,21 @@ _PACKAGE_CHECKS = {"_is_package_available", "find_spec", "is_package_available",
 
 
 def read_probes(source: bytes, path: str, tree: ast.Module | None = None) -> tuple[Probe, ...]:
-    """The probes defined at the top of a file, in order (``tree``: the file already parsed). A file without
-    ``def is_..._available(`` at the start of a line is skipped after a byte search."""
-    if not _PROBE_DEF.search(source):
-        return ()
+    """The probes defined at the top of a file, in order (``tree``: the file already parsed). Only a file with
+    ``def is_..._available(`` at the start of a line counts (a byte search, made before parsing a file, and
+    after looking for such a function at the top of a parsed one: the search costs more than that look)."""
     if tree is None:
+        if not _PROBE_DEF.search(source):
+            return ()
         try:
             tree = ast.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return ()
-    return tuple(_read_probe(node, tree, path, match.group(1)) for node in tree.body
-                 if isinstance(node, ast.FunctionDef) and (match := PROBE.match(node.name)))
+    found = [(node, match.group(1)) for node in tree.body
+             if isinstance(node, ast.FunctionDef) and (match := PROBE.match(node.name))]
+    if not found or not _PROBE_DEF.search(source):
+        return ()
+    return tuple(_read_probe(node, tree, path, backend) for node, backend in found)
 
 
 def _probed_packages(node: ast.AST) -> tuple[list[str], list[str]]:
