@@ -10,8 +10,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .discover import find_target, walk_package
@@ -23,6 +22,9 @@ from .result_cache import EncodedGraph, Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files
 from .scan.cache import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported when a graph is built or decoded: a reused result's check never needs it
 
 
 @dataclass

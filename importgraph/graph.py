@@ -14,10 +14,12 @@ Edges (a ``kinds`` list says which relations hold between the two nodes; ``kind`
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .model import ImportFact, LazyModule, ModuleFacts, Scope
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EDGE_ORDER = ("import", "lazy_access", "lazy", "export")
 _EDGE_RANK = {kind: rank for rank, kind in enumerate(EDGE_ORDER)}
@@ -25,6 +27,8 @@ _MODULE_SCOPE = Scope.MODULE.value
 
 
 def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule], top: str) -> nx.DiGraph:
+    import networkx as nx  # here, not at the top: a reused result's check never builds a graph
+
     graph = nx.DiGraph(package=top)
     for name, facts in modules.items():
         graph.add_node(name, kind="module", path=facts.path, package=facts.is_package,
@@ -143,6 +147,8 @@ def runtime_import_graph(graph: nx.DiGraph) -> nx.DiGraph:
     # Plain dict walks over the adjacency (``graph._succ``/``_node``) and one ``add_edges_from``: the same
     # graph, in the same node and edge order, as per-edge ``graph.nodes[...]``/``add_edge`` calls, for a third
     # of the time (transformers has ~60k edges).
+    import networkx as nx
+
     nodes = graph._node
     view = nx.DiGraph()
     view.add_edges_from((source, target, data) for source, targets in graph._succ.items()

@@ -38,10 +38,9 @@ import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from . import inputs
 from .discover import SourceFile
@@ -52,6 +51,8 @@ from .scan.read import file_digest, read_source
 from .scan.visitor import scan_source
 
 if TYPE_CHECKING:
+    import networkx as nx  # imported to decode a graph: a reused result that nobody asks the graph of never needs it
+
     from .analysis import Stats
 
 FORMAT = 3
@@ -313,6 +314,8 @@ class EncodedGraph:
         self._adjacency = adjacency
 
     def decode(self) -> nx.DiGraph:
+        import networkx as nx
+
         with gc_paused():  # ~60k edge dicts, all kept: a collection in between would only walk them
             attributes, nodes, succ, pred = marshal.loads(self._adjacency)
         graph = nx.DiGraph()
@@ -343,10 +346,21 @@ def _tool_fingerprint() -> str:
     """importgraph's own source and the library versions its results depend on."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        digest = hashlib.sha256(f"python={sys.version};networkx={nx.__version__}".encode())
+        digest = hashlib.sha256(f"python={sys.version};networkx={_networkx_version()}".encode())
         here = Path(__file__).resolve().parent
         for source in sorted(here.rglob("*.py")):
             digest.update(str(source.relative_to(here)).encode())
             digest.update(source.read_bytes())
         _FINGERPRINT = digest.hexdigest()
     return _FINGERPRINT
+
+
+def _networkx_version() -> str:
+    """The installed networkx's version, from its metadata (importing networkx costs ~0.3 s, which a reused
+    result does not otherwise need)."""
+    try:
+        return version("networkx")
+    except PackageNotFoundError:  # not installed as a distribution (vendored, a source checkout)
+        import networkx
+
+        return networkx.__version__

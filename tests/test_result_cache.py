@@ -9,6 +9,8 @@ for every other edit it must not be, and either way the JSON must equal the refe
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -114,6 +116,21 @@ def test_options_have_their_own_entries(tmp_path):
     for options in runs:
         assert cached_run(package, cache, **options) == (reference(package, **options), True)
     assert len(list(cache.glob("result-*.pack"))) == len(runs)
+
+
+def test_a_reused_result_is_checked_without_networkx(tmp_path):
+    """``importgraph check`` on an unchanged package reads findings only: networkx (~0.3 s to import) is imported
+    when a graph is built or first read, not to reuse a result."""
+    package = make_big_package(tmp_path)
+    importgraph.analyze(str(package), cache_dir=tmp_path / "cache")
+    script = (
+        "import sys, importgraph\n"
+        f"report = importgraph.analyze({str(package)!r}, cache_dir={str(tmp_path / 'cache')!r})\n"
+        "print(report.from_cache, 'networkx' in sys.modules, len(report.findings) > 0)\n"
+        "report.graph\n"
+        "print('networkx' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "False", "True", "True"]
 
 
 def test_reused_report_has_the_same_facts_and_graph(tmp_path):

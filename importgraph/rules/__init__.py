@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..model import Finding
 from . import core  # noqa: F401  (registers the rules)
@@ -13,6 +12,9 @@ from . import backends, dummies, dunder_all, guarded_names  # noqa: F401  (IG007
 from ..check import suppress as _suppress  # noqa: F401,E402  (registers IG100 unused-suppression)
 from . import fork
 from .base import REGISTRY, Rule, RuleContext
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["REGISTRY", "Rule", "RuleContext", "all_rules", "run_rules"]
 

@@ -11,11 +11,13 @@ import inspect
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..inputs import is_file, list_directory
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, SourceRef, Target
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
