@@ -58,16 +58,37 @@ def current_sys_path() -> list[str]:
 
 
 def find_target(spec: str, python: str | None = None, search_path: list[str] | None = None) -> Target:
-    """Resolve ``spec`` (an import name or a path) to a :class:`Target`."""
+    """Resolve ``spec`` (an import name or a path) to a :class:`Target`.
+
+    A bare name that is also a folder of the current directory is that folder when it holds Python code
+    (a checkout named like its package), else the import name (``importgraph analyze h2`` next to an unrelated
+    ``h2/`` folder).
+    """
     if _looks_like_path(spec):
-        return _target_from_path(Path(spec), python)
-    if search_path is None:
-        search_path = interpreter_sys_path(python) if python else current_sys_path()
-    return _target_from_name(spec, search_path, python)
+        try:
+            return _target_from_path(Path(spec), python)
+        except TargetNotFound as no_package_there:
+            if not _is_import_name(spec):
+                raise
+            try:
+                return _target_from_name(spec, _search_path(python, search_path), python)
+            except TargetNotFound as not_installed:
+                raise TargetNotFound(f"{no_package_there}; as an import name: {not_installed}") from None
+    return _target_from_name(spec, _search_path(python, search_path), python)
+
+
+def _search_path(python: str | None, search_path: list[str] | None) -> list[str]:
+    if search_path is not None:
+        return search_path
+    return interpreter_sys_path(python) if python else current_sys_path()
 
 
 def _looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.startswith(".") or spec.endswith(".py") or Path(spec).is_dir()
+
+
+def _is_import_name(spec: str) -> bool:
+    return not spec.endswith(".py") and all(part.isidentifier() for part in spec.split("."))
 
 
 def _target_from_path(path: Path, python: str | None) -> Target:

@@ -34,6 +34,22 @@ def runtime_origin(search_path: list[Path], name: str) -> dict:
     return json.loads(out.stdout)
 
 
+def test_a_folder_without_python_named_like_the_package_does_not_hide_it(tmp_path, monkeypatch):
+    """``importgraph analyze regpkg`` run next to an unrelated ``regpkg/`` folder (notes, a report) analyses the
+    installed package; a folder that holds the package's code (a checkout) still wins."""
+    entry = tmp_path / "site"
+    write(entry / "regpkg" / "__init__.py")
+    (tmp_path / "work" / "regpkg").mkdir(parents=True)
+    (tmp_path / "work" / "regpkg" / "report.html").write_text("<html></html>")
+    monkeypatch.chdir(tmp_path / "work")
+    target = find_target("regpkg", search_path=[str(entry)])
+    assert target.roots == (str(entry / "regpkg"),) and target.kind == "package"
+    with pytest.raises(TargetNotFound, match="no Python package here.*as an import name"):
+        find_target("regpkg", search_path=[str(tmp_path / "nowhere")])
+    write(tmp_path / "work" / "regpkg" / "__init__.py")
+    assert find_target("regpkg", search_path=[str(entry)]).roots == (str(tmp_path / "work" / "regpkg"),)
+
+
 def test_regular_package(tmp_path):
     entry = tmp_path / "site"
     write(entry / "regpkg" / "__init__.py")
