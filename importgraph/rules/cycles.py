@@ -49,6 +49,8 @@ class Hop:
 
 def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
     """The runtime import graph (with parent-package edges); every edge carries its ``hop``."""
+    import networkx as nx
+
     cached = ctx._exports_cache.get("import_time_graph")
     if cached is not None:
         return cached
@@ -60,8 +62,6 @@ def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
         first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
         edges.append((source, target, {"hop": Hop(source, target, first["line"], first.get("via"),
                                                   parent=bool(data.get("parent")))}))
-    import networkx as nx
-
     graph = nx.DiGraph()
     graph.add_edges_from(edges)  # same nodes and edges, in the same order, as one add_edge per edge
     ctx._exports_cache["import_time_graph"] = graph
@@ -180,9 +180,9 @@ class ImportCycle(Rule):
     enabled_by_default = False
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        graph = import_time_graph(ctx)
         import networkx as nx
 
+        graph = import_time_graph(ctx)
         plain = nx.DiGraph([(s, t, d) for s, t, d in graph.edges(data=True) if not d["hop"].via])
         for component in _components(plain):
             start = min(component)
