@@ -114,7 +114,7 @@ def test_static_maps_equal_runtime(which, request):
 
 @pytest.mark.parametrize("release", OTHER_RELEASES, ids=lambda release: release[0])
 def test_static_maps_equal_runtime_on_other_releases(release):
-    """4.48.3, 4.57.1 and 5.0.0 walk folders as their own ``create_import_structure_from_path`` does (read from
+    """4.48.3, 4.57.1, 5.0.0 and 5.24.0 walk folders as their own ``create_import_structure_from_path`` does (read from
     their ``import_utils.py``; 4.48.3's scanner reads ``@export``) and guard entries with version checks that are
     False without the backend."""
     python = ensure_venv(*release)

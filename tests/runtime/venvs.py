@@ -93,6 +93,7 @@ OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
     ("transformers-5.0.0", ["transformers==5.0.0"]),
+    ("transformers-5.24.0", ["transformers==5.24.0"]),  # the newest release on 2026-11-26
 ]
 
 MARKER_NAME = "importgraph-venv.json"
