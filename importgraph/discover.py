@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
-from email.parser import HeaderParser
 from pathlib import Path
 
+from .distribution import checkout_metadata, installed_metadata
 from .model import Target
 
 EXTENSION_SUFFIXES = (".so", ".pyd")
@@ -182,91 +181,19 @@ def _not_found_message(name: str, search_path: list[str], python: str | None) ->
 def _make_target(
     name: str, roots: tuple[str, ...], entry: str, search_path: list[str], kind: str, python: str | None
 ) -> Target:
-    dist = find_distribution(name, Path(entry))
-    version = dist_name = None
-    requires: tuple[str, ...] = ()
-    if dist is not None:
-        dist_name, version, requires = dist
+    found = installed_metadata(name, Path(entry)) or checkout_metadata(name, Path(entry), search_path)
     return Target(
         name=name,
         roots=roots,
         search_path=tuple(p for p in search_path if os.path.exists(p)),
         sys_path_entry=entry,
         kind=kind,
-        version=version,
-        distribution=dist_name,
-        requires=requires,
+        version=found.version or None if found is not None else None,
+        distribution=found.name or None if found is not None else None,
+        requires=found.requires if found is not None else (),
+        requirements_from=found.source if found is not None else None,
         python=python,
     )
-
-
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def find_distribution(top_level: str, entry: Path) -> tuple[str, str, tuple[str, ...]] | None:
-    """Read the ``*.dist-info`` metadata that installed ``top_level``: name, version and hard requirements —
-    its own (``Requires-Dist`` without an extra) and, through the metadata installed beside it, theirs (trl
-    requires accelerate, which requires torch: torch is there wherever trl is)."""
-    try:
-        infos = sorted(entry.glob("*.dist-info"))
-    except OSError:
-        return None
-    by_name = {_canonical(info.name[: -len(".dist-info")].split("-")[0]): info for info in infos}
-    wanted = _canonical(top_level)
-    best = by_name.get(wanted)
-    if best is None:
-        best = next((info for info in infos if wanted in {_canonical(n) for n in top_level_names(info)}), None)
-    metadata = _metadata(best) if best is not None else None
-    if metadata is None:
-        return None
-    name, version, direct = metadata
-    requires, queue = set(direct), list(direct)
-    while queue:  # installed dependencies' own hard requirements, transitively
-        info = by_name.get(queue.pop())
-        found = _metadata(info) if info is not None else None
-        for requirement in found[2] if found is not None else ():
-            if requirement not in requires:
-                requires.add(requirement)
-                queue.append(requirement)
-    return name or best.name, version, tuple(sorted(requires))
-
-
-def top_level_names(info: Path) -> set[str]:
-    """The top-level modules a distribution installed: its ``top_level.txt`` (setuptools), else the first part
-    of the paths in its ``RECORD`` (wheels built by meson-python, flit, hatch, ... have no ``top_level.txt``:
-    scikit-image installs ``skimage``)."""
-    top_file = info / "top_level.txt"
-    if top_file.is_file():
-        return {line.strip() for line in top_file.read_text(errors="replace").split() if line.strip()}
-    record = info / "RECORD"
-    names: set[str] = set()
-    if record.is_file():
-        for line in record.read_text(errors="replace").splitlines():
-            first = line.split(",")[0].split("/")[0]
-            if not first or first.endswith((".dist-info", ".data", ".pth")) or first.startswith(("..", "__")):
-                continue
-            stem = first.split(".")[0]
-            if stem.isidentifier() and (first.endswith((".py", ".so", ".pyd")) or "/" in line.split(",")[0]):
-                names.add(stem)
-    return names
-
-
-def _metadata(info: Path) -> tuple[str, str, list[str]] | None:
-    """Name, version and hard requirements (no extra marker, names canonical) of one ``*.dist-info``."""
-    meta_file = info / "METADATA"
-    if not meta_file.is_file():
-        return None
-    meta = HeaderParser().parsestr(meta_file.read_text(encoding="utf-8", errors="replace"))
-    requires = []
-    for req in meta.get_all("Requires-Dist") or []:
-        spec, _, marker = req.partition(";")
-        if "extra" in marker:
-            continue  # optional: only with an extra
-        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", spec)
-        if match:
-            requires.append(_canonical(match.group(1)))
-    return meta.get("Name", ""), meta.get("Version", ""), requires
 
 
 def walk_package(target: Target) -> list[SourceFile]:

@@ -19,7 +19,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 
 from .backend_names import BackendImports
-from .discover import top_level_names
+from .distribution import top_level_names
 from .model import Target, normalise_backend
 
 @dataclass(frozen=True)

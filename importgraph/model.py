@@ -35,8 +35,11 @@ class Target:
     version: str | None = None
     distribution: str | None = None
     requires: tuple[str, ...] = ()
-    """Normalised names of the distribution's unconditional ``Requires-Dist`` entries, and theirs in turn
-    (read from the metadata installed beside it): everything installing the package installs."""
+    """Normalised names of the distribution's unconditional requirements, and theirs in turn (read from the
+    metadata installed beside it, or a checkout's project files: :mod:`importgraph.distribution`): everything
+    installing the package installs."""
+    requirements_from: str | None = None
+    """The metadata folder or project file ``requires`` was read from (None: nothing found)."""
     python: str | None = None
     """The interpreter whose ``sys.path`` was searched, when ``--python`` was given."""
 

@@ -26,6 +26,12 @@ def print_summary(report: Report, console: Console) -> None:
     if env["unavailable"]:
         line += f"; without {', '.join(env['unavailable'])}"
     console.print(escape(line))
+    if target.requirements_from is not None:
+        console.print(escape(f"  hard requirements (always installed): {len(target.requires)}, from "
+                             f"{relative(report, target.requirements_from)}"))
+    else:
+        console.print("  hard requirements: none found (no installed metadata beside the package, no project "
+                      "file): every third-party import counts as an optional backend")
     console.print(
         f"  {stats.files} files, {stats.modules} modules, {stats.lazy_modules} lazy modules, "
         f"{stats.lazy_names} lazy names, {stats.import_edges} import edges, {stats.lazy_edges} lazy edges, "

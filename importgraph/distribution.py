@@ -1,0 +1,371 @@
+"""What installs the analysed package: its distribution's name, version and hard requirements, read, never run.
+
+Hard requirements are the packages that are there wherever the package is (rule IG007 does not ask a lazy name
+to declare them as backends). An installed package has its metadata beside it: the ``*.dist-info`` of the
+``sys.path`` entry it was found in (:func:`installed_metadata`). A *checkout* has none there: ``importgraph check
+src/diffusers`` in the repository, or an editable install found on ``sys.path``; without its requirements every
+top-level ``import PIL`` of diffusers reads as an undeclared optional backend (1,534 IG007 findings on the
+diffusers 0.42.1 sources against 4 on its wheel). :func:`checkout_metadata` reads them from the project itself,
+first of:
+
+1. the ``*.dist-info`` an editable install of this very checkout left on the search path (its
+   ``direct_url.json`` points at the project folder);
+2. ``pyproject.toml``'s ``[project]`` table, unless its ``dependencies`` are dynamic (PEP 621), or are
+   ``{file = [...]}`` requirement files of ``[tool.setuptools.dynamic]``;
+3. ``PKG-INFO`` at the project root (an unpacked sdist), else a ``*.egg-info`` beside the package (setuptools
+   writes one on ``pip install -e .``);
+4. ``setup.cfg``'s ``[options] install_requires``;
+5. ``setup.py``'s ``setup(install_requires=...)``, read from the tree (:class:`_SetupReader`).
+
+The project folder is the ``sys.path`` entry the package sits in, or its parent when that entry is ``src/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+@dataclass(frozen=True)
+class PackageMetadata:
+    name: str | None
+    version: str | None
+    requires: tuple[str, ...]
+    """Canonical names of the unconditional requirements, and those of the installed ones in turn."""
+    source: str
+    """Where they were read: a ``*.dist-info`` or ``*.egg-info`` folder, or a project file."""
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def requirement_names(specs: Iterable[str]) -> list[str]:
+    """Canonical names of the requirement strings that hold without an extra (``x; extra == "y"`` is optional;
+    other markers, ``python_version < "3.8"``, are taken as holding)."""
+    names = []
+    for spec in specs:
+        text, _, marker = spec.partition(";")
+        if "extra" in marker:
+            continue
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+        if match:
+            names.append(canonical(match.group(1)))
+    return names
+
+
+# --------------------------------------------------------------------------- installed metadata
+
+
+def installed_metadata(top_level: str, entry: Path) -> PackageMetadata | None:
+    """The ``*.dist-info`` in ``entry`` that installed ``top_level``: name, version and hard requirements —
+    its own (``Requires-Dist`` without an extra) and, through the metadata installed beside it, theirs (trl
+    requires accelerate, which requires torch: torch is there wherever trl is)."""
+    by_name = _dist_infos([entry])
+    best = by_name.get(canonical(top_level))
+    if best is None:
+        best = next((info for info in by_name.values() if top_level in top_level_names(info)), None)
+    return _from_dist_info(best, by_name) if best is not None else None
+
+
+def top_level_names(info: Path) -> set[str]:
+    """The top-level modules a distribution installed: its ``top_level.txt`` (setuptools), else the first part
+    of the paths in its ``RECORD`` (wheels built by meson-python, flit, hatch, ... have no ``top_level.txt``:
+    scikit-image installs ``skimage``)."""
+    top_file = info / "top_level.txt"
+    if top_file.is_file():
+        return {line.strip() for line in top_file.read_text(errors="replace").split() if line.strip()}
+    record = info / "RECORD"
+    names: set[str] = set()
+    if record.is_file():
+        for line in record.read_text(errors="replace").splitlines():
+            first = line.split(",")[0].split("/")[0]
+            if not first or first.endswith((".dist-info", ".data", ".pth")) or first.startswith(("..", "__")):
+                continue
+            stem = first.split(".")[0]
+            if stem.isidentifier() and (first.endswith((".py", ".so", ".pyd")) or "/" in line.split(",")[0]):
+                names.add(stem)
+    return names
+
+
+def _dist_infos(entries: Iterable[Path]) -> dict[str, Path]:
+    """Canonical distribution name -> its ``*.dist-info``, the first entry that has one winning (as on
+    ``sys.path``)."""
+    by_name: dict[str, Path] = {}
+    for entry in entries:
+        try:
+            infos = sorted(entry.glob("*.dist-info"))
+        except OSError:
+            continue
+        for info in infos:
+            by_name.setdefault(canonical(info.name[: -len(".dist-info")].split("-")[0]), info)
+    return by_name
+
+
+def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | None:
+    metadata = _read_metadata(info / "METADATA")
+    if metadata is None:
+        return None
+    name, version, direct = metadata
+    return PackageMetadata(name or info.name, version, _with_theirs(direct, by_name), str(info))
+
+
+def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
+    """Name, version and hard requirements of a core-metadata file (``METADATA``, ``PKG-INFO``)."""
+    if not path.is_file():
+        return None
+    meta = HeaderParser().parsestr(path.read_text(encoding="utf-8", errors="replace"))
+    return meta.get("Name", ""), meta.get("Version", ""), requirement_names(meta.get_all("Requires-Dist") or [])
+
+
+def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[str, ...]:
+    """``direct`` and, transitively, the hard requirements of those installed (``by_name``)."""
+    requires, queue = set(direct), list(direct)
+    while queue:
+        info = by_name.get(queue.pop())
+        found = _read_metadata(info / "METADATA") if info is not None else None
+        for requirement in found[2] if found is not None else ():
+            if requirement not in requires:
+                requires.add(requirement)
+                queue.append(requirement)
+    return tuple(sorted(requires))
+
+
+# --------------------------------------------------------------------------- checkouts
+
+
+def checkout_metadata(top_level: str, entry: Path, search_path: Iterable[str]) -> PackageMetadata | None:
+    """A checkout's name, version and hard requirements from its project files (the module docstring says
+    which, in what order); the requirements of those installed on ``search_path`` are added in turn."""
+    root = project_root(entry)
+    if root is None:
+        return None
+    by_name = _dist_infos(Path(p) for p in search_path)
+    editable = _editable_install(top_level, root, by_name)
+    if editable is not None:
+        return editable
+    for read in (_from_pyproject, _from_pkg_info, _from_egg_info, _from_setup_cfg, _from_setup_py):
+        found = read(top_level, root, entry)
+        if found is not None:
+            name, version, direct, source = found
+            return PackageMetadata(name, version, _with_theirs(direct, by_name), str(source))
+    return None
+
+
+def project_root(entry: Path) -> Path | None:
+    """The folder with the project files: the package's ``sys.path`` entry, or its parent for ``src/``."""
+    for folder in (entry, entry.parent) if entry.name == "src" else (entry,):
+        if any((folder / name).is_file() for name in PROJECT_FILES):
+            return folder
+    return None
+
+
+_Found = tuple[str | None, str | None, list[str], Path]
+
+
+def _editable_install(top_level: str, root: Path, by_name: dict[str, Path]) -> PackageMetadata | None:
+    for info in by_name.values():
+        try:
+            direct_url = json.loads((info / "direct_url.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        url = direct_url.get("url", "") if isinstance(direct_url, dict) else ""
+        if not url.startswith("file:") or not (direct_url.get("dir_info") or {}).get("editable"):
+            continue
+        if _same_folder(Path(unquote(urlparse(url).path)), root):
+            found = _from_dist_info(info, by_name)
+            if found is not None and (canonical(found.name or "") == canonical(top_level)
+                                      or top_level in top_level_names(info)):
+                return found
+    return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _from_pyproject(top_level: str, root: Path, entry: Path) -> _Found | None:
+    path = root / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return None
+    dynamic = project.get("dynamic") or []
+    version = None if "version" in dynamic else project.get("version")
+    if "dependencies" not in dynamic:
+        dependencies = project.get("dependencies") or []
+        return project.get("name"), version, requirement_names(d for d in dependencies if isinstance(d, str)), path
+    # setuptools: dependencies = {file = ["requirements.txt"]}
+    spec = data.get("tool", {}).get("setuptools", {}).get("dynamic", {}).get("dependencies")
+    files = spec.get("file") if isinstance(spec, dict) else None
+    if files is None:
+        return None
+    lines: list[str] = []
+    for name in [files] if isinstance(files, str) else files:
+        try:
+            lines += (root / name).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return None
+    specs = [line.split("#")[0] for line in lines if not line.lstrip().startswith(("#", "-"))]
+    return project.get("name"), version, requirement_names(s for s in specs if s.strip()), path
+
+
+def _from_pkg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
+    found = _read_metadata(root / "PKG-INFO")
+    if found is None or not any(line.startswith("Requires-Dist") for line in _lines(root / "PKG-INFO")):
+        return None  # an old sdist's PKG-INFO lists no requirements: not "none"; try the files below
+    return found[0], found[1], found[2], root / "PKG-INFO"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+
+
+def _from_egg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
+    for info in sorted(entry.glob("*.egg-info")):
+        name_part = canonical(info.name[: -len(".egg-info")].split("-")[0])
+        if name_part != canonical(top_level) and top_level not in top_level_names(info):
+            continue
+        specs = []
+        for line in _lines(info / "requires.txt"):
+            if line.startswith("["):
+                if not line.startswith("[:"):  # [extra] or [extra:marker]: optional from here on
+                    break
+                continue  # [:marker]: environment markers only, still a requirement
+            specs.append(line)
+        metadata = _read_metadata(info / "PKG-INFO")
+        name, version = (metadata[0], metadata[1]) if metadata is not None else (None, None)
+        return name, version, requirement_names(s for s in specs if s.strip()), info
+    return None
+
+
+def _from_setup_cfg(top_level: str, root: Path, entry: Path) -> _Found | None:
+    path = root / "setup.cfg"
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    if not parser.has_option("options", "install_requires"):
+        return None
+    specs = [line for line in parser.get("options", "install_requires").splitlines() if line.strip()]
+    version = parser.get("metadata", "version", fallback=None)
+    if version is not None and version.startswith(("attr:", "file:")):
+        version = None
+    return parser.get("metadata", "name", fallback=None), version, requirement_names(specs), path
+
+
+def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
+    path = root / "setup.py"
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    reader = _SetupReader(tree)
+    call = reader.setup_call()
+    if call is None:
+        return None
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    if "install_requires" not in keywords:
+        return None
+    value = keywords["install_requires"]
+    specs = reader.strings(value)
+    if not specs and not (isinstance(value, (ast.List, ast.Tuple)) and not value.elts):
+        return None  # computed some other way: unknown, not "none"
+    name, version = (reader.literal(keywords.get(key)) for key in ("name", "version"))
+    return name, version, requirement_names(specs), path
+
+
+class _SetupReader:
+    """Reads ``setup(install_requires=...)`` from a ``setup.py`` tree without running it.
+
+    Understood: string literals, lists/tuples (and ``*`` unpacking) of them, names assigned at module level (in
+    order, with ``+=``, ``.append`` and ``.extend`` applied), ``list()``/``tuple()``/``sorted()`` of those, ``+``,
+    and ``table["name"]`` — the Hugging Face projects' ``deps["numpy"]`` look up a table built from
+    requirement strings by the requirement's own name, so the key is the name. Any other element is skipped.
+    """
+
+    def __init__(self, tree: ast.Module):
+        self.tree = tree
+        self.values: dict[str, list[ast.expr]] = {}
+        for node in self._module_level(tree.body):
+            self._bind(node)
+
+    def setup_call(self) -> ast.Call | None:
+        calls = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)
+                 and ((isinstance(node.func, ast.Name) and node.func.id == "setup")
+                      or (isinstance(node.func, ast.Attribute) and node.func.attr == "setup"))]
+        return calls[-1] if calls else None
+
+    def literal(self, node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Name) and len(self.values.get(node.id, ())) == 1:
+            node = self.values[node.id][0]
+        return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+    def strings(self, node: ast.expr, depth: int = 0) -> list[str]:
+        if depth > 20:
+            return []
+        if isinstance(node, ast.Constant):
+            return [node.value] if isinstance(node.value, str) else []
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return [s for element in node.elts for s in self.strings(element, depth + 1)]
+        if isinstance(node, ast.Starred):
+            return self.strings(node.value, depth + 1)
+        if isinstance(node, ast.Name):
+            return [s for part in self.values.get(node.id, ()) for s in self.strings(part, depth + 1)]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.strings(node.left, depth + 1) + self.strings(node.right, depth + 1)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple", "sorted")
+                and len(node.args) == 1):
+            return self.strings(node.args[0], depth + 1)
+        if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)):
+            table = self.values.get(node.value.id, ()) if isinstance(node.value, ast.Name) else ()
+            if len(table) == 1 and isinstance(table[0], ast.Dict):  # a literal table: its entry
+                entry = next((v for k, v in zip(table[0].keys, table[0].values)
+                              if isinstance(k, ast.Constant) and k.value == node.slice.value), None)
+                return self.strings(entry, depth + 1) if entry is not None else []
+            return [node.slice.value]
+        return []
+
+    def _module_level(self, body: list[ast.stmt]) -> Iterable[ast.stmt]:
+        """Statements that run at module level (into ``if``/``try``/``with``, not into functions or classes)."""
+        for node in body:
+            yield node
+            if isinstance(node, (ast.If, ast.For, ast.While, ast.With, ast.Try)):
+                for field in ("body", "orelse", "finalbody"):
+                    yield from self._module_level(getattr(node, field, []))
+                for handler in getattr(node, "handlers", []):
+                    yield from self._module_level(handler.body)
+
+    def _bind(self, node: ast.stmt) -> None:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            self.values[node.targets[0].id] = [node.value]
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            self.values[node.target.id] = [node.value]
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and isinstance(node.op, ast.Add):
+            self.values.setdefault(node.target.id, []).append(node.value)
+        elif (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+              and isinstance(node.value.func, ast.Attribute) and isinstance(node.value.func.value, ast.Name)
+              and node.value.func.attr in ("append", "extend") and len(node.value.args) == 1):
+            name, arg = node.value.func.value.id, node.value.args[0]
+            self.values.setdefault(name, []).append(ast.List([arg]) if node.value.func.attr == "append" else arg)

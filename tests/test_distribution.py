@@ -1,0 +1,194 @@
+"""Hard requirements of a checkout, read from its project files (``importgraph/distribution.py``).
+
+The fixture ``rule_ig007_pos_1`` declares ``Plain`` without a backend while ``plain.py`` imports ``fakebackend``
+at module level: IG007, unless ``fakebackend`` is a hard requirement of the project (then it is installed
+wherever the package is). Each test lays the package out as a checkout (``src/`` and one kind of project file)
+and checks that the requirement is read from that file, and that IG007 then stays silent.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tarfile
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+import importgraph
+from importgraph.distribution import canonical, requirement_names
+from tests.conftest import FIXTURES
+from tests.runtime.venvs import DIFFUSERS, cache_root, ensure_venv
+
+PACKAGE = "rule_ig007_pos_1"
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=64"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "ig7-checkout"
+version = "1.2"
+dependencies = ["fakebackend>=1", "docs-only; extra == 'docs'", "tomli; python_version < '3.11'"]
+"""
+PYPROJECT_DYNAMIC = """\
+[project]
+name = "ig7-checkout"
+dynamic = ["version", "dependencies"]
+
+[tool.setuptools.dynamic]
+dependencies = {file = ["requirements.txt"]}
+"""
+SETUP_CFG = """\
+[metadata]
+name = ig7-checkout
+version = attr: rule_ig007_pos_1.__version__
+
+[options]
+install_requires =
+    fakebackend>=1
+    docs-only; extra == "docs"
+"""
+# The shape of transformers' and diffusers' setup.py: a table of requirement strings looked up by name, and
+# setup() under the main guard.
+SETUP_PY_HF = """\
+import re
+from setuptools import setup
+
+_deps = ["fakebackend>=1.0", "torch>=2"]
+deps = {b: a for a, b in (re.findall(r"^(([^!=<>~ ]+)(?:[!=<>~ ].*)?$)", x)[0] for x in _deps)}
+install_requires = [deps["fakebackend"]]
+extras = {"torch": [deps["torch"]]}
+
+if __name__ == "__main__":
+    setup(name="ig7-checkout", version="1.2", install_requires=list(install_requires), extras_require=extras)
+"""
+SETUP_PY_PLAIN = """\
+import setuptools
+
+REQUIRES = ["numpy"]
+REQUIRES.append("fakebackend>=1")
+TABLE = {"core": ["requests"]}
+setuptools.setup(name="ig7-checkout", install_requires=REQUIRES + TABLE["core"])
+"""
+
+
+def checkout(tmp_path: Path, files: dict[str, str]) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / PACKAGE / PACKAGE, repo / "src" / PACKAGE)
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    return repo
+
+
+def ig007(target: str, **options) -> tuple[list, importgraph.Report]:
+    report = importgraph.analyze(target, select={"IG007"}, **options)
+    return report.findings, report
+
+
+def test_without_project_files_the_import_is_reported(tmp_path):
+    found, report = ig007(str(checkout(tmp_path, {})))
+    assert [f.symbol for f in found] == ["Plain"]
+    assert report.target.requirements_from is None and report.target.requires == ()
+
+
+@pytest.mark.parametrize("files,source,requires,version", [
+    ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "tomli"), "1.2"),
+    ({"pyproject.toml": PYPROJECT_DYNAMIC, "requirements.txt": "# pinned\nfakebackend==1.0  # why\n-r dev.txt\n"},
+     "pyproject.toml", ("fakebackend",), None),
+    ({"setup.cfg": SETUP_CFG}, "setup.cfg", ("fakebackend",), None),
+    ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), "1.2"),
+    ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "numpy", "requests"), None),
+    ({"setup.py": "setup(", "PKG-INFO": "Metadata-Version: 2.1\nName: ig7-checkout\nVersion: 1.2\n"
+      "Requires-Dist: fakebackend>=1\nRequires-Dist: docs-only; extra == 'docs'\n"}, "PKG-INFO", ("fakebackend",), "1.2"),
+    ({"setup.py": "", "src/ig7_checkout.egg-info/requires.txt": "fakebackend>=1\n\n[:python_version < '4']\nmarked\n\n"
+      "[docs]\ndocs-only\n", "src/ig7_checkout.egg-info/top_level.txt": f"{PACKAGE}\n"},
+     "ig7_checkout.egg-info", ("fakebackend", "marked"), None),
+])
+def test_hard_requirements_are_read_from_the_checkout(tmp_path, files, source, requires, version):
+    repo = checkout(tmp_path, files)
+    for target in (repo, repo / "src" / PACKAGE):  # the checkout, or its package folder
+        found, report = ig007(str(target))
+        assert report.target.requires == requires
+        assert Path(report.target.requirements_from).name == source
+        assert report.target.version == version
+        assert found == [], "fakebackend is installed wherever the package is"
+
+
+def test_an_editable_install_of_the_checkout_is_read_from_its_dist_info(tmp_path):
+    """``pip install -e`` of the checkout (a real one: setuptools' PEP 660 editable wheel): the analysis by
+    import name through that interpreter finds the package in the checkout and the editable install's
+    ``*.dist-info`` on its ``sys.path``, whose ``direct_url.json`` points back at the checkout."""
+    repo = checkout(tmp_path, {"pyproject.toml": PYPROJECT.replace("fakebackend>=1", "fakebackend>=1.5")})
+    env = tmp_path / "venv"
+    venv.create(env, with_pip=True)
+    python = env / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(repo)],
+                             capture_output=True, text=True, timeout=600)  # setuptools from the index, isolated
+    assert install.returncode == 0, install.stderr
+    found, report = ig007(PACKAGE, python=str(python))
+    assert report.target.roots == (str(repo / "src" / PACKAGE),)
+    assert report.target.requirements_from.endswith(".dist-info")
+    assert (report.target.distribution, report.target.version) == ("ig7-checkout", "1.2")
+    assert "fakebackend" in report.target.requires and found == []
+
+
+def _diffusers_sdist() -> Path:
+    """diffusers 0.42.1's sdist (setup.py, src/), downloaded once into the user cache directory."""
+    folder = cache_root() / "sdists"
+    sdist = folder / "diffusers-0.42.1.tar.gz"
+    if not sdist.is_file():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+                        "diffusers==0.42.1", "-d", str(folder)], check=True, capture_output=True, timeout=600)
+    return sdist
+
+
+def test_a_diffusers_checkout_has_the_requirements_of_its_release(tmp_path):
+    """diffusers 0.42.1's sources as a git checkout has them (its sdist without ``PKG-INFO`` and ``egg-info``): the
+    requirements read from its ``setup.py`` are the ones the installed release reports at runtime
+    (``importlib.metadata.requires`` in a venv), and the findings are those of the sdist with its generated
+    metadata. Without them, every top-level ``import PIL``/``safetensors`` read as an undeclared backend."""
+    with tarfile.open(_diffusers_sdist()) as archive:
+        archive.extractall(tmp_path, filter="data")
+    repo = tmp_path / "diffusers-0.42.1"
+    python = ensure_venv(*DIFFUSERS)
+    runtime = subprocess.run([str(python), "-c", "import importlib.metadata as m, json; "
+                              "print(json.dumps(m.requires('diffusers')))"], capture_output=True, text=True, check=True)
+    truth = tuple(sorted(requirement_names(json.loads(runtime.stdout))))
+
+    sdist, report = ig007(str(repo))
+    assert Path(report.target.requirements_from).name == "PKG-INFO"
+    (repo / "PKG-INFO").unlink()
+    shutil.rmtree(repo / "src" / "diffusers.egg-info")
+    found, report = ig007(str(repo))
+    assert Path(report.target.requirements_from).name == "setup.py"
+    assert report.target.requires == truth and canonical("Pillow") in truth
+    assert (report.target.distribution, report.target.version) == ("diffusers", "0.42.1")
+    assert [(f.path, f.line, f.symbol, f.message) for f in found] == \
+        [(f.path, f.line, f.symbol, f.message) for f in sdist]
+    assert len(found) < 10
+
+    (repo / "setup.py").unlink()
+    bare, _ = ig007(str(repo))
+    assert len(bare) > 1000, "the control: without the requirements PIL and safetensors read as backends"
+
+
+def test_requirement_names_skip_extras_only():
+    assert requirement_names(["Foo.Bar>=1", "baz[x]; python_version < '3.12'", "opt; extra == 'docs'",
+                              "  spaced ==2", "-r other.txt"]) == ["foo_bar", "baz", "spaced"]
+
+
+def test_an_unreadable_setup_py_is_no_requirement(tmp_path):
+    repo = checkout(tmp_path, {"setup.py": textwrap.dedent("""\
+        from setuptools import setup
+        setup(install_requires=read_requirements())
+    """)})
+    found, report = ig007(str(repo))
+    assert report.target.requirements_from is None and [f.symbol for f in found] == ["Plain"]
