@@ -224,7 +224,7 @@ def show_rule(code: str = typer.Argument(..., help="A rule code (IG002) or name 
             typer.echo(f"{rule.code} {rule.name} (default severity: {rule.severity.value}; {state} by default)\n")
             typer.echo(rule.doc())
             return
-    err.print(f"[red]error:[/red] unknown rule {code!r}; `importgraph rules` lists them")
+    err.print(f"[red]error:[/red] unknown rule {escape(repr(code))}; `importgraph rules` lists them")
     raise typer.Exit(EXIT_USAGE)
 
 
@@ -268,7 +268,7 @@ def _rule_codes(values: Optional[list[str]]) -> Optional[set[str]]:
         return known
     unknown = sorted(c for c in codes if c.upper() not in known)
     if unknown:
-        err.print(f"[red]error:[/red] unknown rule code(s) {', '.join(unknown)}; `importgraph rules` lists them")
+        err.print(f"[red]error:[/red] unknown rule code(s) {escape(', '.join(unknown))}; `importgraph rules` lists them")
         raise typer.Exit(EXIT_USAGE)
     return {c.upper() for c in codes}
 
@@ -278,7 +278,7 @@ def _write(text: str, output: Optional[Path]) -> None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {escape(str(output))}")
 
 
 def main() -> None:

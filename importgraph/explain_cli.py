@@ -7,6 +7,7 @@ import sys
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 
 from .cli import (BACKENDS_HELP, EXIT_USAGE, PYTHON_HELP, TARGET_HELP, WITHOUT_HELP, ReportFormat, err,
@@ -23,7 +24,7 @@ def _console() -> Console:
 
 
 def _unknown(exc) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
     raise typer.Exit(EXIT_USAGE)
 
 

@@ -91,6 +91,26 @@ def test_cold_and_warm_cache_give_the_uncached_report(name, tmp_path):
     assert report_json(package, cache) == uncached  # warm: every file from the cache
 
 
+def test_a_result_serving_dummy_objects_is_cached(tmp_path):
+    """No backend installed: diffusers-style inits ``setattr`` their dummy objects onto the lazy module, under
+    names read from the init's own literals. Caching that result once crashed (a literal's tagged ``str``
+    subclass reached the graph, which the result cache encodes with ``marshal``)."""
+    package = copy_fixture("diffusers_style", tmp_path)
+    cache = tmp_path / "cache"
+
+    def dummies_json(cache_dir: Path | None) -> str:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CacheWarning)
+            report = importgraph.analyze(str(package), backends=[], cache_dir=cache_dir)
+        assert any(e.origin == "attribute" for lazy in report.lazy_modules.values() for e in lazy.names.values())
+        return to_json(report)
+
+    uncached = dummies_json(None)
+    assert dummies_json(cache) == uncached
+    assert list(cache.glob("result-*.pack"))
+    assert dummies_json(cache) == uncached  # the stored result, reused
+
+
 def test_an_edited_file_is_rescanned(tmp_path):
     package = copy_fixture("hf5_structure", tmp_path)
     cache = tmp_path / "cache"

@@ -221,6 +221,7 @@ def test_package_not_found_and_missing_target_exit_2(project, tmp_path):
     empty.mkdir()
     result = check(cwd=empty)
     assert result.exit_code == 2 and "no TARGET given" in result.stderr
+    assert "no pyproject.toml with [tool.importgraph] above the current directory" in result.stderr
 
 
 def test_bad_options_exit_2():

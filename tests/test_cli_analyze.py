@@ -130,6 +130,14 @@ def test_python_m_help(tmp_path):
     assert proc.returncode == 0 and "--backends" in proc.stdout and "--python" in proc.stdout
 
 
+def test_error_messages_keep_their_brackets(tmp_path):
+    """What the user typed is printed as typed: rich would take ``[b]`` for markup and drop it."""
+    proc = importgraph_cli("rule", "[b]IG002", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown rule '[b]IG002'" in proc.stderr
+    proc = importgraph_cli("explain", str(HF5), "[b]Nothing", cwd=tmp_path)
+    assert proc.returncode == 2 and "'[b]Nothing' is not a name" in proc.stderr
+
+
 def test_bad_option_is_exit_code_2(tmp_path):
     proc = importgraph_cli("analyze", str(HF5), "--format", "yaml", cwd=tmp_path)
     assert proc.returncode == 2

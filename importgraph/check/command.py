@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.console import Console
 
 from ..discover import TargetNotFound
@@ -52,7 +53,8 @@ def _codes(option: str, values: Optional[list[str]], known: dict[str, str]) -> O
 
 
 def _usage_error(message: str) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {message}", markup=True, soft_wrap=True)
+    # Escaped: messages name ``[tool.importgraph]``, which rich would take for a markup tag and drop.
+    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(message)}", markup=True, soft_wrap=True)
     return typer.Exit(EXIT_USAGE)
 
 

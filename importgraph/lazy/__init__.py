@@ -325,10 +325,11 @@ def _fill_lazymodule(lazy: LazyModule, build: LazyBuild, result: EvaluationResul
         lazy.extra_objects = sorted(str(k) for k in extra)
     for attr, value in build.attributes.items():
         line = build.attribute_lines.get(attr, build.line)
+        name = str(attr)  # a plain str: the key may be a Tagged literal of the init (diffusers' dummy objects)
         if isinstance(value, ObjectRef):
-            lazy.names[attr] = LazyName(attr, value.module, (), lazy.path, line, origin="attribute")
+            lazy.names[name] = LazyName(name, value.module, (), lazy.path, line, origin="attribute")
         else:
-            lazy.extra_objects.append(attr)
+            lazy.extra_objects.append(name)
     lazy.extra_objects = sorted(set(lazy.extra_objects))
     lazy.dead_entries = _dead_entries(structure, build, result)
     aliases = result.scope.get("_LEGACY_MODULE_ALIASES")
