@@ -95,6 +95,19 @@ def test_clean_project_exits_0_with_target_from_config_found_walking_up():
     assert result.stdout.strip().splitlines()[-1] == "No findings."
 
 
+def test_without_any_target_the_project_folder_is_checked(project):
+    """No TARGET and no ``target`` in the configuration: the configuration's folder (else the current one) is
+    the checkout, its package found in src/ as ``importgraph check .`` would."""
+    root = project("lazy_defects")
+    with_target = check("-f", "json", cwd=root)
+    write_config(root, SELECT_CORE)
+    result = check("-f", "json", cwd=root / "src")  # the configuration found walking up: its folder
+    assert result.exit_code == 1 and result.stdout == with_target.stdout
+    (root / "pyproject.toml").write_text("[project]\nname = 'lazydefects'\nversion = '0.1.0'\n")  # no table
+    result = check("-f", "json", "--select", "IG001,IG002,IG003,IG004,IG009", cwd=root)
+    assert result.exit_code == 1 and result.stdout == with_target.stdout
+
+
 def test_defects_exit_1_text_grouped_by_file_plain_with_summary():
     result = check(cwd=PROJECTS / "lazy_defects")
     assert result.exit_code == 1
@@ -222,6 +235,7 @@ def test_package_not_found_and_missing_target_exit_2(project, tmp_path):
     result = check(cwd=empty)
     assert result.exit_code == 2 and "no TARGET given" in result.stderr
     assert "no pyproject.toml with [tool.importgraph] above the current directory" in result.stderr
+    assert "the project folder is not a checkout" in result.stderr and "no Python package here" in result.stderr
 
 
 def test_bad_options_exit_2():

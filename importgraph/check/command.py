@@ -66,7 +66,8 @@ def _split(values: Optional[list[str]]) -> Optional[list[str]]:
 
 def check_command(
     target: Optional[str] = typer.Argument(
-        None, metavar="TARGET", help="Package name or path; default: `target` from [tool.importgraph]."),
+        None, metavar="TARGET", help="Package name or path; default: `target` from [tool.importgraph], else the "
+                                    "project folder (the configuration's, or the current one) as a checkout."),
     config_file: Optional[Path] = typer.Option(
         None, "--config", help="Read [tool.importgraph] from this file instead of the nearest pyproject.toml "
         "(searched from the current directory upwards)."),
@@ -110,9 +111,9 @@ def check_command(
     selected = selected_rules(config, _codes("--select", select, known), _codes("--extend-select", extend_select, known),
                               _codes("--ignore", ignore, known))
     spec = target or config.target
-    if not spec:
-        where = config.path or "no pyproject.toml with [tool.importgraph] above the current directory"
-        raise _usage_error(f"no TARGET given and no `target` in [tool.importgraph] ({where})")
+    defaulted = not spec
+    if defaulted:  # the project folder, as ruff checks "." : a checkout with its package in src/ or at the top
+        spec = str(config.root)
     if baseline is not None and write_baseline is not None:
         raise _usage_error("--baseline and --write-baseline exclude each other")
     try:
@@ -126,6 +127,10 @@ def check_command(
                            python=python, backends=_split(backends), without=_split(without),
                            cache_dir=None if no_cache else str(cache_dir or default_cache_dir()))
     except TargetNotFound as exc:
+        if defaulted:
+            where = config.path or "no pyproject.toml with [tool.importgraph] above the current directory"
+            raise _usage_error(f"no TARGET given and no `target` in [tool.importgraph] ({where}), and the project "
+                               f"folder is not a checkout: {exc}") from None
         raise _usage_error(str(exc)) from None
 
     err = Console(stderr=True, highlight=False)
