@@ -11,7 +11,8 @@ first of:
 1. the ``*.dist-info`` an editable install of this very checkout left on the search path (its
    ``direct_url.json`` points at the project folder);
 2. ``pyproject.toml``'s ``[project]`` table, unless its ``dependencies`` are dynamic (PEP 621), or are
-   ``{file = [...]}`` requirement files of ``[tool.setuptools.dynamic]``;
+   requirement files (``[tool.setuptools.dynamic]``'s ``{file = [...]}``, the ``hatch-requirements-txt`` hook);
+   else ``[tool.poetry.dependencies]``;
 3. ``PKG-INFO`` at the project root (an unpacked sdist), else a ``*.egg-info`` beside the package (setuptools
    writes one on ``pip install -e .``);
 4. ``setup.cfg``'s ``[options] install_requires``;
@@ -205,25 +206,61 @@ def _from_pyproject(top_level: str, root: Path, entry: Path) -> _Found | None:
         return None
     project = data.get("project")
     if not isinstance(project, dict):
-        return None
+        return _from_poetry(data, path)
     dynamic = project.get("dynamic") or []
     version = None if "version" in dynamic else project.get("version")
     if "dependencies" not in dynamic:
         dependencies = project.get("dependencies") or []
         return project.get("name"), version, requirement_names(d for d in dependencies if isinstance(d, str)), path
-    # setuptools: dependencies = {file = ["requirements.txt"]}
-    spec = data.get("tool", {}).get("setuptools", {}).get("dynamic", {}).get("dependencies")
-    files = spec.get("file") if isinstance(spec, dict) else None
+    files = _requirement_files(data.get("tool", {}))
     if files is None:
-        return None
+        return _from_poetry(data, path)
     lines: list[str] = []
-    for name in [files] if isinstance(files, str) else files:
+    for name in files:
         try:
             lines += (root / name).read_text(encoding="utf-8").splitlines()
         except OSError:
             return None
     specs = [line.split("#")[0] for line in lines if not line.lstrip().startswith(("#", "-"))]
     return project.get("name"), version, requirement_names(s for s in specs if s.strip()), path
+
+
+def _requirement_files(tool: dict) -> list[str] | None:
+    """The requirement files dynamic ``dependencies`` come from: setuptools' ``dependencies = {file = [...]}``,
+    or the ``hatch-requirements-txt`` hook (gradio)."""
+    spec = tool.get("setuptools", {}).get("dynamic", {}).get("dependencies")
+    files = spec.get("file") if isinstance(spec, dict) else None
+    if files is None:
+        hook = tool.get("hatch", {}).get("metadata", {}).get("hooks", {}).get("requirements_txt")
+        if isinstance(hook, dict):
+            files = hook.get("files", hook.get("filename", "requirements.txt"))
+    if isinstance(files, str):
+        return [files]
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else None
+
+
+def _from_poetry(data: dict, path: Path) -> _Found | None:
+    """Poetry's own table (before poetry 2 read ``[project]``): ``[tool.poetry.dependencies]``, name -> constraint,
+    ``python`` and ``optional = true`` entries (extras) left out."""
+    poetry = data.get("tool", {}).get("poetry")
+    dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
+    if not isinstance(dependencies, dict):
+        return None
+    names = []
+    for name, constraint in dependencies.items():
+        constraints = constraint if isinstance(constraint, list) else [constraint]
+        if name.lower() != "python" and any(not (isinstance(c, dict) and c.get("optional")) for c in constraints):
+            names.append(canonical(name))
+    version = poetry.get("version")
+    return poetry.get("name"), version if isinstance(version, str) else None, names, path
+
+
+def _is_concatenation(node: ast.expr) -> bool:
+    """``a + b`` of lists, and ``list(x)``/``tuple(x)``/``sorted(x)``: containers, not formatted strings."""
+    if isinstance(node, ast.BinOp):
+        return isinstance(node.op, ast.Add)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple", "sorted")
+            and len(node.args) == 1)
 
 
 def _from_pkg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
@@ -284,7 +321,7 @@ def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
     call = reader.setup_call()
     if call is None:
         return None
-    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    keywords = reader.keywords(call)
     if "install_requires" not in keywords:
         return None
     value = keywords["install_requires"]
@@ -298,7 +335,7 @@ def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
 class _SetupReader:
     """Reads ``setup(install_requires=...)`` from a ``setup.py`` tree without running it.
 
-    Understood: string literals, lists/tuples (and ``*`` unpacking) of them, names assigned at module level (in
+    Understood: string literals (f-strings of module-level string names too), lists/tuples (and ``*`` unpacking) of them, names assigned at module level (in
     order, with ``+=``, ``.append`` and ``.extend`` applied), ``list()``/``tuple()``/``sorted()`` of those, ``+``,
     and ``table["name"]`` — the Hugging Face projects' ``deps["numpy"]`` look up a table built from
     requirement strings by the requirement's own name, so the key is the name. Any other element is skipped.
@@ -332,10 +369,11 @@ class _SetupReader:
             return self.strings(node.value, depth + 1)
         if isinstance(node, ast.Name):
             return [s for part in self.values.get(node.id, ()) for s in self.strings(part, depth + 1)]
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        if isinstance(node, (ast.JoinedStr, ast.Call, ast.BinOp)) and not _is_concatenation(node):
+            return self._formatted(node)
+        if isinstance(node, ast.BinOp):
             return self.strings(node.left, depth + 1) + self.strings(node.right, depth + 1)
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple", "sorted")
-                and len(node.args) == 1):
+        if isinstance(node, ast.Call):
             return self.strings(node.args[0], depth + 1)
         if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
                 and isinstance(node.slice.value, str)):
@@ -346,6 +384,49 @@ class _SetupReader:
                 return self.strings(entry, depth + 1) if entry is not None else []
             return [node.slice.value]
         return []
+
+    def keywords(self, call: ast.Call) -> dict[str, ast.expr]:
+        """``setup()``'s keywords, with those of ``**metadata`` where ``metadata = dict(...)`` or ``{...}`` (numba)."""
+        found: dict[str, ast.expr] = {}
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                found[keyword.arg] = keyword.value
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name) and len(self.values.get(value.id, ())) == 1:
+                value = self.values[value.id][0]
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "dict":
+                found.update((k.arg, k.value) for k in value.keywords if k.arg is not None)
+            elif isinstance(value, ast.Dict):
+                found.update((k.value, v) for k, v in zip(value.keys, value.values)
+                             if isinstance(k, ast.Constant) and isinstance(k.value, str))
+        return found
+
+    def _formatted(self, node: ast.expr) -> list[str]:
+        """A requirement built by formatting: ``f"{HF_XET_VERSION}; ..."`` (huggingface_hub), ``f"jaxlib >={v}"``
+        (jax), ``"llvmlite >={},<{}".format(...)`` (numba). The text as far as it is known, when that much
+        already holds the whole name (a part that is not known could extend it: ``f"torch{suffix}"``)."""
+        known, complete = "", True
+        if isinstance(node, ast.JoinedStr):
+            for value in node.values:
+                text = value.value if isinstance(value, ast.Constant) else (
+                    self.literal(value.value) if isinstance(value, ast.FormattedValue) and value.conversion == -1
+                    and value.format_spec is None else None)
+                if not isinstance(text, str):
+                    complete = False
+                    break
+                known += text
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format"
+              and isinstance(node.func.value, ast.Constant) and isinstance(node.func.value.value, str)):
+            known, _, rest = node.func.value.value.partition("{")
+            complete = not rest
+        elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant)
+              and isinstance(node.left.value, str)):
+            known, _, rest = node.left.value.partition("%")
+            complete = not rest
+        else:
+            return []
+        return [known] if complete or re.match(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*\s*[^A-Za-z0-9._\s-]", known) else []
 
     def _module_level(self, body: list[ast.stmt]) -> Iterable[ast.stmt]:
         """Statements that run at module level (into ``if``/``try``/``with``, not into functions or classes)."""

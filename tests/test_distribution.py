@@ -68,6 +68,34 @@ extras = {"torch": [deps["torch"]]}
 if __name__ == "__main__":
     setup(name="ig7-checkout", version="1.2", install_requires=list(install_requires), extras_require=extras)
 """
+# numba's setup(**metadata) and formatted versions (numba, jax): the name is known before the first unknown part,
+# unless that part could still extend it (torch{suffix}).
+SETUP_PY_FORMATTED = """\
+from setuptools import setup
+import versions
+low = versions.low
+install_requires = ["fakebackend >={},<{}".format(low, 2), f"numpy >={low}", f"torch{low}", "%s>=1" % low]
+metadata = dict(name="ig7-checkout", install_requires=install_requires)
+setup(**metadata)
+"""
+PYPROJECT_POETRY = """\
+[tool.poetry]
+name = "ig7-checkout"
+version = "1.2"
+
+[tool.poetry.dependencies]
+python = "^3.9"
+fakebackend = ">=1"
+docs-only = {version = "*", optional = true}
+"""
+PYPROJECT_HATCH_REQUIREMENTS = """\
+[project]
+name = "ig7-checkout"
+dynamic = ["dependencies"]
+
+[tool.hatch.metadata.hooks.requirements_txt]
+files = ["requirements/base.txt"]
+"""
 SETUP_PY_PLAIN = """\
 import setuptools
 
@@ -102,7 +130,11 @@ def test_without_project_files_the_import_is_reported(tmp_path):
     ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "tomli"), "1.2"),
     ({"pyproject.toml": PYPROJECT_DYNAMIC, "requirements.txt": "# pinned\nfakebackend==1.0  # why\n-r dev.txt\n"},
      "pyproject.toml", ("fakebackend",), None),
+    ({"pyproject.toml": PYPROJECT_POETRY}, "pyproject.toml", ("fakebackend",), "1.2"),
+    ({"pyproject.toml": PYPROJECT_HATCH_REQUIREMENTS, "requirements/base.txt": "fakebackend>=1\n"},
+     "pyproject.toml", ("fakebackend",), None),
     ({"setup.cfg": SETUP_CFG}, "setup.cfg", ("fakebackend",), None),
+    ({"setup.py": SETUP_PY_FORMATTED}, "setup.py", ("fakebackend", "numpy"), None),
     ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), "1.2"),
     ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "numpy", "requests"), None),
     ({"setup.py": "setup(", "PKG-INFO": "Metadata-Version: 2.1\nName: ig7-checkout\nVersion: 1.2\n"
