@@ -268,7 +268,8 @@ def _rule_codes(values: Optional[list[str]]) -> Optional[set[str]]:
         return known
     unknown = sorted(c for c in codes if c.upper() not in known)
     if unknown:
-        err.print(f"[red]error:[/red] unknown rule code(s) {escape(', '.join(unknown))}; `importgraph rules` lists them")
+        err.print(f"[red]error:[/red] unknown rule code(s) {escape(', '.join(unknown))}; "
+                  "`importgraph rules` lists them")
         raise typer.Exit(EXIT_USAGE)
     return {c.upper() for c in codes}
 

@@ -73,9 +73,11 @@ def installed_metadata(top_level: str, entry: Path) -> PackageMetadata | None:
     its own (``Requires-Dist`` without an extra) and, through the metadata installed beside it, theirs (trl
     requires accelerate, which requires torch: torch is there wherever trl is)."""
     by_name = _dist_infos([entry])
-    best = by_name.get(canonical(top_level))
+    wanted = canonical(top_level)
+    best = by_name.get(wanted)
     if best is None:
-        best = next((info for info in by_name.values() if top_level in top_level_names(info)), None)
+        best = next((info for info in _sorted_dist_infos(entry)
+                     if wanted in {canonical(n) for n in top_level_names(info)}), None)
     return _from_dist_info(best, by_name) if best is not None else None
 
 
@@ -104,13 +106,19 @@ def _dist_infos(entries: Iterable[Path]) -> dict[str, Path]:
     ``sys.path``)."""
     by_name: dict[str, Path] = {}
     for entry in entries:
-        try:
-            infos = sorted(entry.glob("*.dist-info"))
-        except OSError:
-            continue
-        for info in infos:
-            by_name.setdefault(canonical(info.name[: -len(".dist-info")].split("-")[0]), info)
+        # Within one folder the last in name order wins (two versions of one distribution: the newer, mostly).
+        in_entry = {canonical(info.name[: -len(".dist-info")].split("-")[0]): info
+                    for info in _sorted_dist_infos(entry)}
+        for name, info in in_entry.items():
+            by_name.setdefault(name, info)
     return by_name
+
+
+def _sorted_dist_infos(entry: Path) -> list[Path]:
+    try:
+        return sorted(entry.glob("*.dist-info"))
+    except OSError:
+        return []
 
 
 def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | None:
@@ -259,8 +267,8 @@ def _is_concatenation(node: ast.expr) -> bool:
     """``a + b`` of lists, and ``list(x)``/``tuple(x)``/``sorted(x)``: containers, not formatted strings."""
     if isinstance(node, ast.BinOp):
         return isinstance(node.op, ast.Add)
-    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("list", "tuple", "sorted")
-            and len(node.args) == 1)
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in ("list", "tuple", "sorted") and len(node.args) == 1)
 
 
 def _from_pkg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
@@ -335,10 +343,11 @@ def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
 class _SetupReader:
     """Reads ``setup(install_requires=...)`` from a ``setup.py`` tree without running it.
 
-    Understood: string literals (f-strings of module-level string names too), lists/tuples (and ``*`` unpacking) of them, names assigned at module level (in
-    order, with ``+=``, ``.append`` and ``.extend`` applied), ``list()``/``tuple()``/``sorted()`` of those, ``+``,
-    and ``table["name"]`` — the Hugging Face projects' ``deps["numpy"]`` look up a table built from
-    requirement strings by the requirement's own name, so the key is the name. Any other element is skipped.
+    Understood: string literals, formatted ones (:meth:`_formatted`), lists/tuples (and ``*`` unpacking) of
+    them, names assigned at module level (in order, with ``+=``, ``.append`` and ``.extend`` applied),
+    ``list()``/``tuple()``/``sorted()`` of those, ``+``, ``setup(**metadata)``, and ``table["name"]``: the Hugging
+    Face projects' ``deps["numpy"]`` look up a table built from requirement strings by the requirement's own
+    name, so the key is the name (a literal table gives its entry). Any other element is skipped.
     """
 
     def __init__(self, tree: ast.Module):

@@ -138,7 +138,8 @@ def test_without_project_files_the_import_is_reported(tmp_path):
     ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), "1.2"),
     ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "numpy", "requests"), None),
     ({"setup.py": "setup(", "PKG-INFO": "Metadata-Version: 2.1\nName: ig7-checkout\nVersion: 1.2\n"
-      "Requires-Dist: fakebackend>=1\nRequires-Dist: docs-only; extra == 'docs'\n"}, "PKG-INFO", ("fakebackend",), "1.2"),
+      "Requires-Dist: fakebackend>=1\nRequires-Dist: docs-only; extra == 'docs'\n"},
+     "PKG-INFO", ("fakebackend",), "1.2"),
     ({"setup.py": "", "src/ig7_checkout.egg-info/requires.txt": "fakebackend>=1\n\n[:python_version < '4']\nmarked\n\n"
       "[docs]\ndocs-only\n", "src/ig7_checkout.egg-info/top_level.txt": f"{PACKAGE}\n"},
      "ig7_checkout.egg-info", ("fakebackend", "marked"), None),
