@@ -324,7 +324,10 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
     qualified = owner if attr is None else f"{owner}.{attr}"
     result = Explanation(top, report.target.version, name, qualified, "module" if is_module else "name",
                          report.target.sys_path_entry, report.target.python, report.environment.describe())
-    where = f"the sys.path of {report.target.python}" if report.target.python else "this interpreter's sys.path"
+    if report.target.search_path == (report.target.sys_path_entry,):  # a path was given: it is the search path
+        where = "the folder given, as its sys.path entry"
+    else:
+        where = f"the sys.path of {report.target.python}" if report.target.python else "this interpreter's sys.path"
     init = report.modules[top].path if top in report.modules else report.target.roots[0]
     result.hops.append(Hop("sys.path", f"`import {top}` finds {rel(init)} under {report.target.sys_path_entry} "
                                        f"({where})", rel(init), None))

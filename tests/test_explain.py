@@ -67,6 +67,7 @@ def test_nested_lazy_hops_end_at_the_class_statement(hf4):
     assert exp.hops[-1].path == "hf4_dict/models/albert/configuration_albert.py"
     assert exp.hops[-1].line == line_of(albert / "configuration_albert.py", "class AlbertConfig")
     assert exp.outcome == "object" and exp.backends == []
+    assert exp.hops[0].summary.endswith("(the folder given, as its sys.path entry)")  # a path, not sys.path
 
 
 def test_dotted_name_walks_the_packages(hf4):
