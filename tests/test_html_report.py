@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -98,6 +99,17 @@ def test_html_option_chooses_the_path_and_no_html_skips_it(tmp_path):
     assert target.is_file() and not list(work.iterdir())
     proc = run_cli(str(DEMO), "--no-html", cwd=work)
     assert proc.returncode == 0 and not list(work.iterdir()) and "HTML report" not in proc.stderr
+
+
+def test_the_header_says_where_hard_requirements_came_from(demo_html, tmp_path):
+    assert "hard requirements: none found" in demo_html[0]  # a fixture package: no metadata, no project file
+    info = tmp_path / "site" / "demo-1.0.dist-info"
+    shutil.copytree(DEMO, tmp_path / "site" / DEMO.name)
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: numpy\n")
+    (info / "top_level.txt").write_text(f"{DEMO.name}\n")
+    html, _ = render_html(importgraph.analyze(str(tmp_path / "site" / DEMO.name)))
+    assert 'title="numpy">hard requirements: 1 (from <code>demo-1.0.dist-info</code>)' in html
 
 
 def test_no_external_resource_is_referenced(demo_html):

@@ -558,6 +558,8 @@ def render_html(report: Report, *, focus: str | None = None, depth: int = DEFAUL
         stats=stats,
         severities=dict(severities),
         environment=report.environment.describe(),
+        requirements=target.requires,
+        requirements_from=relative(report, target.requirements_from) if target.requirements_from else None,
         generated=_generated_at().strftime("%Y-%m-%d %H:%M UTC"),
         reproducible=_reproducible(),
         tool_version=report.tool_version,
