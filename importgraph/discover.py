@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .distribution import checkout_metadata, installed_metadata
+from .distribution import PROJECT_FILES, canonical, checkout_metadata, installed_metadata, project_name
 from .model import Target
 
 EXTENSION_SUFFIXES = (".so", ".pyd")
@@ -102,28 +102,53 @@ def _target_from_path(path: Path, python: str | None) -> Target:
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "package", python)
     if _installed_namespace_portion(path):
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
-    # A checkout: the package sits in src/ or at the top of the folder.
-    for base in (path / "src", path):
-        candidates = sorted(p for p in base.glob("*/__init__.py") if not p.parent.name.startswith((".", "test")))
-        if len(candidates) == 1:
-            pkg = candidates[0].parent
-            return _make_target(pkg.name, (str(pkg),), str(base), [str(base)], "package", python)
-        if len(candidates) > 1:
-            names = ", ".join(c.parent.name for c in candidates)
-            raise TargetNotFound(f"{base} holds several packages ({names}); name one of their folders")
-    if any(path.glob("*.py")):
+    checkout = _checkout_package(path)
+    if checkout is not None:
+        pkg, kind = checkout
+        return _make_target(pkg.name, (str(pkg),), str(pkg.parent), [str(pkg.parent)], kind, python)
+    if any(path.glob("*.py")) and not any((path / name).is_file() for name in PROJECT_FILES):
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
-    raise TargetNotFound(f"{path}: no Python package here (no __init__.py, no src/ package, no .py files)")
+    raise TargetNotFound(f"{path}: no Python package here (no __init__.py, no package in src/, lib/ or at the "
+                         "top, no .py files)")
 
 
-_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_NOT_THE_LIBRARY = {"doc", "docs", "example", "examples", "benchmark", "benchmarks", "script", "scripts", "tools",
+                    "utils", "ci", "build", "dist"}
+"""Folders a project keeps beside its package (with an ``__init__.py`` at times): never the package analysed."""
+
+
+def _checkout_package(path: Path) -> tuple[Path, str] | None:
+    """A checkout's package: the one folder with an ``__init__.py`` in ``src/``, ``lib/`` or at the top (tests,
+    docs, examples and the like left out), or, of several, the one named like the project
+    (``[project] name``, ``setup(name=...)``: aiohttp beside ``examples/``); else a folder named like the
+    project without ``__init__.py``, a namespace package (optimum)."""
+    name = project_name(path)
+    wanted = canonical(name) if name else None
+    for base in (path / "src", path / "lib", path):
+        packages = sorted(p.parent for p in base.glob("*/__init__.py") if not p.parent.name.startswith("."))
+        named = [p for p in packages if canonical(p.name) == wanted]
+        if named:
+            return named[0], "package"
+        candidates = [p for p in packages if not p.name.startswith("test") and p.name not in _NOT_THE_LIBRARY]
+        if len(candidates) == 1:
+            return candidates[0], "package"
+        if len(candidates) > 1:
+            names = ", ".join(c.name for c in candidates)
+            raise TargetNotFound(f"{base} holds several packages ({names}), none named like the project"
+                                 f"{f' ({name})' if name else ''}; name one of their folders")
+    for base in (path / "src", path / "lib", path):
+        folder = base / name if name else None  # spelt as the project spells itself, then as an import name
+        for candidate in (folder, base / wanted if wanted else None):
+            if candidate is not None and candidate.is_dir() and any(candidate.glob("**/*.py")):
+                return candidate, "namespace"
+    return None
 
 
 def _installed_namespace_portion(folder: Path) -> bool:
     """A folder without ``__init__.py`` in an installation (its parent holds ``*.dist-info``), named like a
     package and not a project checkout: a namespace package (``site-packages/optimum``), not a folder of
     several packages to choose from."""
-    if not folder.name.isidentifier() or any((folder / name).exists() for name in _PROJECT_FILES):
+    if not folder.name.isidentifier() or any((folder / name).exists() for name in PROJECT_FILES):
         return False
     try:
         return any(folder.parent.glob("*.dist-info")) or any(folder.parent.glob("*.egg-info"))
@@ -192,6 +217,7 @@ def _make_target(
         distribution=found.name or None if found is not None else None,
         requires=found.requires if found is not None else (),
         requirements_from=found.source if found is not None else None,
+        requires_python=found.requires_python if found is not None else None,
         python=python,
     )
 

@@ -18,7 +18,8 @@ first of:
 4. ``setup.cfg``'s ``[options] install_requires``;
 5. ``setup.py``'s ``setup(install_requires=...)``, read from the tree (:class:`_SetupReader`).
 
-The project folder is the ``sys.path`` entry the package sits in, or its parent when that entry is ``src/``.
+The project folder is the ``sys.path`` entry the package sits in, or its parent when that entry is ``src/`` or
+``lib/``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class PackageMetadata:
     """Canonical names of the unconditional requirements, and those of the installed ones in turn."""
     source: str
     """Where they were read: a ``*.dist-info`` or ``*.egg-info`` folder, or a project file."""
+    requires_python: str | None = None
+    """The Python versions the distribution supports (``Requires-Python``, ``requires-python``,
+    ``python_requires``) as the same source declares them."""
 
 
 def canonical(name: str) -> str:
@@ -126,7 +130,8 @@ def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | N
     if metadata is None:
         return None
     name, version, direct = metadata
-    return PackageMetadata(name or info.name, version, _with_theirs(direct, by_name), str(info))
+    return PackageMetadata(name or info.name, version, _with_theirs(direct, by_name), str(info),
+                           python_requirement(info))
 
 
 def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
@@ -167,13 +172,75 @@ def checkout_metadata(top_level: str, entry: Path, search_path: Iterable[str]) -
         found = read(top_level, root, entry)
         if found is not None:
             name, version, direct, source = found
-            return PackageMetadata(name, version, _with_theirs(direct, by_name), str(source))
+            return PackageMetadata(name, version, _with_theirs(direct, by_name), str(source),
+                                   python_requirement(source))
     return None
 
 
+def python_requirement(source: Path) -> str | None:
+    """The ``Requires-Python`` of the metadata folder or project file requirements were read from."""
+    if source.is_dir():  # *.dist-info, *.egg-info
+        source = source / ("METADATA" if source.suffix == ".dist-info" else "PKG-INFO")
+    try:
+        text = source.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    value: object = None
+    if source.name in ("METADATA", "PKG-INFO"):
+        value = HeaderParser().parsestr(text).get("Requires-Python")
+    elif source.name == "pyproject.toml":
+        try:
+            value = tomllib.loads(text).get("project", {}).get("requires-python")
+        except tomllib.TOMLDecodeError:
+            return None
+    elif source.name == "setup.cfg":
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return None
+        value = parser.get("options", "python_requires", fallback=None)
+    elif source.name == "setup.py":
+        try:
+            reader = _SetupReader(ast.parse(text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        call = reader.setup_call()
+        value = reader.literal(reader.keywords(call).get("python_requires")) if call is not None else None
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def project_name(root: Path) -> str | None:
+    """The distribution name a project folder declares (``pyproject.toml``, an sdist's ``PKG-INFO``,
+    ``setup.cfg``, ``setup(name=...)``), read, never run; None when it has none of them or none says."""
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = {}
+    for table in (data.get("project"), data.get("tool", {}).get("poetry")):
+        if isinstance(table, dict) and isinstance(table.get("name"), str):
+            return table["name"]
+    metadata = _read_metadata(root / "PKG-INFO")
+    if metadata is not None and metadata[0]:
+        return metadata[0]
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string((root / "setup.cfg").read_text(encoding="utf-8"))
+        if parser.has_option("metadata", "name"):
+            return parser.get("metadata", "name")
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        pass
+    try:
+        reader = _SetupReader(ast.parse((root / "setup.py").read_bytes()))
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    call = reader.setup_call()
+    return reader.literal(reader.keywords(call).get("name")) if call is not None else None
+
+
 def project_root(entry: Path) -> Path | None:
-    """The folder with the project files: the package's ``sys.path`` entry, or its parent for ``src/``."""
-    for folder in (entry, entry.parent) if entry.name == "src" else (entry,):
+    """The folder with the project files: the package's ``sys.path`` entry, or its parent for ``src/``, ``lib/``."""
+    for folder in (entry, entry.parent) if entry.name in ("src", "lib") else (entry,):
         if any((folder / name).is_file() for name in PROJECT_FILES):
             return folder
     return None

@@ -40,6 +40,8 @@ class Target:
     installing the package installs."""
     requirements_from: str | None = None
     """The metadata folder or project file ``requires`` was read from (None: nothing found)."""
+    requires_python: str | None = None
+    """The Python versions the distribution declares it supports (``>=3.12``), from the same place."""
     python: str | None = None
     """The interpreter whose ``sys.path`` was searched, when ``--python`` was given."""
 

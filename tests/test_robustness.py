@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import textwrap
 import zipfile
 from pathlib import Path
@@ -132,6 +134,31 @@ def test_unparsable_file_is_reported_and_nothing_else_changes(package, healthy, 
     if line is not None:
         assert finding.line == line
     assert_only_extra(report, healthy, ("IG009", "broken.py", finding.line))
+
+
+NEWER_SYNTAX = "type Pair = tuple[int, int]\n"  # PEP 695: Python 3.12
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python parses PEP 695: nothing to report")
+@pytest.mark.parametrize("requires_python, severity", [(">=3.12", "warning"), (">=3.10", "error"), (None, "error")])
+def test_syntax_newer_than_this_python_is_told_apart(package, healthy, requires_python, severity):
+    """Files are parsed by the Python importgraph runs on. A package that declares it needs a newer one
+    (bokeh 3.10, sphinx 9 use ``type X = ...``) is not broken: a warning saying so. One that declares this
+    Python and does not parse on it is broken here (the import fails, checked): an error."""
+    (package / "newer.py").write_text(NEWER_SYNTAX)
+    if requires_python is not None:
+        (package.parent / "pyproject.toml").write_text(
+            f'[project]\nname = "pkg"\nversion = "1.0"\nrequires-python = "{requires_python}"\ndependencies = []\n')
+    report = analyse(package)
+    assert report.target.requires_python == requires_python
+    finding = ig009(report, "newer.py")
+    assert (finding.severity.value, finding.line) == (severity, 1)
+    newer = "pkg requires Python >=3.12: most likely newer syntax, not a broken file"
+    assert (newer in finding.message) == (severity == "warning")
+    assert_only_extra(report, healthy, ("IG009", "newer.py", 1))
+    imported = subprocess.run([sys.executable, "-c", "import pkg.newer"], cwd=package.parent, capture_output=True,
+                              text=True)
+    assert "SyntaxError" in imported.stderr
 
 
 def test_latin1_coding_cookie_is_honoured(package, healthy):

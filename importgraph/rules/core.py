@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Iterable
 
 from ..graph import serve
@@ -344,7 +345,13 @@ class UnparsableFile(Rule):
     the statements the scan reads (module level, class bodies, the imports inside functions). The rest of
     the analysis goes on without the file, so findings that depend on it are missing until it is fixed.
 
-    Fix: correct the syntax or encoding (PEP 263 cookie, UTF-8), or remove the file from the package.
+    Files are parsed by the Python importgraph runs on. When the package declares that it needs a newer one
+    (``Requires-Python: >=3.12``) a ``SyntaxError`` most likely means newer syntax (``type X = ...``, PEP 695),
+    not a broken file: those are warnings that say so. A package that declares a Python importgraph runs on
+    and still does not parse there is broken on that Python: an error.
+
+    Fix: correct the syntax or encoding (PEP 263 cookie, UTF-8), or remove the file from the package; for
+    newer syntax, run importgraph with a Python the package supports (or correct ``requires-python``).
     """
 
     code = "IG009"
@@ -352,19 +359,41 @@ class UnparsableFile(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         seen = set()
+        newer_python = not runs_here(ctx.target.requires_python)
         for facts in ctx.modules.values():
             if facts.problem is not None:
                 seen.add(facts.path)
+                severity = None
                 if "too large to analyse" in facts.problem.reason:  # importable, just not read (scan/read.py)
                     tail = f"its names are unknown to the analysis, so findings about {facts.name} may be missing"
+                elif newer_python and facts.problem.reason.startswith("SyntaxError"):
+                    severity = Severity.WARNING
+                    tail = (f"Python {platform.python_version()}, which importgraph runs on, rejects it, and "
+                            f"{ctx.target.distribution or ctx.target.name} requires Python "
+                            f"{ctx.target.requires_python}: most likely newer syntax, not a broken file. Run "
+                            f"importgraph with a Python it supports; until then findings about {facts.name} "
+                            "may be missing")
                 else:
                     tail = f"importing {facts.name} fails. Fix the file"
                 yield self.finding(facts.name, facts.name, facts.path, facts.problem.line,
-                                   f"{facts.problem.reason}; {tail}.")
+                                   f"{facts.problem.reason}; {tail}.", severity=severity)
         for problem in ctx.problems:
             if problem.path not in seen:
                 yield self.finding(ctx.target.name, problem.path, problem.path, problem.line,
                                    f"{problem.reason}. Fix the file.")
+
+
+def runs_here(requires_python: str | None) -> bool:
+    """Whether the Python importgraph runs on is one the package declares it supports (True when it declares
+    nothing, or something :mod:`packaging` cannot read)."""
+    if not requires_python:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return SpecifierSet(requires_python).contains(platform.python_version(), prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 UNDECIDED = ("?", "undecided")
