@@ -126,6 +126,45 @@ def test_src_layout_given_as_a_path(tmp_path):
     assert find_target(str(checkout / "src" / "srcpkg")).roots == target.roots
 
 
+@pytest.mark.parametrize("files, package, entry, kind", [
+    # aiohttp, joblib, starlette: examples/, doc/, benchmarks/ with an __init__.py beside the package
+    ({"setup.cfg": "[metadata]\nname = web-kit\n", "web_kit/__init__.py": "", "examples/__init__.py": "",
+      "docs/conf.py": "", "benchmarks/__init__.py": ""}, "web_kit", "", "package"),
+    # mypy, plotly, black: several real packages, the one named like the project is the one analysed
+    ({"pyproject.toml": "[project]\nname = 'tool'\n", "tool/__init__.py": "", "toolc/__init__.py": ""},
+     "tool", "", "package"),
+    # sqlalchemy, matplotlib: the package in lib/
+    ({"setup.py": "from setuptools import setup\nsetup(name='SQLKit')\n", "lib/sqlkit/__init__.py": "",
+      "examples/__init__.py": ""}, "sqlkit", "lib", "package"),
+    # optimum: a namespace package named like the project (it was the checkout folder itself)
+    ({"setup.py": "from setuptools import setup\nsetup(name='nsproj')\n", "nsproj/exporters/__init__.py": "",
+      "nsproj/onnx/__init__.py": ""}, "nsproj", "", "namespace"),
+])
+def test_checkout_layouts(tmp_path, files, package, entry, kind):
+    """A checkout given as a folder: its package is the one the import system finds with the layout's folder on
+    ``sys.path`` (checked), beside the examples and docs a repository keeps."""
+    checkout = tmp_path / "checkout"
+    for name, text in files.items():
+        write(checkout / name, text)
+    target = find_target(str(checkout))
+    assert (target.name, target.kind, target.sys_path_entry) == (package, kind, str(checkout / entry).rstrip("/"))
+    assert runtime_origin([checkout / entry], package)["locations"] == [str(checkout / entry / package)]
+
+
+def test_a_checkout_with_several_packages_none_named_like_the_project_asks(tmp_path):
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'other'\n")
+    write(tmp_path / "alpha" / "__init__.py")
+    write(tmp_path / "beta" / "__init__.py")
+    with pytest.raises(TargetNotFound, match=r"holds several packages \(alpha, beta\), none named like the project "
+                                             r"\(other\)"):
+        find_target(str(tmp_path))
+    write(tmp_path / "setup.py")  # a project without any package is not a namespace package of its folder
+    (tmp_path / "alpha" / "__init__.py").unlink()
+    (tmp_path / "beta" / "__init__.py").unlink()
+    with pytest.raises(TargetNotFound, match="no Python package here"):
+        find_target(str(tmp_path))
+
+
 def test_dist_info_version_and_hard_requirements(tmp_path):
     write(tmp_path / "distpkg" / "__init__.py")
     write(tmp_path / "dist_pkg-2.3.4.dist-info" / "METADATA", """\
