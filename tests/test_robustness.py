@@ -161,6 +161,19 @@ def test_syntax_newer_than_this_python_is_told_apart(package, healthy, requires_
     assert "SyntaxError" in imported.stderr
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax: parsed from Python 3.12 on")
+def test_a_type_alias_binds_its_name(package, healthy):
+    """``type Alpha = ...`` (PEP 695) binds ``Alpha`` like an assignment: the lazy name it serves is found (checked:
+    the import works on this Python)."""
+    (package / "alpha.py").write_text("type Alpha = tuple[int, int]\n\n\nclass Box[T]:\n    item: T\n")
+    report = analyse(package)
+    assert report.modules["pkg.alpha"].bindings["Alpha"].kind == "assign"
+    assert outcome(report) == healthy
+    imported = subprocess.run([sys.executable, "-c", "from pkg import Alpha; print(Alpha.__value__)"],
+                              cwd=package.parent, capture_output=True, text=True)
+    assert imported.stdout.strip() == "tuple[int, int]", imported.stderr
+
+
 def test_latin1_coding_cookie_is_honoured(package, healthy):
     """A PEP 263 cookie makes the bytes valid: the module parses and serves its name (no finding)."""
     (package / "alpha.py").write_bytes(b"# -*- coding: latin-1 -*-\nNAME = '\xe9t\xe9'\n\n\nclass Alpha:\n    pass\n")

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import __future__
 import ast
+import sys
 from collections.abc import Iterable
 
 _FUTURE, _VISIT, _ANALYSIS, _CODEGEN = range(4)
 _LATE_FUTURE = "from __future__ imports must occur at the beginning of the file"
-_OUTSIDE_FUNCTION = {ast.Yield: "'yield' outside function", ast.YieldFrom: "'yield' outside function",
+_OUTSIDE_FUNCTION = {ast.Yield: "'yield' outside function",
+                     # the compiler names ``yield from`` itself from Python 3.13 on
+                     ast.YieldFrom: f"'yield{' from' if sys.version_info >= (3, 13) else ''}' outside function",
                      ast.Await: "'await' outside function"}
 _VALUE_STATEMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr})
 _ASYNC_OUTSIDE = {ast.AsyncFor: "'async for' outside async function",

@@ -195,6 +195,8 @@ class _Collector:
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self.body(case.body, replace(ctx, conditional=True))
+        elif type(node).__name__ == "TypeAlias":  # ``type Pair = tuple[int, int]`` (3.12+) binds Pair
+            self.bind(node.name.id, node.lineno, "assign", ctx)  # type: ignore[attr-defined]
 
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ctx: _Context) -> None:
         kind = "class" if isinstance(node, ast.ClassDef) else "def"
@@ -314,6 +316,8 @@ def _names_bound_by(stmts: list[ast.stmt]) -> set[str]:
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
             for target in targets:
                 names.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif type(stmt).__name__ == "TypeAlias":
+            names.add(stmt.name.id)  # type: ignore[attr-defined]
     return names
 
 
