@@ -19,7 +19,8 @@ first of:
 5. ``setup.py``'s ``setup(install_requires=...)``, read from the tree (:class:`_SetupReader`).
 
 The project folder is the ``sys.path`` entry the package sits in, or its parent when that entry is ``src/`` or
-``lib/``.
+``lib/``. The same files give the project's name (:func:`project_name`: discovery picks a checkout's package by
+it) and the Python versions it supports (:func:`python_requirement`: IG009 tells newer syntax from a broken file).
 """
 
 from __future__ import annotations
