@@ -206,7 +206,12 @@ def _not_found_message(name: str, search_path: list[str], python: str | None) ->
 def _make_target(
     name: str, roots: tuple[str, ...], entry: str, search_path: list[str], kind: str, python: str | None
 ) -> Target:
-    found = installed_metadata(name, Path(entry)) or checkout_metadata(name, Path(entry), search_path)
+    # A checkout's requirements are installed wherever the interpreter has them (a path given: its sys.path too),
+    # and theirs count in turn: trl requires accelerate, which requires torch.
+    def environment() -> list[str]:
+        return [*search_path, *_search_path(python, None)] if search_path == [entry] else search_path
+
+    found = installed_metadata(name, Path(entry)) or checkout_metadata(name, Path(entry), environment)
     return Target(
         name=name,
         roots=roots,

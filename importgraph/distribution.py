@@ -30,7 +30,7 @@ import configparser
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -159,13 +159,15 @@ def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[str, 
 # --------------------------------------------------------------------------- checkouts
 
 
-def checkout_metadata(top_level: str, entry: Path, search_path: Iterable[str]) -> PackageMetadata | None:
+def checkout_metadata(top_level: str, entry: Path,
+                      environment: Callable[[], Iterable[str]]) -> PackageMetadata | None:
     """A checkout's name, version and hard requirements from its project files (the module docstring says
-    which, in what order); the requirements of those installed on ``search_path`` are added in turn."""
+    which, in what order); the requirements of those installed on the ``environment()`` path (asked only for
+    a checkout) are added in turn."""
     root = project_root(entry)
     if root is None:
         return None
-    by_name = _dist_infos(Path(p) for p in search_path)
+    by_name = _dist_infos(Path(p) for p in environment())
     editable = _editable_install(top_level, root, by_name)
     if editable is not None:
         return editable

@@ -63,7 +63,7 @@ def compare(package: str) -> str:
     truth = sorted(set(requirement_names(declared)))
     tops = sorted({n.split("/")[0] for n in wheel.namelist() if n.endswith("/__init__.py") and n.count("/") == 1})
     top = tops[0] if tops else package
-    read = checkout_metadata(top, root / "src" if (root / "src" / top).is_dir() else root, [])
+    read = checkout_metadata(top, root / "src" if (root / "src" / top).is_dir() else root, list)  # nothing installed
     got = sorted(set(read.requires)) if read is not None else None
     status = "EXACT" if got == truth else "none" if got is None else "DIFF"
     source = Path(read.source).name if read is not None else "-"

@@ -20,11 +20,13 @@ from pathlib import Path
 import pytest
 
 import importgraph
-from importgraph.distribution import canonical, requirement_names
+from importgraph.distribution import canonical, checkout_metadata, requirement_names
 from tests.conftest import FIXTURES
 from tests.runtime.venvs import DIFFUSERS, cache_root, ensure_venv
 
 PACKAGE = "rule_ig007_pos_1"
+# Requirement names are made up (ig7-...) but for fakebackend: the requirements of those installed where the tests
+# run count too, and must not depend on what that is.
 
 PYPROJECT = """\
 [build-system]
@@ -34,7 +36,7 @@ build-backend = "setuptools.build_meta"
 [project]
 name = "ig7-checkout"
 version = "1.2"
-dependencies = ["fakebackend>=1", "docs-only; extra == 'docs'", "tomli; python_version < '3.11'"]
+dependencies = ["fakebackend>=1", "docs-only; extra == 'docs'", "ig7-backport; python_version < '3.11'"]
 """
 PYPROJECT_DYNAMIC = """\
 [project]
@@ -74,7 +76,7 @@ SETUP_PY_FORMATTED = """\
 from setuptools import setup
 import versions
 low = versions.low
-install_requires = ["fakebackend >={},<{}".format(low, 2), f"numpy >={low}", f"torch{low}", "%s>=1" % low]
+install_requires = ["fakebackend >={},<{}".format(low, 2), f"ig7-numeric >={low}", f"torch{low}", "%s>=1" % low]
 metadata = dict(name="ig7-checkout", install_requires=install_requires)
 setup(**metadata)
 """
@@ -99,9 +101,9 @@ files = ["requirements/base.txt"]
 SETUP_PY_PLAIN = """\
 import setuptools
 
-REQUIRES = ["numpy"]
+REQUIRES = ["ig7-numeric"]
 REQUIRES.append("fakebackend>=1")
-TABLE = {"core": ["requests"]}
+TABLE = {"core": ["ig7-http"]}
 setuptools.setup(name="ig7-checkout", install_requires=REQUIRES + TABLE["core"])
 """
 
@@ -127,16 +129,16 @@ def test_without_project_files_the_import_is_reported(tmp_path):
 
 
 @pytest.mark.parametrize("files,source,requires,version", [
-    ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "tomli"), "1.2"),
+    ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "ig7_backport"), "1.2"),
     ({"pyproject.toml": PYPROJECT_DYNAMIC, "requirements.txt": "# pinned\nfakebackend==1.0  # why\n-r dev.txt\n"},
      "pyproject.toml", ("fakebackend",), None),
     ({"pyproject.toml": PYPROJECT_POETRY}, "pyproject.toml", ("fakebackend",), "1.2"),
     ({"pyproject.toml": PYPROJECT_HATCH_REQUIREMENTS, "requirements/base.txt": "fakebackend>=1\n"},
      "pyproject.toml", ("fakebackend",), None),
     ({"setup.cfg": SETUP_CFG}, "setup.cfg", ("fakebackend",), None),
-    ({"setup.py": SETUP_PY_FORMATTED}, "setup.py", ("fakebackend", "numpy"), None),
+    ({"setup.py": SETUP_PY_FORMATTED}, "setup.py", ("fakebackend", "ig7_numeric"), None),
     ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), "1.2"),
-    ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "numpy", "requests"), None),
+    ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "ig7_http", "ig7_numeric"), None),
     ({"setup.py": "setup(", "PKG-INFO": "Metadata-Version: 2.1\nName: ig7-checkout\nVersion: 1.2\n"
       "Requires-Dist: fakebackend>=1\nRequires-Dist: docs-only; extra == 'docs'\n"},
      "PKG-INFO", ("fakebackend",), "1.2"),
@@ -152,6 +154,21 @@ def test_hard_requirements_are_read_from_the_checkout(tmp_path, files, source, r
         assert Path(report.target.requirements_from).name == source
         assert report.target.version == version
         assert found == [], "fakebackend is installed wherever the package is"
+
+
+def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_path, monkeypatch):
+    """trl requires accelerate, which requires torch: with accelerate installed where the analysis runs (this
+    interpreter's sys.path, or ``--python``'s), torch is there wherever the checkout's package is."""
+    repo = checkout(tmp_path, {"pyproject.toml": PYPROJECT.replace('"fakebackend>=1", ', '"middle>=1", ')})
+    found, report = ig007(str(repo))
+    assert report.target.requires == ("ig7_backport", "middle") and [f.symbol for f in found] == ["Plain"]
+    site = tmp_path / "site"
+    (site / "middle-1.0.dist-info").mkdir(parents=True)
+    (site / "middle-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: middle\nVersion: 1.0\nRequires-Dist: fakebackend\n")
+    monkeypatch.syspath_prepend(str(site))
+    found, report = ig007(str(repo))
+    assert report.target.requires == ("fakebackend", "ig7_backport", "middle") and found == []
 
 
 def test_an_editable_install_of_the_checkout_is_read_from_its_dist_info(tmp_path):
@@ -202,7 +219,9 @@ def test_a_diffusers_checkout_has_the_requirements_of_its_release(tmp_path):
     shutil.rmtree(repo / "src" / "diffusers.egg-info")
     found, report = ig007(str(repo))
     assert Path(report.target.requirements_from).name == "setup.py"
-    assert report.target.requires == truth and canonical("Pillow") in truth
+    direct = checkout_metadata("diffusers", repo / "src", list)  # nothing installed: its own requirements only
+    assert direct.requires == truth and canonical("Pillow") in truth
+    assert set(truth) <= set(report.target.requires)  # with those of the ones installed here, in turn
     assert (report.target.distribution, report.target.version) == ("diffusers", "0.42.1")
     assert [(f.path, f.line, f.symbol, f.message) for f in found] == \
         [(f.path, f.line, f.symbol, f.message) for f in sdist]
