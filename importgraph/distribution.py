@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import configparser
 import json
+import platform
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -154,6 +155,19 @@ def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[str, 
                 requires.add(requirement)
                 queue.append(requirement)
     return tuple(sorted(requires))
+
+
+def runs_here(requires_python: str | None) -> bool:
+    """Whether the Python importgraph runs on is one the package declares it supports (True when it declares
+    nothing, or something :mod:`packaging` cannot read)."""
+    if not requires_python:
+        return True
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # here: only a declared range needs it
+
+    try:
+        return SpecifierSet(requires_python).contains(platform.python_version(), prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 # --------------------------------------------------------------------------- checkouts

@@ -15,6 +15,7 @@ device, and a file that vanishes between listing and reading.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -25,10 +26,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 import importgraph
 from importgraph.discover import TargetNotFound, find_target
 from importgraph.render.json_report import to_json
+from importgraph.render.text import print_summary
 
 HEALTHY = {
     "__init__.py": """\
@@ -159,6 +162,9 @@ def test_syntax_newer_than_this_python_is_told_apart(package, healthy, requires_
     imported = subprocess.run([sys.executable, "-c", "import pkg.newer"], cwd=package.parent, capture_output=True,
                               text=True)
     assert "SyntaxError" in imported.stderr
+    summary = io.StringIO()
+    print_summary(report, Console(file=summary, width=200))
+    assert ("pkg requires Python >=3.12; importgraph runs on" in summary.getvalue()) == (severity == "warning")
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="PEP 695 syntax: parsed from Python 3.12 on")

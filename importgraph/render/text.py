@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import platform
 from collections import defaultdict
 
 from rich.console import Console
 from rich.markup import escape
 
 from ..analysis import Report
+from ..distribution import runs_here
 from ..model import Finding, Severity
 from .json_report import relative
 
@@ -32,6 +34,10 @@ def print_summary(report: Report, console: Console) -> None:
     else:
         console.print("  hard requirements: none found (no installed metadata beside the package, no project "
                       "file): every third-party import counts as an optional backend")
+    if not runs_here(target.requires_python):
+        console.print(escape(f"  {target.distribution or target.name} requires Python {target.requires_python}; "
+                             f"importgraph runs on {platform.python_version()}: files with newer syntax are left "
+                             "out (IG009 warnings). Run it on a Python the package supports."))
     console.print(
         f"  {stats.files} files, {stats.modules} modules, {stats.lazy_modules} lazy modules, "
         f"{stats.lazy_names} lazy names, {stats.import_edges} import edges, {stats.lazy_edges} lazy edges, "

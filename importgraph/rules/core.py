@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 from collections.abc import Iterable
 
+from ..distribution import runs_here
 from ..graph import serve
 from ..model import Finding, LazyModule, ModuleFacts, Severity
 from ..resolve import resolve_name, star_names
@@ -381,19 +382,6 @@ class UnparsableFile(Rule):
             if problem.path not in seen:
                 yield self.finding(ctx.target.name, problem.path, problem.path, problem.line,
                                    f"{problem.reason}. Fix the file.")
-
-
-def runs_here(requires_python: str | None) -> bool:
-    """Whether the Python importgraph runs on is one the package declares it supports (True when it declares
-    nothing, or something :mod:`packaging` cannot read)."""
-    if not requires_python:
-        return True
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        return SpecifierSet(requires_python).contains(platform.python_version(), prereleases=True)
-    except InvalidSpecifier:
-        return True
 
 
 UNDECIDED = ("?", "undecided")
