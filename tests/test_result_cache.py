@@ -118,6 +118,21 @@ def test_options_have_their_own_entries(tmp_path):
     assert len(list(cache.glob("result-*.pack"))) == len(runs)
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="this Python parses PEP 695")
+def test_the_projects_metadata_is_an_input(tmp_path):
+    """A checkout's project file is read before the scan: a change to the hard requirements or to the Python
+    versions it declares (IG009 tells newer syntax from a broken file by them) is a new result, not a reuse."""
+    package = copy_fixture("rule_ig007_pos_1", tmp_path)
+    (package / "newer.py").write_text("type Pair = tuple[int, int]\n")
+    project = package.parent / "pyproject.toml"
+    cache = tmp_path / "cache"
+    for requires_python, dependencies in ((">=3.10", "[]"), (">=3.12", "[]"), (">=3.12", '["fakebackend"]')):
+        project.write_text(f'[project]\nname = "p"\nrequires-python = "{requires_python}"\n'
+                           f"dependencies = {dependencies}\n")
+        assert cached_run(package, cache) == (reference(package), False)
+        assert cached_run(package, cache) == (reference(package), True)
+
+
 def test_a_reused_result_is_checked_without_networkx(tmp_path):
     """``importgraph check`` on an unchanged package reads findings only: networkx (~0.3 s to import) is imported
     when a graph is built or first read, not to reuse a result."""
