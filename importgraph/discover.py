@@ -105,7 +105,8 @@ def _target_from_path(path: Path, python: str | None) -> Target:
     checkout = _checkout_package(path)
     if checkout is not None:
         pkg, kind = checkout
-        return _make_target(pkg.name, (str(pkg),), str(pkg.parent), [str(pkg.parent)], kind, python)
+        name = pkg.stem if kind == "module" else pkg.name
+        return _make_target(name, (str(pkg),), str(pkg.parent), [str(pkg.parent)], kind, python)
     if any(path.glob("*.py")) and not any((path / name).is_file() for name in PROJECT_FILES):
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
     raise TargetNotFound(f"{path}: no Python package here (no __init__.py, no package in src/, lib/ or at the "
@@ -121,7 +122,7 @@ def _checkout_package(path: Path) -> tuple[Path, str] | None:
     """A checkout's package: the one folder with an ``__init__.py`` in ``src/``, ``lib/`` or at the top (tests,
     docs, examples and the like left out), or, of several, the one named like the project
     (``[project] name``, ``setup(name=...)``: aiohttp beside ``examples/``); else a folder named like the
-    project without ``__init__.py``, a namespace package (optimum)."""
+    project without ``__init__.py``, a namespace package (optimum), or a module named like it (six)."""
     name = project_name(path)
     wanted = canonical(name) if name else None
     for base in (path / "src", path / "lib", path):
@@ -141,6 +142,9 @@ def _checkout_package(path: Path) -> tuple[Path, str] | None:
         for candidate in (folder, base / wanted if wanted else None):
             if candidate is not None and candidate.is_dir() and any(candidate.glob("**/*.py")):
                 return candidate, "namespace"
+        module = base / f"{wanted}.py" if wanted else None  # a single-module distribution (six, typing_extensions)
+        if module is not None and module.is_file():
+            return module, "module"
     return None
 
 

@@ -139,6 +139,9 @@ def test_src_layout_given_as_a_path(tmp_path):
     # optimum: a namespace package named like the project (it was the checkout folder itself)
     ({"setup.py": "from setuptools import setup\nsetup(name='nsproj')\n", "nsproj/exporters/__init__.py": "",
       "nsproj/onnx/__init__.py": ""}, "nsproj", "", "namespace"),
+    # six, typing_extensions: a single-module distribution
+    ({"pyproject.toml": "[project]\nname = 'one-mod'\n", "src/one_mod.py": "X = 1\n", "noxfile.py": ""},
+     "one_mod", "src", "module"),
 ])
 def test_checkout_layouts(tmp_path, files, package, entry, kind):
     """A checkout given as a folder: its package is the one the import system finds with the layout's folder on
@@ -148,7 +151,11 @@ def test_checkout_layouts(tmp_path, files, package, entry, kind):
         write(checkout / name, text)
     target = find_target(str(checkout))
     assert (target.name, target.kind, target.sys_path_entry) == (package, kind, str(checkout / entry).rstrip("/"))
-    assert runtime_origin([checkout / entry], package)["locations"] == [str(checkout / entry / package)]
+    found = runtime_origin([checkout / entry], package)
+    if kind == "module":
+        assert found["origin"] == str(checkout / entry / f"{package}.py") == target.roots[0]
+    else:
+        assert found["locations"] == [str(checkout / entry / package)]
 
 
 def test_a_checkout_with_several_packages_none_named_like_the_project_asks(tmp_path):
