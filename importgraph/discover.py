@@ -135,8 +135,8 @@ def _checkout_package(path: Path) -> tuple[Path, str] | None:
             return candidates[0], "package"
         if len(candidates) > 1:
             names = ", ".join(c.name for c in candidates)
-            raise TargetNotFound(f"{base} holds several packages ({names}), none named like the project"
-                                 f"{f' ({name})' if name else ''}; name one of their folders")
+            unnamed = f", none named like the project ({name})" if name else ""
+            raise TargetNotFound(f"{base} holds several packages ({names}){unnamed}; name one of their folders")
     for base in (path / "src", path / "lib", path):
         folder = base / name if name else None  # spelt as the project spells itself, then as an import name
         for candidate in (folder, base / wanted if wanted else None):
