@@ -200,51 +200,52 @@ def python_requirement(source: Path) -> str | None:
     """The ``Requires-Python`` of the metadata folder or project file requirements were read from."""
     if source.is_dir():  # *.dist-info, *.egg-info
         source = source / ("METADATA" if source.suffix == ".dist-info" else "PKG-INFO")
-    try:
-        text = source.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
     value: object = None
     if source.name in ("METADATA", "PKG-INFO"):
-        value = HeaderParser().parsestr(text).get("Requires-Python")
+        lines = _lines(source)
+        value = HeaderParser().parsestr("\n".join(lines)).get("Requires-Python") if lines else None
     elif source.name == "pyproject.toml":
-        try:
-            value = tomllib.loads(text).get("project", {}).get("requires-python")
-        except tomllib.TOMLDecodeError:
-            return None
+        value = _toml(source).get("project", {}).get("requires-python")
     elif source.name == "setup.cfg":
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(text)
-        except configparser.Error:
-            return None
-        value = parser.get("options", "python_requires", fallback=None)
+        parser = _config(source)
+        value = parser.get("options", "python_requires", fallback=None) if parser is not None else None
     elif source.name == "setup.py":
         reader = SetupReader.read(source)
         value = reader.literal(reader.arguments.get("python_requires")) if reader is not None else None
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _toml(path: Path) -> dict:
+    """A TOML file's top table; empty when the file is missing or unreadable."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _config(path: Path) -> configparser.ConfigParser | None:
+    """A ``setup.cfg``, parsed; None when it is missing or unreadable."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    return parser
+
+
 def project_name(root: Path) -> str | None:
     """The distribution name a project folder declares (``pyproject.toml``, an sdist's ``PKG-INFO``,
     ``setup.cfg``, ``setup(name=...)``), read, never run; None when it has none of them or none says."""
-    try:
-        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        data = {}
+    data = _toml(root / "pyproject.toml")
     for table in (data.get("project"), data.get("tool", {}).get("poetry")):
         if isinstance(table, dict) and isinstance(table.get("name"), str):
             return table["name"]
     metadata = _read_metadata(root / "PKG-INFO")
     if metadata is not None and metadata[0]:
         return metadata[0]
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string((root / "setup.cfg").read_text(encoding="utf-8"))
-        if parser.has_option("metadata", "name"):
-            return parser.get("metadata", "name")
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        pass
+    parser = _config(root / "setup.cfg")
+    if parser is not None and parser.has_option("metadata", "name"):
+        return parser.get("metadata", "name")
     reader = SetupReader.read(root / "setup.py")
     return reader.literal(reader.arguments.get("name")) if reader is not None else None
 
@@ -286,10 +287,7 @@ def _same_folder(a: Path, b: Path) -> bool:
 
 def _from_pyproject(top_level: str, root: Path, entry: Path) -> _Found | None:
     path = root / "pyproject.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+    data = _toml(path)
     project = data.get("project")
     if not isinstance(project, dict):
         return _from_poetry(data, path)
@@ -375,12 +373,8 @@ def _from_egg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
 
 def _from_setup_cfg(top_level: str, root: Path, entry: Path) -> _Found | None:
     path = root / "setup.cfg"
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read_string(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        return None
-    if not parser.has_option("options", "install_requires"):
+    parser = _config(path)
+    if parser is None or not parser.has_option("options", "install_requires"):
         return None
     specs = [line for line in parser.get("options", "install_requires").splitlines() if line.strip()]
     version = parser.get("metadata", "version", fallback=None)
