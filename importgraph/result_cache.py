@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 
 from . import inputs
 from .discover import SourceFile
+from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch
@@ -314,14 +315,9 @@ class EncodedGraph:
         self._adjacency = adjacency
 
     def decode(self) -> nx.DiGraph:
-        import networkx as nx
-
         with gc_paused():  # ~60k edge dicts, all kept: a collection in between would only walk them
             attributes, nodes, succ, pred = marshal.loads(self._adjacency)
-        graph = nx.DiGraph()
-        graph.graph.update(attributes)
-        graph._node, graph._adj, graph._succ, graph._pred = nodes, succ, succ, pred
-        return graph
+        return from_adjacency(nodes, succ, pred, attributes)
 
 
 def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes) -> Payload:

@@ -13,6 +13,7 @@ import networkx as nx
 import pytest
 
 import importgraph
+from importgraph.graph import digraph
 from importgraph.render.graph_formats import to_dot, to_graphml, to_node_link_json
 from tests.conftest import fixture_package
 
@@ -62,6 +63,37 @@ def test_every_lazy_name_has_a_node_and_edge(report):
         for name, entry in lazy.names.items():
             assert graph.has_edge(lazy.name, f"{lazy.name}:{name}")
             assert name in graph.edges[lazy.name, entry.module]["names"]
+
+
+def test_the_graph_is_the_one_networkx_builds(report):
+    """The graph is assembled in networkx's adjacency layout directly (``graph._Builder``): networkx's own API,
+    fed the same nodes and edges in the same order, must give the same graph, and every view of it must work
+    (successors, predecessors, copies)."""
+    graph = report.graph
+    reference = nx.DiGraph(**graph.graph)
+    reference.add_nodes_from(graph.nodes(data=True))
+    reference.add_edges_from(graph.edges(data=True))
+    assert list(reference.nodes(data=True)) == list(graph.nodes(data=True))
+    assert list(reference.edges(data=True)) == list(graph.edges(data=True))
+    for node in graph:
+        assert set(graph.predecessors(node)) == set(reference.predecessors(node))
+        assert all(graph.pred[node][source] is graph.succ[source][node] for source in graph.pred[node])
+    assert list(graph.in_edges(data=True)) and sorted(graph.in_edges) == sorted(reference.in_edges)
+    assert nx.utils.graphs_equal(graph.copy(), reference)
+
+
+def test_digraph_is_add_edges_from():
+    """``digraph(edges)`` (the cycle rules' graph) is ``DiGraph.add_edges_from``: same node, successor and
+    predecessor order, the edge data dicts themselves."""
+    edges = [("c", "a", {"n": 1}), ("a", "b", {"n": 2}), ("d", "a", {"n": 3}), ("b", "c", {"n": 4}),
+             ("a", "d", {"n": 5}), ("e", "e", {"n": 6})]
+    mine, theirs = digraph(edges), nx.DiGraph()
+    theirs.add_edges_from(edges)
+    assert list(mine.nodes) == list(theirs.nodes) == ["c", "a", "b", "d", "e"]
+    assert [(n, list(mine.succ[n])) for n in mine] == [(n, list(theirs.succ[n])) for n in theirs]
+    assert [(n, list(mine.pred[n])) for n in mine] == [(n, list(theirs.pred[n])) for n in theirs]
+    assert list(mine.edges(data=True)) == list(theirs.edges(data=True))
+    assert mine.edges["a", "b"] is edges[1][2]
 
 
 def test_graphml_reads_back(report):

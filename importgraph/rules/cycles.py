@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..graph import runtime_import_graph
+from ..graph import digraph, runtime_import_graph
 from ..model import Finding, Scope, Severity, SourceRef
 from .base import Rule, RuleContext, register
 
@@ -49,21 +49,19 @@ class Hop:
 
 def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
     """The runtime import graph (with parent-package edges); every edge carries its ``hop``."""
-    import networkx as nx
-
     cached = ctx._exports_cache.get("import_time_graph")
     if cached is not None:
         return cached
     module_scope = Scope.MODULE.value
     edges = []
-    for source, target, data in runtime_import_graph(ctx.graph).edges(data=True):
-        statements = [s for s in data["imports"] if s["scope"] == module_scope]
-        lazy = [s for s in statements if s.get("via")]
-        first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
-        edges.append((source, target, {"hop": Hop(source, target, first["line"], first.get("via"),
-                                                  parent=bool(data.get("parent")))}))
-    graph = nx.DiGraph()
-    graph.add_edges_from(edges)  # same nodes and edges, in the same order, as one add_edge per edge
+    for source, targets in runtime_import_graph(ctx.graph).items():
+        for target, data in targets.items():
+            statements = [s for s in data["imports"] if s["scope"] == module_scope]
+            lazy = [s for s in statements if s.get("via")]
+            first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
+            edges.append((source, target, {"hop": Hop(source, target, first["line"], first.get("via"),
+                                                      parent=bool(data.get("parent")))}))
+    graph = digraph(edges)
     ctx._exports_cache["import_time_graph"] = graph
     return graph
 
