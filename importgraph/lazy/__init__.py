@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..model import (
@@ -40,7 +41,7 @@ from .pep562 import (
 from .runtime import emulate, qualify
 from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
 
-__all__ = ["LazyStage", "build_lazy_modules"]
+__all__ = ["LazyStage", "build_lazy_modules", "known_backends"]
 
 _LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals"}
 
@@ -62,14 +63,15 @@ class _Context:
     """What evaluating one package's inits needs to know about the rest of it."""
 
     def __init__(self, facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...],
-                 scanned_trees: dict[str, tuple[bytes, ast.Module]] | None = None):
+                 scanned_trees: dict[str, tuple[bytes | None, ast.Module]] | None = None,
+                 backends: frozenset[str] | None = None):
         self.facts = facts
         self.scanned_trees = scanned_trees or {}
         self.env = env
         self.search_path = search_path
         self.reader: StructureReader | None = None
         self.problems: list[ParseProblem] = []
-        self.backends = _known_backends(facts)
+        self.backends = known_backends(facts.values()) if backends is None else backends
         self.trees: dict[str, ast.Module] = {}
         self.helpers: dict[ImportedName, bool] = {}
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
@@ -166,10 +168,10 @@ class _Context:
         return None
 
 
-def _known_backends(facts: dict[str, ModuleFacts]) -> frozenset[str]:
+def known_backends(facts: Iterable[ModuleFacts]) -> frozenset[str]:
     """Names of the package's optional backends, from the guards its own code uses."""
     found: set[str] = set()
-    for module in facts.values():
+    for module in facts:
         for imp in module.imports:
             found.update(imp.guarded_by)
     return frozenset(found)
@@ -177,13 +179,18 @@ def _known_backends(facts: dict[str, ModuleFacts]) -> frozenset[str]:
 
 def build_lazy_modules(
     facts: dict[str, ModuleFacts], env: Environment, search_path: tuple[str, ...] = (),
-    scanned_trees: dict[str, tuple[bytes, ast.Module]] | None = None,
+    scanned_trees: dict[str, tuple[bytes | None, ast.Module]] | None = None, *,
+    backends: frozenset[str] | None = None, only: str | None = None,
 ) -> LazyStage:
-    """Evaluate every init that builds a lazy module. ``scanned_trees``: inits the scan parsed in this process
-    (path -> (sha256, tree)), evaluated without parsing them again."""
-    context = _Context(facts, env, search_path, scanned_trees)
+    """Evaluate every init that builds a lazy module. ``scanned_trees``: inits parsed already in this process
+    (path -> (sha256, tree); None: the read is recorded already), evaluated without parsing them again.
+
+    Rule IG013 evaluates a dummy-using init once more per backend modelled missing: it passes ``only`` (that
+    init), ``backends`` (:func:`known_backends` of ``facts``, worked out once) and the trees of the first pass.
+    """
+    context = _Context(facts, env, search_path, scanned_trees, backends)
     stage = LazyStage()
-    for module in sorted(facts):
+    for module in [only] if only is not None else sorted(facts):
         module_facts = facts[module]
         if module_facts.problem is not None or not _LAZY_KINDS.intersection(module_facts.lazy_markers):
             continue
@@ -203,8 +210,9 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
     # being upgraded under us): that is a problem to report, not a crash.
     scanned = context.scanned_trees.get(facts.path)
     try:
-        if scanned is not None:  # parsed by the scan in this process: the very bytes its facts came from
-            note_digest(facts.path, scanned[0])
+        if scanned is not None:  # parsed in this process already: the very bytes its facts came from
+            if scanned[0] is not None:
+                note_digest(facts.path, scanned[0])
             tree = scanned[1]
         else:
             tree = ast.parse(read_source(facts.path), filename=facts.path)

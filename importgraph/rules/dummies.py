@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..lazy import build_lazy_modules
+from ..lazy import build_lazy_modules, known_backends
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, normalise_backend
 from ..resolve import resolve_name
 from .base import Rule, RuleContext, register
@@ -50,10 +50,12 @@ class DummyDrift(Rule):
         yield from self._orphan_dummies(ctx, dummy_modules)
         yield from self._imported_dummies_missing(ctx, dummy_modules)
         inert = {n: f for n, f in ctx.modules.items() if not _LAZY_KINDS.intersection(f.lazy_markers)}
+        # what the lazy stage works out from every module's imports, once here, not once per init and backend
+        inert_backends = known_backends(inert.values())
         for lazy in sorted(ctx.lazy_modules.values(), key=lambda m: m.name):
             if lazy.style != "hf-dict" or not self._uses_dummies(ctx.modules.get(lazy.name)):
                 continue
-            yield from self._missing_dummies(ctx, lazy, inert)
+            yield from self._missing_dummies(ctx, lazy, inert, inert_backends)
 
     @staticmethod
     def _imported(facts: ModuleFacts | None) -> set[str]:
@@ -67,7 +69,8 @@ class DummyDrift(Rule):
     def _uses_dummies(cls, facts: ModuleFacts | None) -> bool:
         return any(_is_dummy_module(module) for module in cls._imported(facts))
 
-    def _missing_dummies(self, ctx: RuleContext, lazy: LazyModule, inert: dict) -> Iterable[Finding]:
+    def _missing_dummies(self, ctx: RuleContext, lazy: LazyModule, inert: dict[str, ModuleFacts],
+                         inert_backends: frozenset[str]) -> Iterable[Finding]:
         backends = sorted({normalise_backend(b) for e in lazy.names.values() for b in e.backends})
         # Dummy files are generated for the package's top-level exports (check_dummies.py reads the root
         # init); sub-packages borrow them. A sub-package helper that is not a top-level export has no dummy
@@ -75,11 +78,15 @@ class DummyDrift(Rule):
         root = ctx.lazy_modules.get(ctx.target.name)
         judged = set(lazy.names) if lazy.name == ctx.target.name or root is None else set(root.names)
         facts = {**inert, lazy.name: ctx.modules[lazy.name]}
+        guards = inert_backends | known_backends([ctx.modules[lazy.name]])
+        parsed = ctx.init_trees.get(lazy.path)
+        trees = {lazy.path: (None, parsed)} if parsed is not None else None  # its read is recorded by the lazy stage
         for backend in backends:
             if backend in ctx.env.always:
                 continue
             env = Environment(unavailable=frozenset({backend}), always=ctx.env.always)
-            without = build_lazy_modules(facts, env, ctx.target.search_path).modules.get(lazy.name)
+            without = build_lazy_modules(facts, env, ctx.target.search_path, trees, backends=guards,
+                                         only=lazy.name).modules.get(lazy.name)
             if without is None:
                 ctx.count_undecided(self.code)
                 continue

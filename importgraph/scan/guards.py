@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 _AVAILABLE = re.compile(r"^_?is_(\w+?)_available$")
@@ -28,8 +29,12 @@ def backend_of_call(node: ast.AST) -> str | None:
     if not isinstance(node, ast.Call):
         return None
     name = call_name(node)
-    if name is None:
-        return None
+    return None if name is None else backend_of_name(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def backend_of_name(name: str) -> str | None:
+    """:func:`backend_of_call` by the called function's name (a few hundred names, met again and again)."""
     match = _AVAILABLE.match(name) or _VERSION.match(name) or _COMPARISON.match(name)
     return match.group(1) if match else None
 
