@@ -183,6 +183,46 @@ def test_type_checking_half_does_not_change_the_runtime_scope():
     assert [(t.module, t.name) for t in result.type_checking] == [("pkg.a", "A")]
 
 
+SETATTR_LOOPS = {
+    "dummies": "for name, value in _dummy_objects.items():\n    setattr(sys.modules[__name__], name, value)\n",
+    "list of pairs": "for k, v in [('C', 3), ('D', 4)]:\n    setattr(sys.modules[__name__], k, v)\n",
+    "loop name in the object": "for name, value in _dummy_objects.items():\n    setattr(sys.modules[name], name, value)\n",
+    "two statements": ("for name, value in _dummy_objects.items():\n    setattr(sys.modules[__name__], name, value)\n"
+                       "    _seen.append(name)\n"),
+    "not pairs": "for name, value in [('A', 1), ('B', 2, 3)]:\n    setattr(sys.modules[__name__], name, value)\n",
+    "setattr shadowed": ("def setattr(*args):\n    pass\n"
+                         "for name, value in _dummy_objects.items():\n    setattr(sys.modules[__name__], name, value)\n"),
+}
+
+
+@pytest.mark.parametrize("loop", SETATTR_LOOPS, ids=str)
+def test_the_setattr_loop_shortcut_is_the_loop(loop, monkeypatch):
+    """diffusers' ``for name, value in _dummy_objects.items(): setattr(sys.modules[__name__], name, value)`` runs
+    without evaluating its loop-invariant target per item (``Evaluator.setattr_loop``); what it leaves (attributes,
+    their lines, the loop names, undecided notes) is what the general loop leaves, and other shapes take the
+    general loop."""
+    source = ("import sys\nfrom .utils import _LazyModule\n_dummy_objects = {'A': 1, 'B': 2}\n_seen = []\n"
+              "sys.modules[__name__] = _LazyModule(__name__, globals()['__file__'], {'x': ['X']})\n"
+              + SETATTR_LOOPS[loop])
+    tree = ast.parse(source)  # one tree for both runs: a ``def`` in the scope is the same node
+    taken = []
+    shortcut = Evaluator.setattr_loop
+    monkeypatch.setattr(Evaluator, "setattr_loop", lambda self, *a: taken.append(shortcut(self, *a)) or taken[-1])
+    fast = Evaluator("pkg", "/src/pkg/__init__.py", True, Environment()).run(tree.body)
+    monkeypatch.setattr(Evaluator, "setattr_loop", lambda self, *a: False)
+    general = Evaluator("pkg", "/src/pkg/__init__.py", True, Environment()).run(tree.body)
+
+    def left(result):
+        [build] = result.builds
+        scope = {k: getattr(v, "node", v) for k, v in result.scope.items() if k != "__spec__"}  # a def: its node
+        return build.attributes, build.attribute_lines, scope, [(u.line, u.reason) for u in result.undecided]
+
+    assert left(fast) == left(general)
+    assert taken == [loop in ("dummies", "list of pairs")]
+    if taken[0]:
+        assert sorted(fast.builds[0].attributes) in (["A", "B"], ["C", "D"])
+
+
 # ------------------------------------------------------------------------------------- whole packages
 
 

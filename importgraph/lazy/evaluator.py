@@ -337,10 +337,42 @@ class Evaluator:
         items = self.iterate(iterable, node.lineno)
         if items is None:
             return
+        if self.setattr_loop(node, items):
+            return
         for item in items:
             self.assign(node.target, item, node.lineno)
             self.block(node.body)
         self.block(node.orelse)
+
+    def setattr_loop(self, node: ast.For, items: list) -> bool:
+        """``for name, value in objects.items(): setattr(sys.modules[__name__], name, value)``, run as the general
+        loop would (same scope, same ``setattr``) without evaluating the loop-invariant target again per item.
+
+        diffusers' and transformers 4.x's inits set every dummy object so: a few hundred per init, and rule IG013
+        evaluates each init once more per backend it models missing (~100k iterations on diffusers). False, and
+        nothing done, when the loop has another shape."""
+        target, body = node.target, node.body
+        if node.orelse or len(body) != 1 or not isinstance(body[0], ast.Expr) or not isinstance(target, ast.Tuple):
+            return False
+        call = body[0].value
+        names = [elt.id for elt in target.elts if isinstance(elt, ast.Name)]
+        if (len(names) != 2 or len(target.elts) != 2 or names[0] == names[1] or "__getattr__" in names
+                or not isinstance(call, ast.Call) or call.keywords or len(call.args) != 3
+                or [getattr(arg, "id", None) for arg in call.args[1:]] != names
+                or not isinstance(call.func, ast.Name) or call.func.id != "setattr"):
+            return False
+        # the object must not depend on the loop (no loop name, nothing that could have an effect: no call)
+        if any(isinstance(n, ast.Call) or (isinstance(n, ast.Name) and n.id in names) for n in ast.walk(call.args[0])):
+            return False
+        if not all(isinstance(item, (list, tuple)) and len(item) == 2 for item in items):
+            return False
+        if self.eval(call.func) != Builtin("setattr"):
+            return False
+        obj = self.eval(call.args[0])
+        for name, value in items:
+            self.scope[names[0]], self.scope[names[1]] = name, value
+            self.call_builtin("setattr", [obj, name, value], {}, call.lineno)
+        return True
 
     def stmt_With(self, node: ast.With) -> None:
         self.block(node.body)
@@ -662,13 +694,13 @@ class Evaluator:
     # ================================================================== calls
     def call(self, func: object, args: list, kwargs: dict, node: ast.Call) -> object:
         line = node.lineno
+        if isinstance(func, Builtin):  # first: no builtin is named like is_<backend>_available
+            return self.call_builtin(func.name, args, kwargs, line)
         backend = backend_of_call(node)
         if backend is not None and not isinstance(func, Lambda):
             available = self.env.has(backend)
             self.queries.append((backend, available))
             return available
-        if isinstance(func, Builtin):
-            return self.call_builtin(func.name, args, kwargs, line)
         if isinstance(func, _BoundMethod):
             return func.call(self, args, kwargs, line)
         if isinstance(func, Lambda):
