@@ -371,7 +371,7 @@ class Evaluator:
         obj = self.eval(call.args[0])
         for name, value in items:
             self.scope[names[0]], self.scope[names[1]] = name, value
-            self.call_builtin("setattr", [obj, name, value], {}, call.lineno)
+            self.set_attribute(obj, name, value, call.lineno)
         return True
 
     def stmt_With(self, node: ast.With) -> None:
@@ -775,21 +775,12 @@ class Evaluator:
             self.scope = saved
 
     def call_builtin(self, name: str, args: list, kwargs: dict, line: int) -> object:
-        # setattr sets the attribute whatever its value is (a class defined in the init, which we do not model,
-        # is still an attribute of the module: diffusers' ``_additional_imports``)
+        if name == "setattr" and len(args) == 3:
+            return self.set_attribute(*args, line)
         if any(isinstance(a, Unknown) for a in (args[:2] if name == "setattr" else args)):
             return next(a for a in args if isinstance(a, Unknown))
         if name == "globals":
             return Globals()
-        if name == "setattr" and len(args) == 3:
-            target, attr, value = args
-            if isinstance(target, (SysModules, LazyBuild)) and isinstance(attr, str):
-                build = target if isinstance(target, LazyBuild) else self.installed_build()
-                if build is not None:
-                    build.attributes[attr] = value
-                    build.attribute_lines[attr] = line
-                return None
-            return Unknown("setattr on an unknown object", line)
         if name == "dir" and len(args) == 1 and isinstance(args[0], ModuleRef):
             names = self.hooks.public_names(args[0].name)
             if names is None:
@@ -811,6 +802,22 @@ class Evaluator:
         if name in ("isinstance", "hasattr", "getattr", "iter"):
             return Unknown(f"{name}()", line)
         return Unknown(f"builtin {name}()", line)
+
+    def set_attribute(self, target: object, attr: object, value: object, line: int) -> object:
+        """``setattr(target, attr, value)``: an attribute of the lazy module installed in ``sys.modules``. It is set
+        whatever its value is (a class defined in the init, which we do not model, is still an attribute of the
+        module: diffusers' ``_additional_imports``)."""
+        if isinstance(target, Unknown):
+            return target
+        if isinstance(attr, Unknown):
+            return attr
+        if isinstance(target, (SysModules, LazyBuild)) and isinstance(attr, str):
+            build = target if isinstance(target, LazyBuild) else self.installed_build()
+            if build is not None:
+                build.attributes[attr] = value
+                build.attribute_lines[attr] = line
+            return None
+        return Unknown("setattr on an unknown object", line)
 
     def installed_build(self) -> LazyBuild | None:
         for build in reversed(self.builds):

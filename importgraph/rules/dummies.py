@@ -81,6 +81,8 @@ class DummyDrift(Rule):
         guards = inert_backends | known_backends([ctx.modules[lazy.name]])
         parsed = ctx.init_trees.get(lazy.path)
         trees = {lazy.path: (None, parsed)} if parsed is not None else None  # its read is recorded by the lazy stage
+        needs = {name: {normalise_backend(b) for b in entry.backends} for name, entry in sorted(lazy.names.items())
+                 if name in judged and entry.origin == "structure"}
         for backend in backends:
             if backend in ctx.env.always:
                 continue
@@ -90,17 +92,14 @@ class DummyDrift(Rule):
             if without is None:
                 ctx.count_undecided(self.code)
                 continue
-            served = set(without.names) | set(without.extra_objects)
-            fallbacks = [n for n, e in without.names.items() if _is_dummy_module(e.module) or e.origin == "attribute"]
-            if not fallbacks:
+            if not any(e.origin == "attribute" or _is_dummy_module(e.module) for e in without.names.values()):
                 continue  # this init has no dummy fallback for the backend at all (4.x model sub-packages:
                 # the names simply vanish, the top-level init serves the dummies): a design, not drift
-            for name, entry in sorted(lazy.names.items()):
-                if name not in judged or entry.origin != "structure" or \
-                        backend not in {normalise_backend(b) for b in entry.backends}:
+            served = set(without.names) | set(without.extra_objects)
+            for name, needed in needs.items():
+                if backend not in needed or name in served:
                     continue
-                if name in served:
-                    continue
+                entry = lazy.names[name]
                 yield self.finding(
                     lazy.name, name, entry.path, entry.line,
                     f"{lazy.name}.{name} needs {', '.join(entry.backends)}, but without {backend} the init "
