@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -38,15 +39,21 @@ def stages(package: Path):
     return target, env, modules, lazy, graph
 
 
-def rules_output(package_stages, forked: bool, monkeypatch, select=None, init_trees=True):
+def rules_output(package_stages, forked: bool, monkeypatch, select=None, init_trees=True, graph_seconds=0.0):
+    """The rules' output; ``graph_seconds``: how long building the graph takes in the parent (while it builds,
+    the forked child claims the rules run beside it)."""
     target, env, modules, lazy, graph = package_stages
     monkeypatch.setattr(fork, "MIN_MODULES", 0 if forked else 10**9)
     monkeypatch.setattr(fork, "available_cores", lambda: 2)
     ctx = RuleContext(target=target, env=env, modules=modules, lazy_modules=lazy.modules, graph=None,
                       structure_files=lazy.structure_files, problems=lazy.problems,
                       init_trees=lazy.init_trees if init_trees else {})
+    def graph_stage():
+        time.sleep(graph_seconds)
+        return graph
+
     with inputs.recording() as log:
-        findings = run_rules(ctx, select, build_graph=lambda: graph)
+        findings = run_rules(ctx, select, build_graph=graph_stage)
     assert ctx.graph is graph
     return findings, ctx.undecided, log
 
@@ -104,5 +111,58 @@ def test_warnings_raised_in_the_child_reach_the_caller(monkeypatch):
     monkeypatch.setattr(rule, "check", check_warning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        rules_output(package_stages, True, monkeypatch, select=set(REGISTRY))
+        # the parent builds the graph for a second: by then the child has claimed (and run) every rule
+        rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_seconds=1.0)
     assert [str(w.message) for w in caught] == ["from process child"]
+
+
+def test_the_parent_takes_the_rules_the_child_has_not_started(monkeypatch, tmp_path):
+    """The child claims the costliest rule first (IG013) and is kept busy by it; the parent, done with the graph,
+    claims the rest. Each rule runs exactly once, in one of the two processes, and the output is the serial one."""
+    package_stages = stages(FIXTURES / "rule_ig013_pos_1" / "rule_ig013_pos_1")
+    expected = rules_output(package_stages, False, monkeypatch, select=set(REGISTRY))
+    runs = tmp_path / "runs"
+    parent = os.getpid()
+    for code, rule in REGISTRY.items():
+        if rule.reads_graph:
+            continue
+
+        def check(self, ctx, original=rule.check, code=code):
+            with open(runs, "a") as handle:  # one short append per line: atomic between the two processes
+                handle.write(f"{code} {'parent' if os.getpid() == parent else 'child'}\n")
+            if code == "IG013":
+                time.sleep(1.0)  # the child's first claim: it holds the child while the parent takes the others
+            return original(self, ctx)
+
+        monkeypatch.setattr(rule, "check", check)
+    # the graph takes 0.3 s: the child has claimed IG013 by then, and holds it for a second
+    assert rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_seconds=0.3) == expected
+    ran = [line.split() for line in runs.read_text().splitlines()]
+    codes = [code for code, _ in ran]
+    assert sorted(codes) == sorted(code for code, rule in REGISTRY.items() if not rule.reads_graph)
+    assert ("IG013", "child") in [tuple(r) for r in ran] and {"parent", "child"} == {who for _, who in ran}
+
+
+def test_a_work_queue_hands_each_item_to_one_process():
+    queue = fork.WorkQueue(200)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child claims as fast as it can and reports what it got
+        try:
+            os.close(read)
+            got = []
+            while (item := queue.claim()) is not None:
+                got.append(item)
+            os.write(write, bytes(got))
+        finally:
+            os._exit(0)
+    os.close(write)
+    mine = []
+    while (item := queue.claim()) is not None:
+        mine.append(item)
+    os.waitpid(pid, 0)
+    with os.fdopen(read, "rb") as pipe:
+        theirs = list(pipe.read())
+    queue.close()
+    assert sorted(mine + theirs) == list(range(200))
+    assert mine == sorted(mine) and theirs == sorted(theirs)  # each takes them in order

@@ -28,29 +28,37 @@ def run_rules(ctx: RuleContext, select: set[str] | None = None, *,
     """Run the selected rules (default: those enabled by default); findings sorted by file and line.
 
     ``build_graph``: called to set ``ctx.graph`` before the rules that read it run. On big packages the rules
-    that do not read the graph run meanwhile in a forked child (:mod:`.fork`): the graph stage and half of
-    the rules stage overlap on two cores.
+    that do not read the graph run meanwhile in a forked child (:mod:`.fork`), the costliest first; this process
+    takes the ones the child has not started once the graph and its rules are done. Who ran a rule never shows
+    in the result.
     """
     selected = [rule_cls for rule_cls in all_rules()
                 if (rule_cls.code in select if select is not None else rule_cls.enabled_by_default)]
-    apart = [rule_cls for rule_cls in selected if not rule_cls.reads_graph]
-    wait = None
+    apart = sorted((rule_cls for rule_cls in selected if not rule_cls.reads_graph), key=lambda r: -r.cost)
+    queue = wait = None
     if apart and fork.can_fork(len(ctx.modules)):
-        wait = fork.start_in_child(lambda: _run_counting(ctx, apart))
+        queue = fork.WorkQueue(len(apart))
+        wait = fork.start_in_child(lambda: _run_counting(ctx, apart, queue))
     findings: list[Finding] = []
+    done: set[str] = set()
     try:
         if build_graph is not None:
             ctx.graph = build_graph()
         findings.extend(_run(ctx, [r for r in selected if wait is None or r not in apart]))
+        if queue is not None:
+            findings.extend(_run_claimed(ctx, apart, queue, done))
     finally:
         outcome = wait() if wait is not None else None
+        if queue is not None:
+            queue.close()
     if outcome is not None:
-        child_findings, undecided = outcome
+        child_findings, undecided, child_done = outcome
         findings.extend(child_findings)
+        done.update(child_done)
         for code, count in undecided.items():
             ctx.undecided[code] = ctx.undecided.get(code, 0) + count
-    elif wait is not None:  # the child failed: run its rules here
-        findings.extend(_run(ctx, apart))
+    if wait is not None:  # the child failed (or died in a rule): run here what it did not finish
+        findings.extend(_run(ctx, [r for r in apart if r.code not in done]))
     return sorted(set(findings), key=Finding.sort_key)
 
 
@@ -58,8 +66,21 @@ def _run(ctx: RuleContext, rules: list[type[Rule]]) -> list[Finding]:
     return [finding for rule_cls in rules for finding in rule_cls().check(ctx)]
 
 
-def _run_counting(ctx: RuleContext, rules: list[type[Rule]]) -> tuple[list[Finding], dict[str, int]]:
-    """:func:`_run` in the child, with what it counted as undecided (the parent's counts are its own)."""
+def _run_claimed(ctx: RuleContext, rules: list[type[Rule]], queue: fork.WorkQueue, done: set[str]) -> list[Finding]:
+    """Run the rules claimed from ``queue`` until it is empty; their codes are added to ``done``."""
+    findings: list[Finding] = []
+    while (index := queue.claim()) is not None:
+        findings.extend(rules[index]().check(ctx))
+        done.add(rules[index].code)
+    return findings
+
+
+def _run_counting(ctx: RuleContext, rules: list[type[Rule]],
+                  queue: fork.WorkQueue) -> tuple[list[Finding], dict[str, int], set[str]]:
+    """:func:`_run_claimed` in the child, with what it counted as undecided (the parent's counts are its own) and
+    the rules it finished."""
     before = dict(ctx.undecided)
-    findings = _run(ctx, rules)
-    return findings, {code: n - before.get(code, 0) for code, n in ctx.undecided.items() if n != before.get(code, 0)}
+    done: set[str] = set()
+    findings = _run_claimed(ctx, rules, queue, done)
+    undecided = {code: n - before.get(code, 0) for code, n in ctx.undecided.items() if n != before.get(code, 0)}
+    return findings, undecided, done

@@ -75,6 +75,7 @@ class UndeclaredBackend(Rule):
 
     code = "IG007"
     name = "undeclared-backend"
+    cost = 2  # resolves every import of the package, then one walk per backend
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         backends = BackendMap(ctx)

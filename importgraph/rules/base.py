@@ -93,6 +93,9 @@ class Rule:
     reads_graph: bool = False
     """Reads ``ctx.graph``. The rules that do not may run before the graph is built, in a forked child
     (:func:`importgraph.rules.run_rules`); rules sharing a result through ``ctx`` must agree on this."""
+    cost: int = 1
+    """How long the rule takes on a big package, roughly, against the others (1: a walk over the facts). The
+    rules run beside the graph are handed out costliest first, so that the last one to start is a short one."""
 
     @classmethod
     def doc(cls) -> str:

@@ -38,6 +38,7 @@ class DummyDrift(Rule):
     code = "IG013"
     name = "dummy-drift"
     severity = Severity.WARNING
+    cost = 3  # evaluates every dummy-using init again, once per backend (diffusers: ~280 evaluations)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         # Only the dummy files a lazy init falls back to: ``dummy_*`` modules of packages without that
