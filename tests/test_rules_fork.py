@@ -117,8 +117,9 @@ def test_warnings_raised_in_the_child_reach_the_caller(monkeypatch):
 
 
 def test_the_parent_takes_the_rules_the_child_has_not_started(monkeypatch, tmp_path):
-    """The child claims the costliest rule first (IG013) and is kept busy by it; the parent, done with the graph,
-    claims the rest. Each rule runs exactly once, in one of the two processes, and the output is the serial one."""
+    """The rules beside the graph are handed out in pieces (a rule, or some of its parts), the costliest rule's
+    first: the child claims IG013's first part and is kept busy by it, the parent, done with the graph, claims
+    the rest. Each part runs exactly once, in one of the two processes, and the output is the serial one."""
     package_stages = stages(FIXTURES / "rule_ig013_pos_1" / "rule_ig013_pos_1")
     expected = rules_output(package_stages, False, monkeypatch, select=set(REGISTRY))
     runs = tmp_path / "runs"
@@ -127,20 +128,34 @@ def test_the_parent_takes_the_rules_the_child_has_not_started(monkeypatch, tmp_p
         if rule.reads_graph:
             continue
 
-        def check(self, ctx, original=rule.check, code=code):
+        def check_part(self, ctx, part, original=rule.check_part, code=code):
             with open(runs, "a") as handle:  # one short append per line: atomic between the two processes
-                handle.write(f"{code} {'parent' if os.getpid() == parent else 'child'}\n")
-            if code == "IG013":
-                time.sleep(1.0)  # the child's first claim: it holds the child while the parent takes the others
-            return original(self, ctx)
+                handle.write(f"{code}|{part!r}|{'parent' if os.getpid() == parent else 'child'}\n")
+            if part == "dummy files":
+                time.sleep(1.0)  # IG013's first part, the child's first claim: it holds the child for a second
+            return original(self, ctx, part)
 
-        monkeypatch.setattr(rule, "check", check)
-    # the graph takes 0.3 s: the child has claimed IG013 by then, and holds it for a second
+        monkeypatch.setattr(rule, "check_part", check_part)
+    # the graph takes 0.3 s: the child has claimed IG013's first part by then
     assert rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_seconds=0.3) == expected
-    ran = [line.split() for line in runs.read_text().splitlines()]
-    codes = [code for code, _ in ran]
-    assert sorted(codes) == sorted(code for code, rule in REGISTRY.items() if not rule.reads_graph)
-    assert ("IG013", "child") in [tuple(r) for r in ran] and {"parent", "child"} == {who for _, who in ran}
+    ran = [tuple(line.split("|")) for line in runs.read_text().splitlines()]
+    parts = [(code, part) for code, part, _ in ran]
+    assert len(parts) == len(set(parts))  # nothing ran twice
+    assert {code for code, _ in parts} == {code for code, rule in REGISTRY.items() if not rule.reads_graph}
+    assert len([p for p in parts if p[0] == "IG013"]) >= 2  # the dummy files, then an init per backend
+    assert ("IG013", "'dummy files'", "child") in ran and {who for _, _, who in ran} == {"parent", "child"}
+
+
+def test_a_rule_in_parts_is_the_whole_rule(transformers4, monkeypatch):
+    """IG013 on transformers 4.44.2: one init (the top level) evaluated once per backend, eight parts, shared
+    between the two processes; the same findings and undecided counts as the rule run whole."""
+    package_stages = stages(Path(transformers4[1]) / "transformers")
+    serial = rules_output(package_stages, False, monkeypatch, select={"IG013"})
+    forked = rules_output(package_stages, True, monkeypatch, select={"IG013"})
+    assert forked[:2] == serial[:2]
+    target, env, modules, lazy, graph = package_stages
+    ctx = RuleContext(target=target, env=env, modules=modules, lazy_modules=lazy.modules, graph=graph)
+    assert len(REGISTRY["IG013"]().parts(ctx)) > 4
 
 
 def test_a_work_queue_hands_each_item_to_one_process():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -107,6 +107,16 @@ class Rule:
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def parts(self, ctx: RuleContext) -> Sequence[object]:
+        """The rule's work as independent parts, each checked by :meth:`check_part` (their findings together are
+        :meth:`check`'s): the rules stage shares a costly rule's parts between two processes. Default: one part,
+        the whole rule."""
+        return (None,)
+
+    def check_part(self, ctx: RuleContext, part: object) -> Iterable[Finding]:
+        """The findings of one of :meth:`parts` (default: the whole rule)."""
+        return self.check(ctx)
 
     def finding(self, module: str, symbol: str, path: str, line: int | None, message: str,
                 severity: Severity | None = None, chain: tuple[SourceRef, ...] = ()) -> Finding:

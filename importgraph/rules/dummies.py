@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from ..lazy import build_lazy_modules, known_backends
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, normalise_backend
@@ -41,22 +43,36 @@ class DummyDrift(Rule):
     cost = 3  # evaluates every dummy-using init again, once per backend (diffusers: ~280 evaluations)
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        # Only the dummy files a lazy init falls back to: ``dummy_*`` modules of packages without that
-        # design (aws_xray_sdk's ``dummy_entities``: no-op segments) are ordinary code.
-        fallbacks = {target for lazy in ctx.lazy_modules for target in self._imported(ctx.modules.get(lazy))}
-        dummy_modules = {name: facts for name, facts in ctx.modules.items()
-                         if _is_dummy_module(name) and name in fallbacks}
-        if not dummy_modules:
+        for part in self.parts(ctx):
+            yield from self.check_part(ctx, part)
+
+    def parts(self, ctx: RuleContext) -> list[object]:
+        """The dummy files' own checks, then one part per dummy-using init and backend modelled missing: each of
+        those evaluates the init once more, the costly part of the rule (diffusers: ~280 of them)."""
+        plan = self._plan(ctx)
+        if plan is None:
+            return []
+        return ["dummy files", *((lazy.name, backend) for lazy in plan.inits
+                                 for backend in sorted({normalise_backend(b) for e in lazy.names.values()
+                                                        for b in e.backends} - ctx.env.always))]
+
+    def check_part(self, ctx: RuleContext, part: object) -> Iterable[Finding]:
+        plan = self._plan(ctx)
+        if plan is None:
             return
-        yield from self._orphan_dummies(ctx, dummy_modules)
-        yield from self._imported_dummies_missing(ctx, dummy_modules)
-        inert = {n: f for n, f in ctx.modules.items() if not _LAZY_KINDS.intersection(f.lazy_markers)}
-        # what the lazy stage works out from every module's imports, once here, not once per init and backend
-        inert_backends = known_backends(inert.values())
-        for lazy in sorted(ctx.lazy_modules.values(), key=lambda m: m.name):
-            if lazy.style != "hf-dict" or not self._uses_dummies(ctx.modules.get(lazy.name)):
-                continue
-            yield from self._missing_dummies(ctx, lazy, inert, inert_backends)
+        if part == "dummy files":
+            yield from self._orphan_dummies(ctx, plan.dummy_modules)
+            yield from self._imported_dummies_missing(ctx, plan.dummy_modules)
+        else:
+            name, backend = part
+            yield from self._missing_dummies(ctx, plan.init(ctx, name), backend)
+
+    @staticmethod
+    def _plan(ctx: RuleContext) -> _Plan | None:
+        """What every part needs, worked out once per process (kept on the context)."""
+        if "ig013" not in ctx._exports_cache:
+            ctx._exports_cache["ig013"] = _Plan.of(ctx)
+        return ctx._exports_cache["ig013"]
 
     @staticmethod
     def _imported(facts: ModuleFacts | None) -> set[str]:
@@ -70,43 +86,28 @@ class DummyDrift(Rule):
     def _uses_dummies(cls, facts: ModuleFacts | None) -> bool:
         return any(_is_dummy_module(module) for module in cls._imported(facts))
 
-    def _missing_dummies(self, ctx: RuleContext, lazy: LazyModule, inert: dict[str, ModuleFacts],
-                         inert_backends: frozenset[str]) -> Iterable[Finding]:
-        backends = sorted({normalise_backend(b) for e in lazy.names.values() for b in e.backends})
-        # Dummy files are generated for the package's top-level exports (check_dummies.py reads the root
-        # init); sub-packages borrow them. A sub-package helper that is not a top-level export has no dummy
-        # by design, so only names the root also exports are judged there.
-        root = ctx.lazy_modules.get(ctx.target.name)
-        judged = set(lazy.names) if lazy.name == ctx.target.name or root is None else set(root.names)
-        facts = {**inert, lazy.name: ctx.modules[lazy.name]}
-        guards = inert_backends | known_backends([ctx.modules[lazy.name]])
-        parsed = ctx.init_trees.get(lazy.path)
-        trees = {lazy.path: (None, parsed)} if parsed is not None else None  # its read is recorded by the lazy stage
-        needs = {name: {normalise_backend(b) for b in entry.backends} for name, entry in sorted(lazy.names.items())
-                 if name in judged and entry.origin == "structure"}
-        for backend in backends:
-            if backend in ctx.env.always:
+    def _missing_dummies(self, ctx: RuleContext, init: _Init, backend: str) -> Iterable[Finding]:
+        lazy = init.lazy
+        env = Environment(unavailable=frozenset({backend}), always=ctx.env.always)
+        without = build_lazy_modules(init.facts, env, ctx.target.search_path, init.trees, backends=init.backends,
+                                     only=lazy.name).modules.get(lazy.name)
+        if without is None:
+            ctx.count_undecided(self.code)
+            return
+        if not any(e.origin == "attribute" or _is_dummy_module(e.module) for e in without.names.values()):
+            return  # this init has no dummy fallback for the backend at all (4.x model sub-packages: the names
+            # simply vanish, the top-level init serves the dummies): a design, not drift
+        served = set(without.names) | set(without.extra_objects)
+        for name, needed in init.needs.items():
+            if backend not in needed or name in served:
                 continue
-            env = Environment(unavailable=frozenset({backend}), always=ctx.env.always)
-            without = build_lazy_modules(facts, env, ctx.target.search_path, trees, backends=guards,
-                                         only=lazy.name).modules.get(lazy.name)
-            if without is None:
-                ctx.count_undecided(self.code)
-                continue
-            if not any(e.origin == "attribute" or _is_dummy_module(e.module) for e in without.names.values()):
-                continue  # this init has no dummy fallback for the backend at all (4.x model sub-packages:
-                # the names simply vanish, the top-level init serves the dummies): a design, not drift
-            served = set(without.names) | set(without.extra_objects)
-            for name, needed in needs.items():
-                if backend not in needed or name in served:
-                    continue
-                entry = lazy.names[name]
-                yield self.finding(
-                    lazy.name, name, entry.path, entry.line,
-                    f"{lazy.name}.{name} needs {', '.join(entry.backends)}, but without {backend} the init "
-                    f"serves no dummy object for it: `from {lazy.name} import {name}` raises ImportError "
-                    "instead of the missing-backend message. Add a dummy class to the matching "
-                    "utils/dummy_*_objects.py (utils/check_dummies.py --fix_and_overwrite).")
+            entry = lazy.names[name]
+            yield self.finding(
+                lazy.name, name, entry.path, entry.line,
+                f"{lazy.name}.{name} needs {', '.join(entry.backends)}, but without {backend} the init "
+                f"serves no dummy object for it: `from {lazy.name} import {name}` raises ImportError "
+                "instead of the missing-backend message. Add a dummy class to the matching "
+                "utils/dummy_*_objects.py (utils/check_dummies.py --fix_and_overwrite).")
 
     def _imported_dummies_missing(self, ctx: RuleContext, dummy_modules: dict[str, ModuleFacts]) -> Iterable[Finding]:
         """``from .utils.dummy_x_objects import A, B`` in a lazy init's missing-backend branch, where the dummy
@@ -148,3 +149,60 @@ class DummyDrift(Rule):
                     "importable only while the backend is missing and vanishes (ImportError) once it is "
                     "installed. Remove the dummy or restore the real object "
                     "(utils/check_dummies.py --fix_and_overwrite).")
+
+
+@dataclass
+class _Init:
+    """One dummy-using init, ready to be evaluated again with a backend missing."""
+
+    lazy: LazyModule
+    facts: dict[str, ModuleFacts]
+    """The modules that build no lazy module, and this init."""
+    backends: frozenset[str]
+    """:func:`known_backends` of ``facts``."""
+    trees: dict[str, tuple[None, ast.Module]] | None
+    """The init's tree as the lazy stage parsed it (its read is recorded there already)."""
+    needs: dict[str, set[str]]
+    """Judged structure names -> the backends each declares (normalised)."""
+
+
+@dataclass
+class _Plan:
+    dummy_modules: dict[str, ModuleFacts]
+    inert: dict[str, ModuleFacts]
+    inert_backends: frozenset[str]
+    """What the lazy stage works out from every module's imports: once here, not once per init and backend."""
+    inits: list[LazyModule]
+    prepared: dict[str, _Init] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ctx: RuleContext) -> _Plan | None:
+        # Only the dummy files a lazy init falls back to: ``dummy_*`` modules of packages without that
+        # design (aws_xray_sdk's ``dummy_entities``: no-op segments) are ordinary code.
+        fallbacks = {target for lazy in ctx.lazy_modules for target in DummyDrift._imported(ctx.modules.get(lazy))}
+        dummy_modules = {name: facts for name, facts in ctx.modules.items()
+                         if _is_dummy_module(name) and name in fallbacks}
+        if not dummy_modules:
+            return None
+        inert = {n: f for n, f in ctx.modules.items() if not _LAZY_KINDS.intersection(f.lazy_markers)}
+        inits = [lazy for lazy in sorted(ctx.lazy_modules.values(), key=lambda m: m.name)
+                 if lazy.style == "hf-dict" and DummyDrift._uses_dummies(ctx.modules.get(lazy.name))]
+        return cls(dummy_modules, inert, known_backends(inert.values()), inits)
+
+    def init(self, ctx: RuleContext, name: str) -> _Init:
+        prepared = self.prepared.get(name)
+        if prepared is None:
+            lazy = ctx.lazy_modules[name]
+            # Dummy files are generated for the package's top-level exports (check_dummies.py reads the root
+            # init); sub-packages borrow them. A sub-package helper that is not a top-level export has no dummy
+            # by design, so only names the root also exports are judged there.
+            root = ctx.lazy_modules.get(ctx.target.name)
+            judged = set(lazy.names) if lazy.name == ctx.target.name or root is None else set(root.names)
+            tree = ctx.init_trees.get(lazy.path)
+            prepared = self.prepared[name] = _Init(
+                lazy, {**self.inert, name: ctx.modules[name]},
+                self.inert_backends | known_backends([ctx.modules[name]]),
+                {lazy.path: (None, tree)} if tree is not None else None,
+                {n: {normalise_backend(b) for b in entry.backends} for n, entry in sorted(lazy.names.items())
+                 if n in judged and entry.origin == "structure"})
+        return prepared
