@@ -65,7 +65,7 @@ class DummyDrift(Rule):
             yield from self._imported_dummies_missing(ctx, plan.dummy_modules)
         else:
             name, backend = part
-            yield from self._missing_dummies(ctx, plan.init(ctx, name), backend)
+            yield from self._missing_dummies(ctx, plan.prepare(ctx, name), backend)
 
     @staticmethod
     def _plan(ctx: RuleContext) -> _Plan | None:
@@ -168,6 +168,8 @@ class _Init:
 
 @dataclass
 class _Plan:
+    """What every part of IG013 needs, worked out once per process (the parts may run in two)."""
+
     dummy_modules: dict[str, ModuleFacts]
     inert: dict[str, ModuleFacts]
     inert_backends: frozenset[str]
@@ -189,7 +191,8 @@ class _Plan:
                  if lazy.style == "hf-dict" and DummyDrift._uses_dummies(ctx.modules.get(lazy.name))]
         return cls(dummy_modules, inert, known_backends(inert.values()), inits)
 
-    def init(self, ctx: RuleContext, name: str) -> _Init:
+    def prepare(self, ctx: RuleContext, name: str) -> _Init:
+        """The init ``name``, ready to be evaluated again (once per process)."""
         prepared = self.prepared.get(name)
         if prepared is None:
             lazy = ctx.lazy_modules[name]
