@@ -181,3 +181,15 @@ def test_a_work_queue_hands_each_item_to_one_process():
     queue.close()
     assert sorted(mine + theirs) == list(range(200))
     assert mine == sorted(mine) and theirs == sorted(theirs)  # each takes them in order
+
+
+@pytest.mark.parametrize("rules, parts", [(1, 1), (1, 280), (13, 1), (40, 1000)])
+def test_pieces_cover_every_part_once_and_fit_the_queue(rules, parts):
+    """However many rules and parts, the pieces fit the work queue and hold every part once, in order."""
+    from importgraph.rules import _pieces
+
+    classes = [type(f"Rule{i}", (), {"parts": lambda self, ctx, n=parts: list(range(n))}) for i in range(rules)]
+    pieces = _pieces(None, classes)
+    assert len(pieces) <= fork.WorkQueue.MAX_ITEMS
+    for rule_cls in classes:
+        assert [part for owner, chunk in pieces if owner is rule_cls for part in chunk] == list(range(parts))

@@ -24,7 +24,7 @@ def all_rules() -> list[type[Rule]]:
 
 
 MAX_PIECES = 16
-"""A rule's parts are handed out in at most this many pieces (the work queue holds at most 255 items)."""
+"""A rule's parts are handed out in at most this many pieces."""
 
 Piece = tuple[type[Rule], tuple[object, ...]]
 """Some of a rule's :meth:`~Rule.parts`, run together by whichever process claims them."""
@@ -77,11 +77,13 @@ def _run(ctx: RuleContext, rules: list[type[Rule]]) -> list[Finding]:
 
 
 def _pieces(ctx: RuleContext, rules: list[type[Rule]]) -> list[Piece]:
-    """Each rule's parts, in at most :data:`MAX_PIECES` runs of consecutive parts."""
+    """Each rule's parts, in at most :data:`MAX_PIECES` runs of consecutive parts (fewer when there are so many
+    rules that the work queue would overflow)."""
+    limit = max(1, min(MAX_PIECES, fork.WorkQueue.MAX_ITEMS // len(rules)))
     pieces: list[Piece] = []
     for rule_cls in rules:
         parts = tuple(rule_cls().parts(ctx))
-        size = max(1, -(-len(parts) // MAX_PIECES))
+        size = max(1, -(-len(parts) // limit))
         pieces.extend((rule_cls, parts[start:start + size]) for start in range(0, len(parts), size))
     return pieces
 

@@ -85,9 +85,12 @@ class WorkQueue:
     writing before the fork, from which each :meth:`claim` reads one byte (a read of one byte from a pipe is
     atomic). Empty, it answers None at once."""
 
+    MAX_ITEMS = 255
+    """One byte an item."""
+
     def __init__(self, count: int):
-        if not 0 <= count <= 255:
-            raise ValueError(f"a work queue holds 0 to 255 items, not {count}")
+        if not 0 <= count <= self.MAX_ITEMS:
+            raise ValueError(f"a work queue holds 0 to {self.MAX_ITEMS} items, not {count}")
         self._read, write = os.pipe()
         try:
             os.write(write, bytes(range(count)))  # at most 255 bytes: one atomic write, far below a pipe's buffer
