@@ -23,6 +23,19 @@ def _away_from_the_checkout(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("IMPORTGRAPH_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
+_VENV_FIXTURES = {"transformers4", "transformers5"}
+
+
+def pytest_collection_modifyitems(items):
+    """A test that needs a pinned venv, directly or through another fixture, is a runtime test: ``pytest -m "not
+    runtime"`` runs the others without building any (on a Python the pinned releases have no wheels for, say)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})  # ``request.getfixturevalue(release)``
+        wanted = set(getattr(item, "fixturenames", ())) | {v for v in params.values() if isinstance(v, str)}
+        if _VENV_FIXTURES & wanted:
+            item.add_marker(pytest.mark.runtime)
+
+
 def fixture_package(name: str) -> Path:
     """The package directory of fixture ``name`` (its parent is the sys.path entry)."""
     return FIXTURES / name / name

@@ -200,6 +200,7 @@ def _diffusers_sdist() -> Path:
     return sdist
 
 
+@pytest.mark.runtime  # builds the pinned diffusers venv
 def test_a_diffusers_checkout_has_the_requirements_of_its_release(tmp_path):
     """diffusers 0.42.1's sources as a git checkout has them (its sdist without ``PKG-INFO`` and ``egg-info``): the
     requirements read from its ``setup.py`` are the ones the installed release reports at runtime
