@@ -65,7 +65,7 @@ def run_rules(ctx: RuleContext, select: set[str] | None = None, *,
         done.update(child_done)
         for code, count in undecided.items():
             ctx.undecided[code] = ctx.undecided.get(code, 0) + count
-    if wait is not None:  # the child failed (or died in a piece): run here what it did not finish
+    if wait is not None and len(done) < len(pieces):  # the child failed or died in a piece: finish its work here
         for index, (rule_cls, parts) in enumerate(pieces):
             if index not in done:
                 findings.extend(_run_piece(ctx, rule_cls, parts))
