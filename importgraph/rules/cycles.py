@@ -23,6 +23,8 @@ from ..graph import digraph, runtime_import_graph
 from ..model import Finding, Scope, Severity, SourceRef
 from .base import Rule, RuleContext, register
 
+_MODULE_SCOPE = Scope.MODULE.value
+
 if TYPE_CHECKING:
     import networkx as nx  # imported by the functions that run: importing the rules must not cost ~0.3 s
 
@@ -48,22 +50,34 @@ class Hop:
 
 
 def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
-    """The runtime import graph (with parent-package edges); every edge carries its ``hop``."""
+    """The runtime import graph (with parent-package edges), each edge's data as
+    :func:`~importgraph.graph.runtime_import_graph` gives it: read an edge as a :class:`Hop` with :func:`hop`."""
     cached = ctx._exports_cache.get("import_time_graph")
     if cached is not None:
         return cached
-    module_scope = Scope.MODULE.value
-    edges = []
-    for source, targets in runtime_import_graph(ctx.graph).items():
-        for target, data in targets.items():
-            statements = [s for s in data["imports"] if s["scope"] == module_scope]
-            lazy = [s for s in statements if s.get("via")]
-            first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
-            edges.append((source, target, {"hop": Hop(source, target, first["line"], first.get("via"),
-                                                      parent=bool(data.get("parent")))}))
-    graph = digraph(edges)
+    graph = digraph((source, target, data) for source, targets in runtime_import_graph(ctx.graph).items()
+                    for target, data in targets.items())
     ctx._exports_cache["import_time_graph"] = graph
     return graph
+
+
+def hop(graph: nx.DiGraph, source: str, target: str) -> Hop:
+    """The edge ``source -> target`` of :func:`import_time_graph` as a :class:`Hop` (made for the few edges a
+    cycle goes through, not for the ~20k of the graph)."""
+    data = graph._succ[source][target]
+    statements = _module_level(data)
+    lazy = [s for s in statements if s.get("via")]
+    first = min(lazy or statements, key=lambda s: s["line"])  # a lazy statement names the lazy hop
+    return Hop(source, target, first["line"], first.get("via"), parent=bool(data.get("parent")))
+
+
+def is_lazy_hop(data: dict) -> bool:
+    """Whether an edge of :func:`import_time_graph` (its data) runs through a lazy name (``hop(...).via``)."""
+    return any(s.get("via") for s in _module_level(data))
+
+
+def _module_level(data: dict) -> list[dict]:
+    return [s for s in data["imports"] if s["scope"] == _MODULE_SCOPE]
 
 
 def shortest_path(graph: nx.DiGraph, start: str, goal: str, allowed: set[str]) -> list[str] | None:
@@ -124,8 +138,9 @@ class LazyImportCycle(Rule):
         graph = import_time_graph(ctx)
         for component in _components(graph):
             seen: set[frozenset[str]] = set()
-            lazy_hops = sorted((graph.edges[s, t]["hop"] for s, t in graph.subgraph(component).edges
-                                if graph.edges[s, t]["hop"].via), key=lambda h: (h.source, h.line))
+            succ = graph._succ
+            lazy_hops = sorted((hop(graph, s, t) for s in component for t, data in succ[s].items()
+                                if t in component and is_lazy_hop(data)), key=lambda h: (h.source, h.line, h.target))
             for lazy_hop in lazy_hops:
                 back = shortest_path(graph, lazy_hop.target, lazy_hop.source, component)
                 if back is None:
@@ -134,7 +149,7 @@ class LazyImportCycle(Rule):
                 if frozenset(nodes) in seen:
                     continue
                 seen.add(frozenset(nodes))
-                hops = [graph.edges[a, b]["hop"] for a, b in zip(nodes, nodes[1:])]
+                hops = [hop(graph, a, b) for a, b in zip(nodes, nodes[1:])]
                 yield self._finding(ctx, hops)
 
     def _finding(self, ctx: RuleContext, hops: list[Hop]) -> Finding:
@@ -181,7 +196,7 @@ class ImportCycle(Rule):
         import networkx as nx
 
         graph = import_time_graph(ctx)
-        plain = nx.DiGraph([(s, t, d) for s, t, d in graph.edges(data=True) if not d["hop"].via])
+        plain = nx.DiGraph([(s, t, d) for s, t, d in graph.edges(data=True) if not is_lazy_hop(d)])
         for component in _components(plain):
             start = min(component)
             cycles = [p for p in (shortest_path(plain, nxt, start, component)
@@ -189,7 +204,7 @@ class ImportCycle(Rule):
             if not cycles:
                 continue
             nodes = [start, *min(cycles, key=len)]
-            hops = [plain.edges[a, b]["hop"] for a, b in zip(nodes, nodes[1:])]
+            hops = [hop(plain, a, b) for a, b in zip(nodes, nodes[1:])]
             yield self.finding(
                 start, start, ctx.modules[start].path, hops[0].line,
                 f"import cycle among {len(component)} modules; shortest through {start}: {_render(hops)}. "
