@@ -194,7 +194,8 @@ def installed_packages(python: Path) -> dict[str, str]:
 
 
 def ensure_venv(name: str, requirements: list[str]) -> Path:
-    """Return the python of venv ``name`` with ``requirements`` installed, building it if needed.
+    """Return the python of venv ``name`` (for this Python version) with ``requirements`` installed, building it
+    if needed.
 
     Idempotent: when the marker matches (same requirements, same base Python)
     the venv is reused without running pip at all, so the common path costs a
@@ -203,6 +204,9 @@ def ensure_venv(name: str, requirements: list[str]) -> Path:
     interrupted build is detected and redone next time.
     """
     root = cache_root() / "test-venvs"
+    # One directory per Python version: running the tests on another Python builds venvs beside these, instead
+    # of replacing them (the marker would make every switch a rebuild).
+    name = f"{name}-py{sys.version_info[0]}.{sys.version_info[1]}"
     venv_dir = root / name
     python = venv_python(venv_dir)
     fingerprint = _fingerprint(requirements)
