@@ -35,8 +35,11 @@ class SetupReader:
     @classmethod
     def read(cls, path: Path) -> SetupReader | None:
         """The reader of the ``setup.py`` at ``path``; None when it cannot be read or parsed."""
+        # Imported here: importing the scan package imports discover, which imports this module.
+        from .scan.read import parse_source
+
         try:
-            return cls(ast.parse(path.read_bytes(), filename=str(path)))
+            return cls(parse_source(path.read_bytes(), str(path)))
         except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
             return None
 

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -196,6 +197,38 @@ def test_bom_and_crlf(package, healthy):
     (package / "beta.py").write_bytes(b"\xef\xbb\xbf" + (package / "beta.py").read_bytes().replace(b"\n", b"\r\n"))
     report = analyse(package)
     assert_only_extra(report, healthy)
+
+
+INVALID_ESCAPES = 'PATTERN = "\\/"  # an invalid escape: the parser warns, the module imports\n'
+
+
+def test_parser_warnings_of_the_package_are_neither_shown_nor_errors(package, healthy):
+    """Python warns when it parses an invalid escape sequence (``SyntaxWarning`` from 3.12, shown by default;
+    ``DeprecationWarning`` before). That is the analysed code's business: nothing is shown, and a caller running
+    with warnings as errors (``-W error``, pytest's ``filterwarnings = error``) still gets the module's facts,
+    not a SyntaxError for a file that imports fine (checked under ``-W error`` itself)."""
+    alpha, init = package / "alpha.py", package / "__init__.py"
+    alpha.write_text(INVALID_ESCAPES + alpha.read_text())
+    init.write_text(init.read_text() + INVALID_ESCAPES)  # after the lazy map: its lines stay
+    imported = subprocess.run([sys.executable, "-c", "from pkg import Alpha, PATTERN; print(PATTERN)"],
+                              cwd=package.parent, capture_output=True, text=True)
+    assert imported.stdout.strip() == "\\/", imported.stderr  # it imports and serves its name
+    assert "invalid escape sequence" in subprocess.run(  # and the parser does warn about it
+        [sys.executable, "-W", "always", "-c", "import pkg.alpha"], cwd=package.parent, capture_output=True,
+        text=True).stderr
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("error")
+        report = analyse(package)
+    assert caught == []
+    assert report.modules["pkg.alpha"].bindings["PATTERN"].line == 1
+    assert report.stats.unparsable == 0
+    assert_only_extra(report, healthy)
+
+    cli = subprocess.run([sys.executable, "-W", "error", "-m", "importgraph", "analyze", str(package), "--no-cache",
+                          "--no-html"], capture_output=True, text=True)
+    assert (cli.returncode, cli.stderr) == (0, "")
+    assert "0 unparsable" in cli.stdout
 
 
 def test_twenty_megabyte_file(package, healthy):

@@ -24,7 +24,7 @@ from ..model import (
     Undecided,
 )
 from ..inputs import is_file, note_context, note_digest
-from ..scan.read import read_source
+from ..scan.read import parse_source, read_source
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .pep562 import (
@@ -149,7 +149,7 @@ class _Context:
             return None
         if facts.path not in self.helper_trees:
             try:
-                self.helper_trees[facts.path] = ast.parse(read_source(facts.path), filename=facts.path)
+                self.helper_trees[facts.path] = parse_source(read_source(facts.path), facts.path)
             except (OSError, SyntaxError, ValueError):
                 self.helper_trees[facts.path] = None
         tree = self.helper_trees[facts.path]
@@ -215,7 +215,7 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
                 note_digest(facts.path, scanned[0])
             tree = scanned[1]
         else:
-            tree = ast.parse(read_source(facts.path), filename=facts.path)
+            tree = parse_source(read_source(facts.path), facts.path)
     except OSError as exc:
         context.problems.append(ParseProblem(facts.path, None, f"unreadable: {exc.strerror or exc}"))
         return []
@@ -434,7 +434,7 @@ def _fill_stub(lazy: LazyModule, package: str, facts: ModuleFacts, build: LazyBu
     filename = str(filename) if isinstance(filename, str) else facts.path
     stub = filename if filename.endswith("i") else os.path.splitext(filename)[0] + ".pyi"
     try:
-        tree = ast.parse(read_source(stub), filename=stub)
+        tree = parse_source(read_source(stub), stub)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         lazy.undecided.append(Undecided(facts.path, build.line, f"stub {stub} not readable: {exc}"))
         return

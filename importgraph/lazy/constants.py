@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from ..model import Environment
+from ..scan.read import parse_source
 from .define_structure import BaseRules, DirectoryWalk
 from .evaluator import Evaluator
 from .values import Lambda, Unknown
@@ -17,7 +18,7 @@ from .values import Lambda, Unknown
 class ModuleConstants:
     def __init__(self, module: str, path: str, source: bytes):
         self.path = path
-        tree = ast.parse(source, filename=path)
+        tree = parse_source(source, path)
         self.tree = tree
         self.assignments: dict[str, ast.expr] = {}
         for node in tree.body:

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from ..model import DeadEntry, Finding, LazyModule, Severity
-from ..scan.read import read_source
+from ..scan.read import parse_source, read_source
 from .base import Rule, RuleContext, register
 
 _MUTATORS = {"append", "extend", "update", "setdefault", "add", "insert"}
@@ -94,7 +94,7 @@ class DeadLazyKey(Rule):
 
 def _parse(path: str) -> ast.Module | None:
     try:
-        return ast.parse(read_source(path), filename=path)
+        return parse_source(read_source(path), path)
     except (OSError, SyntaxError, ValueError):
         return None
 

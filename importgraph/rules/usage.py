@@ -24,7 +24,7 @@ from ..model import Finding, LazyModule, Scope, Severity
 from ..resolve import resolve_name
 from ..scan import scan_file
 from ..lazy.constants import ModuleConstants
-from ..scan.read import read_source
+from ..scan.read import parse_source, read_source
 from .base import Rule, RuleContext, register
 
 _REPLACES_INIT = {"hf-dict", "hf-structure"}
@@ -75,7 +75,7 @@ def _attribute_uses(path: str, top: str, ctx: RuleContext) -> Iterator[Use]:
     """``pkg.Name`` / ``alias.sub.Name`` where the base name was bound by ``import pkg[.sub] [as alias]``."""
     try:
         with open(path, "rb") as handle:
-            tree = ast.parse(handle.read(), filename=path)
+            tree = parse_source(handle.read(), path)
     except (OSError, SyntaxError, ValueError):
         return
     aliases: dict[str, str] = {}

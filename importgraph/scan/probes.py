@@ -11,6 +11,7 @@ import ast
 import re
 
 from ..model import Probe
+from .read import parse_source
 
 PROBE = re.compile(r"^_?is_(\w+?)_available$")
 _PROBE_DEF = re.compile(rb"^def _?is_\w+?_available\(", re.MULTILINE)
@@ -25,7 +26,7 @@ def read_probes(source: bytes, path: str, tree: ast.Module | None = None) -> tup
         if not _PROBE_DEF.search(source):
             return ()
         try:
-            tree = ast.parse(source)
+            tree = parse_source(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return ()
     found = [(node, match.group(1)) for node in tree.body

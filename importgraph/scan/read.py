@@ -10,9 +10,11 @@ opened descriptor (``fstat``), so a file swapped between a ``stat`` and the ``op
 
 from __future__ import annotations
 
+import ast
 import errno
 import os
 import stat
+import warnings
 
 from .. import inputs
 
@@ -78,3 +80,16 @@ def file_digest(path: str) -> bytes | None:
         return inputs.digest(read_source(path, record=False))
     except OSError:
         return None
+
+
+def parse_source(source: bytes | str, path: str = "<unknown>") -> ast.Module:
+    """``ast.parse(source, filename=path)`` for a file of the analysed package, without its compile warnings.
+
+    The parser warns about the analysed code (an invalid escape sequence such as ``"\\/"``: a
+    ``SyntaxWarning`` on Python 3.12+, a ``DeprecationWarning`` on 3.11). Those are the package's business, not
+    the user's: they are not shown, and the caller's warning filters cannot turn them into errors (under
+    ``-W error`` the file would otherwise be reported as a SyntaxError although it imports fine)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return ast.parse(source, filename=path)

@@ -15,6 +15,7 @@ from .hf_reader import read_lines
 from .guards import catches_import_error, is_type_checking, negated_backends, positive_backends, try_guard
 from .name_uses import collect_name_uses
 from .probes import read_probes
+from .read import parse_source
 
 LAZY_MARKERS = {
     "_LazyModule": "lazymodule",
@@ -425,7 +426,7 @@ def _scan(module: str, path: str, is_package: bool, source: bytes,
         text = source.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     facts.lazy_markers = _lazy_markers(text)
     try:
-        tree = ast.parse(source, filename=path)
+        tree = parse_source(source, path)
     except SyntaxError as exc:
         facts.problem = ParseProblem(path, exc.lineno, f"SyntaxError: {exc.msg}")
         return facts
