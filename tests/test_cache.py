@@ -88,7 +88,9 @@ def test_cold_and_warm_cache_give_the_uncached_report(name, tmp_path):
     cache = tmp_path / "cache"
     assert report_json(package, cache) == uncached  # cold: fills the cache
     assert list(cache.glob("facts-*.pack"))
-    assert report_json(package, cache) == uncached  # warm: every file from the cache
+    assert report_json(package, cache) == uncached  # warm: the stored result
+    drop_results(cache)
+    assert report_json(package, cache) == uncached  # warm scan cache: every file's facts from it
 
 
 def test_a_result_serving_dummy_objects_is_cached(tmp_path):
@@ -116,8 +118,11 @@ def test_an_edited_file_is_rescanned(tmp_path):
     cache = tmp_path / "cache"
     before = report_json(package, cache)
     modeling = package / "models" / "foo" / "modeling_foo.py"
-    # Same size, one name changed: only the content hash can tell.
+    # Same size, one name changed, the modification time put back: only the content hash can tell.
+    stat = modeling.stat()
     modeling.write_text(modeling.read_text().replace('"FooModel",', '"FooMadel",'))
+    os.utime(modeling, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert modeling.stat().st_size == stat.st_size
     after_cached = report_json(package, cache)
     assert after_cached == report_json(package, None)
     assert after_cached != before
@@ -142,7 +147,9 @@ def test_big_package_report_through_pool_and_cache(tmp_path):
     uncached = report_json(package, None)
     cache = tmp_path / "cache"
     assert report_json(package, cache) == uncached
-    assert report_json(package, cache) == uncached
+    assert report_json(package, cache) == uncached  # the stored result
+    drop_results(cache)
+    assert report_json(package, cache) == uncached  # every file's facts from the scan cache
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped"])
@@ -259,25 +266,28 @@ def test_clean_removes_only_importgraph_files(tmp_path):
     assert again.stdout.startswith("removed 0 cache files")
 
 
-def test_cache_keeps_the_most_recently_used_entries(tmp_path, monkeypatch):
-    """Bounded across options: with room for two result entries, a third evicts the least recently used."""
-    import importgraph.result_cache as result_cache
-
+def test_cache_keeps_the_most_recently_used_entries(tmp_path):
+    """Bounded across options: the cache keeps ``KEEP_ENTRIES`` result entries; one more evicts the least
+    recently used (a hit counts as a use)."""
     package = copy_fixture("hf5_structure", tmp_path)
     cache = tmp_path / "cache"
-    monkeypatch.setattr(result_cache, "prune", lambda d, p: cache_module.prune(d, p, keep=2))
-    runs = [{"select": {"IG002"}}, {"select": {"IG003"}}, {"select": {"IG004"}}]
-    for options in runs[:2]:
+    keep = cache_module.KEEP_ENTRIES
+    runs = [{"select": {f"IG{n:03d}"}} for n in range(1, 16)] + [{"select": {"IG001", "IG002"}},
+                                                                  {"select": {"IG001", "IG003"}}]
+    assert len(runs) == keep + 1  # one option set per entry kept, and one more
+    entries: list[Path] = []
+    for options in runs[:keep]:
+        before = set(cache.glob("result-*.pack"))
         importgraph.analyze(str(package), cache_dir=cache, **options)
-    entries = sorted(cache.glob("result-*.pack"))
-    assert len(entries) == 2
-    for entry in entries:  # make the first run's entry the older one, then use it again
-        os.utime(entry, (1, 1))
-    assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache
-    importgraph.analyze(str(package), cache_dir=cache, **runs[2])
-    assert len(list(cache.glob("result-*.pack"))) == 2
+        entries.extend(set(cache.glob("result-*.pack")) - before)
+    assert len(entries) == keep
+    for age, entry in enumerate(entries, start=1):  # used in the order of the runs, the first the longest ago
+        os.utime(entry, (age, age))
+    assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache  # the first used again
+    importgraph.analyze(str(package), cache_dir=cache, **runs[keep])
+    assert len(list(cache.glob("result-*.pack"))) == keep
     assert importgraph.analyze(str(package), cache_dir=cache, **runs[0]).from_cache  # kept: recently used
-    assert not importgraph.analyze(str(package), cache_dir=cache, **runs[1]).from_cache  # evicted
+    assert not importgraph.analyze(str(package), cache_dir=cache, **runs[1]).from_cache  # evicted: the oldest
 
 
 def test_this_process_scans_at_most_a_fair_share_of_inits(tmp_path):

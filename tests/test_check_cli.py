@@ -141,9 +141,16 @@ def test_text_is_coloured_on_a_terminal():
     assert "\x1b[" in out and "IG002" in out
 
 
-def test_explicit_target_argument_overrides_config(tmp_path):
-    result = check(str(PROJECTS / "lazy_clean" / "src" / "lazyclean"), "--select", "IG001,IG002", cwd=tmp_path)
+def test_explicit_target_argument_overrides_config(project):
+    """Run inside the defects project, whose configuration targets its own package (exit 1 there), the target
+    given on the command line is the one analysed: the clean package, exit 0."""
+    root = project("lazy_defects")
+    assert check("--output-format", "json", cwd=root).exit_code == 1  # the configured target has findings
+    clean = PROJECTS / "lazy_clean" / "src" / "lazyclean"
+    result = check(str(clean), "--output-format", "json", cwd=root)
     assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["package"], report["findings"]) == ("lazyclean", [])
 
 
 def test_fail_on_threshold():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 import importgraph
+from importgraph.rules.fork import MIN_MODULES
+from importgraph.scan.pool import MIN_FILES_FOR_POOL
 from tests.audit import recording
 from tests.conftest import fixture_package
 
@@ -64,9 +67,18 @@ def test_api_runs_none_of_the_lazy_machinery(marker):
 
 
 def test_cli_runs_none_of_the_lazy_machinery(marker, tmp_path):
-    """The whole CLI, in its own process: JSON and HTML output, scan pool and cache on."""
+    """The whole CLI, in its own process: JSON and HTML output, cache on, and the package padded with plain
+    modules until the scan runs in its process pool and the rules in their forked child."""
+    package = tmp_path / "site" / "sideeffect_lazy"
+    shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    padding = package / "padding"
+    padding.mkdir()
+    (padding / "__init__.py").write_text("")
+    for index in range(max(MIN_FILES_FOR_POOL, MIN_MODULES)):
+        (padding / f"module_{index}.py").write_text(f"VALUE = {index}\n")
+    assert len(list(package.rglob("*.py"))) >= max(MIN_FILES_FOR_POOL, MIN_MODULES)
     env = dict(os.environ, IMPORTGRAPH_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-B", "-m", "importgraph", "analyze", str(PACKAGE), "--format", "json",
+    proc = subprocess.run([sys.executable, "-B", "-m", "importgraph", "analyze", str(package), "--format", "json",
                            "--html", str(tmp_path / "report.html"), "-q"],
                           capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -359,9 +359,14 @@ def test_lazy_init_deleted_after_scanning(package, tmp_path):
         if done == total:
             (package / "__init__.py").unlink()
 
+    init = (package / "__init__.py").read_bytes()
     report = analyse(package, progress=progress, cache_dir=cache)
     assert report.lazy_modules == {}
     assert "unreadable" in ig009(report, "__init__.py").message
+    (package / "__init__.py").write_bytes(init)  # the same bytes back: the result above must not be reused
+    again = analyse(package, cache_dir=cache)
+    assert not again.from_cache
+    assert outcome(again)[0] == {"pkg": HEALTHY_MAP}
 
 
 def test_lazy_init_deleted_after_scanning_it(package, healthy):

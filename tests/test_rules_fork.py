@@ -39,9 +39,17 @@ def stages(package: Path):
     return target, env, modules, lazy, graph
 
 
-def rules_output(package_stages, forked: bool, monkeypatch, select=None, init_trees=True, graph_seconds=0.0):
-    """The rules' output; ``graph_seconds``: how long building the graph takes in the parent (while it builds,
-    the forked child claims the rules run beside it)."""
+def wait_for(signal: Path, timeout: float = 120.0) -> None:
+    """Wait until another process creates ``signal`` (a file); the timeout only keeps a broken test from hanging."""
+    deadline = time.monotonic() + timeout
+    while not signal.exists() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+def rules_output(package_stages, forked: bool, monkeypatch, select=None, init_trees=True,
+                 graph_waits_for: Path | None = None):
+    """The rules' output; ``graph_waits_for``: building the graph in the parent lasts until this file exists
+    (while it builds, the forked child claims the rules run beside it)."""
     target, env, modules, lazy, graph = package_stages
     monkeypatch.setattr(fork, "MIN_MODULES", 0 if forked else 10**9)
     monkeypatch.setattr(fork, "available_cores", lambda: 2)
@@ -49,7 +57,8 @@ def rules_output(package_stages, forked: bool, monkeypatch, select=None, init_tr
                       structure_files=lazy.structure_files, problems=lazy.problems,
                       init_trees=lazy.init_trees if init_trees else {})
     def graph_stage():
-        time.sleep(graph_seconds)
+        if graph_waits_for is not None:
+            wait_for(graph_waits_for)
         return graph
 
     with inputs.recording() as log:
@@ -98,21 +107,23 @@ def test_a_failing_child_is_replaced_by_running_its_rules_here(monkeypatch):
     assert rules_output(package_stages, True, monkeypatch, select=set(REGISTRY)) == expected
 
 
-def test_warnings_raised_in_the_child_reach_the_caller(monkeypatch):
+def test_warnings_raised_in_the_child_reach_the_caller(monkeypatch, tmp_path):
     package_stages = stages(FIXTURES / "rule_ig007_pos_1" / "rule_ig007_pos_1")
     parent = os.getpid()
     rule = REGISTRY["IG012"]
     original = rule.check
+    warned = tmp_path / "warned"
 
     def check_warning(self, ctx):
         warnings.warn(f"from process {'child' if os.getpid() != parent else 'parent'}", UserWarning)
+        warned.touch()
         return original(self, ctx)
 
     monkeypatch.setattr(rule, "check", check_warning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        # the parent builds the graph for a second: by then the child has claimed (and run) every rule
-        rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_seconds=1.0)
+        # the parent's graph is ready only once the child has run IG012 (so the parent cannot claim it)
+        rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_waits_for=warned)
     assert [str(w.message) for w in caught] == ["from process child"]
 
 
@@ -123,21 +134,27 @@ def test_the_parent_takes_the_rules_the_child_has_not_started(monkeypatch, tmp_p
     package_stages = stages(FIXTURES / "rule_ig013_pos_1" / "rule_ig013_pos_1")
     expected = rules_output(package_stages, False, monkeypatch, select=set(REGISTRY))
     runs = tmp_path / "runs"
+    child_claimed, parent_ran = tmp_path / "child-claimed", tmp_path / "parent-ran"
     parent = os.getpid()
     for code, rule in REGISTRY.items():
         if rule.reads_graph:
             continue
 
         def check_part(self, ctx, part, original=rule.check_part, code=code):
+            in_parent = os.getpid() == parent
             with open(runs, "a") as handle:  # one short append per line: atomic between the two processes
-                handle.write(f"{code}|{part!r}|{'parent' if os.getpid() == parent else 'child'}\n")
-            if part == "dummy files":
-                time.sleep(1.0)  # IG013's first part, the child's first claim: it holds the child for a second
+                handle.write(f"{code}|{part!r}|{'parent' if in_parent else 'child'}\n")
+            if in_parent:
+                parent_ran.touch()
+            elif part == "dummy files":  # IG013's first part, the child's first claim: it holds the child
+                child_claimed.touch()
+                wait_for(parent_ran)  # until the parent, done with the graph, has claimed and run a piece
             return original(self, ctx, part)
 
         monkeypatch.setattr(rule, "check_part", check_part)
-    # the graph takes 0.3 s: the child has claimed IG013's first part by then
-    assert rules_output(package_stages, True, monkeypatch, select=set(REGISTRY), graph_seconds=0.3) == expected
+    # the graph is ready once the child has claimed IG013's first part
+    assert rules_output(package_stages, True, monkeypatch, select=set(REGISTRY),
+                        graph_waits_for=child_claimed) == expected
     ran = [tuple(line.split("|")) for line in runs.read_text().splitlines()]
     parts = [(code, part) for code, part, _ in ran]
     assert len(parts) == len(set(parts))  # nothing ran twice
