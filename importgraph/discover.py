@@ -14,7 +14,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .distribution import PROJECT_FILES, canonical, checkout_metadata, installed_metadata, project_name
+from .distribution import (
+    PROJECT_FILES,
+    canonical,
+    checkout_metadata,
+    installed_metadata,
+    project_name,
+    python_source,
+)
 from .model import Target
 
 EXTENSION_SUFFIXES = (".so", ".pyd")
@@ -119,13 +126,16 @@ _NOT_THE_LIBRARY = {"doc", "docs", "example", "examples", "benchmark", "benchmar
 
 
 def _checkout_package(path: Path) -> tuple[Path, str] | None:
-    """A checkout's package: the one folder with an ``__init__.py`` in ``src/``, ``lib/`` or at the top (tests,
-    docs, examples and the like left out), or, of several, the one named like the project
+    """A checkout's package: the one folder with an ``__init__.py`` in the Python source folder its
+    ``pyproject.toml`` declares (:func:`~importgraph.distribution.python_source`), in ``src/``, ``lib/`` or at
+    the top (tests, docs, examples and the like left out), or, of several, the one named like the project
     (``[project] name``, ``setup(name=...)``: aiohttp beside ``examples/``); else a folder named like the
     project without ``__init__.py``, a namespace package (optimum), or a module named like it (six)."""
     name = project_name(path)
     wanted = canonical(name) if name else None
-    for base in (path / "src", path / "lib", path):
+    declared = python_source(path)
+    bases = ([declared] if declared is not None else []) + [path / "src", path / "lib", path]
+    for base in bases:
         packages = sorted(p.parent for p in base.glob("*/__init__.py") if not p.parent.name.startswith("."))
         named = [p for p in packages if canonical(p.name) == wanted]
         if named:
@@ -137,7 +147,7 @@ def _checkout_package(path: Path) -> tuple[Path, str] | None:
             names = ", ".join(c.name for c in candidates)
             unnamed = f", none named like the project ({name})" if name else ""
             raise TargetNotFound(f"{base} holds several packages ({names}){unnamed}; name one of their folders")
-    for base in (path / "src", path / "lib", path):
+    for base in bases:
         folder = base / name if name else None  # spelt as the project spells itself, then as an import name
         for candidate in (folder, base / wanted if wanted else None):
             if candidate is not None and candidate.is_dir() and any(candidate.glob("**/*.py")):

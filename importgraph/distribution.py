@@ -251,9 +251,30 @@ def project_name(root: Path) -> str | None:
 
 
 def project_root(entry: Path) -> Path | None:
-    """The folder with the project files: the package's ``sys.path`` entry, or its parent for ``src/``, ``lib/``."""
-    for folder in (entry, entry.parent) if entry.name in ("src", "lib") else (entry,):
-        if any((folder / name).is_file() for name in PROJECT_FILES):
+    """The folder with the project files: the package's ``sys.path`` entry, or its parent for ``src/``, ``lib/``
+    or the folder the parent's ``pyproject.toml`` names as its Python source (:func:`python_source`)."""
+    for folder in (entry, entry.parent):
+        if not any((folder / name).is_file() for name in PROJECT_FILES):
+            continue
+        if folder == entry or entry.name in ("src", "lib") or python_source(folder) == entry.resolve():
+            return folder
+    return None
+
+
+def python_source(root: Path) -> Path | None:
+    """The folder inside ``root`` that its ``pyproject.toml`` says holds the Python packages, when it says one:
+    maturin's ``[tool.maturin] python-source`` (tokenizers and safetensors keep theirs in ``py_src/``, beside a
+    Rust crate), setuptools' ``[tool.setuptools] package-dir = {"" = ...}``."""
+    tool = _toml(root / "pyproject.toml").get("tool")
+    tool = tool if isinstance(tool, dict) else {}
+    maturin, setuptools = tool.get("maturin"), tool.get("setuptools")
+    package_dir = setuptools.get("package-dir") if isinstance(setuptools, dict) else None
+    for value in (maturin.get("python-source") if isinstance(maturin, dict) else None,
+                  package_dir.get("") if isinstance(package_dir, dict) else None):
+        if not isinstance(value, str) or value.strip("./") == "":
+            continue
+        folder = (root / value).resolve()
+        if folder.is_dir() and folder.is_relative_to(root.resolve()):
             return folder
     return None
 

@@ -142,6 +142,15 @@ def test_src_layout_given_as_a_path(tmp_path):
     # six, typing_extensions: a single-module distribution
     ({"pyproject.toml": "[project]\nname = 'one-mod'\n", "src/one_mod.py": "X = 1\n", "noxfile.py": ""},
      "one_mod", "src", "module"),
+    # tokenizers, safetensors (maturin): the Python source in the folder pyproject.toml names, beside a Rust crate
+    # named like the package and Rust sources in src/
+    ({"pyproject.toml": "[project]\nname = 'rusty'\n\n[tool.maturin]\npython-source = 'py_src'\n"
+                        "module-name = 'rusty._native'\n",
+      "py_src/rusty/__init__.py": "", "rusty/Cargo.toml": "", "src/lib.rs": "", "tests/__init__.py": ""},
+     "rusty", "py_src", "package"),
+    # setuptools' package-dir: the packages in python/
+    ({"pyproject.toml": "[project]\nname = 'pydir'\n\n[tool.setuptools.package-dir]\n\"\" = 'python'\n",
+      "python/pydir/__init__.py": "", "examples/__init__.py": ""}, "pydir", "python", "package"),
 ])
 def test_checkout_layouts(tmp_path, files, package, entry, kind):
     """A checkout given as a folder: its package is the one the import system finds with the layout's folder on

@@ -156,6 +156,24 @@ def test_hard_requirements_are_read_from_the_checkout(tmp_path, files, source, r
         assert found == [], "fakebackend is installed wherever the package is"
 
 
+def test_hard_requirements_of_a_checkout_with_a_declared_python_source(tmp_path):
+    """maturin's ``python-source`` (tokenizers, safetensors: ``py_src/``): the project files sit one folder above
+    the package's ``sys.path`` entry, and are found from the checkout and from the package folder alike."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / PACKAGE / PACKAGE, repo / "py_src" / PACKAGE)
+    (repo / "pyproject.toml").write_text(PYPROJECT + '\n[tool.maturin]\npython-source = "py_src"\n')
+    (repo / "src").mkdir()
+    (repo / "src" / "lib.rs").write_text("")  # the Rust side's sources, no Python package
+    for target in (repo, repo / "py_src" / PACKAGE):
+        found, report = ig007(str(target))
+        assert report.target.roots == (str(repo / "py_src" / PACKAGE),)
+        assert report.target.requires == ("fakebackend", "ig7_backport")
+        assert report.target.requirements_from == str(repo / "pyproject.toml")
+        assert found == []
+    (repo / "pyproject.toml").write_text(PYPROJECT)  # without the declaration the package folder has no project
+    assert ig007(str(repo / "py_src" / PACKAGE))[1].target.requires == ()
+
+
 def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_path, monkeypatch):
     """trl requires accelerate, which requires torch: with accelerate installed where the analysis runs (this
     interpreter's sys.path, or ``--python``'s), torch is there wherever the checkout's package is."""
