@@ -9,6 +9,7 @@ Exit codes (all commands):
 from __future__ import annotations
 
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -19,6 +20,7 @@ from rich.markup import escape
 
 from . import __version__
 from .discover import TargetNotFound
+from .model import ImportgraphWarning
 from .scan.cache import CACHE_DIR_HELP, NO_CACHE_HELP
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -283,7 +285,20 @@ def _write(text: str, output: Optional[Path]) -> None:
 
 
 def main() -> None:
+    warnings.showwarning = _show_warning
     app()
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """importgraph's own warnings as one ``warning: ...`` line on stderr: Python's format would add the file and
+    line of importgraph's source that raised it, which tell the user nothing. Other warnings as Python shows them."""
+    if issubclass(category, ImportgraphWarning):
+        err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
 
 
 if __name__ == "__main__":  # pragma: no cover

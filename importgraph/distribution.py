@@ -31,12 +31,14 @@ import json
 import platform
 import re
 import tomllib
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from .model import ImportgraphWarning
 from .setup_reader import SetupReader
 
 PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
@@ -183,6 +185,7 @@ def checkout_metadata(top_level: str, entry: Path,
     root = project_root(entry)
     if root is None:
         return None
+    _warn_if_unreadable(root / "pyproject.toml")
     by_name = _dist_infos(Path(p) for p in environment())
     editable = _editable_install(top_level, root, by_name)
     if editable is not None:
@@ -213,6 +216,23 @@ def python_requirement(source: Path) -> str | None:
         reader = SetupReader.read(source)
         value = reader.literal(reader.arguments.get("python_requires")) if reader is not None else None
     return value.strip() or None if isinstance(value, str) else None
+
+
+class ProjectFileWarning(ImportgraphWarning):
+    """A checkout's project file cannot be read: what it declares (requirements, name, Python version, source
+    folder) is not known to the analysis."""
+
+
+def _warn_if_unreadable(path: Path) -> None:
+    """Say so when ``path`` exists but is not TOML: its requirements are then unknown and every third-party import
+    of the package counts as an optional backend (rule IG007 reports them)."""
+    if not path.is_file():
+        return
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        warnings.warn(f"{path} cannot be read ({exc}): the requirements, name and Python version it declares are "
+                      "not used", ProjectFileWarning, stacklevel=3)
 
 
 def _toml(path: Path) -> dict:

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from .scan.hf_reader import LineReading
 
 
+class ImportgraphWarning(UserWarning):
+    """Something the user should know that did not stop the analysis (a cache it could not use, a project file
+    it could not read). The command line prints these as ``warning: ...`` lines on stderr."""
+
+
 # --------------------------------------------------------------------------- discover
 
 

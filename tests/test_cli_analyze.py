@@ -153,3 +153,17 @@ def test_select_runs_off_by_default_rules_and_rejects_unknown_codes(tmp_path):
     assert rules == {"IG015"}
     bad = importgraph_cli("analyze", package, "--select", "IG999", "--no-html", cwd=tmp_path)
     assert bad.returncode == 2 and "IG999" in bad.stderr
+
+
+def test_importgraph_warnings_are_one_line_each_on_stderr(tmp_path):
+    """A cache directory that cannot be used (here a file) is a warning, not an error; the command line prints it
+    as ``warning: ...``, without Python's file:line of importgraph's own source."""
+    not_a_directory = tmp_path / "cache"
+    not_a_directory.write_text("")
+    proc = importgraph_cli("analyze", str(fixture_package("hf4_dict")), "--no-html", "-q", "--cache-dir",
+                           str(not_a_directory), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith(f"warning: importgraph cache directory {not_a_directory} is not writable")
+                         for line in lines), lines
+    assert "hf4_dict" in proc.stdout

@@ -15,12 +15,13 @@ import sys
 import tarfile
 import textwrap
 import venv
+import warnings
 from pathlib import Path
 
 import pytest
 
 import importgraph
-from importgraph.distribution import canonical, checkout_metadata, requirement_names
+from importgraph.distribution import ProjectFileWarning, canonical, checkout_metadata, requirement_names
 from tests.conftest import FIXTURES
 from tests.runtime.venvs import DIFFUSERS, cache_root, ensure_venv
 
@@ -172,6 +173,26 @@ def test_hard_requirements_of_a_checkout_with_a_declared_python_source(tmp_path)
         assert found == []
     (repo / "pyproject.toml").write_text(PYPROJECT)  # without the declaration the package folder has no project
     assert ig007(str(repo / "py_src" / PACKAGE))[1].target.requires == ()
+
+
+def test_a_project_file_that_is_not_toml_is_said_not_silently_skipped(tmp_path):
+    """A broken ``pyproject.toml`` declares nothing the analysis can use: every third-party import then counts as
+    an optional backend (IG007 reports ``fakebackend``), so the user is told why, once, as a warning (the command
+    line prints it as one ``warning:`` line); the analysis goes on."""
+    repo = checkout(tmp_path, {"pyproject.toml": PYPROJECT.replace("[project]", "[project")})
+    with pytest.warns(ProjectFileWarning, match=r"pyproject.toml cannot be read \(Expected ']'") as caught:
+        found, report = ig007(str(repo))
+    assert len(caught) == 1
+    assert report.target.requires == () and [f.symbol for f in found] == ["Plain"]
+    cli = subprocess.run([sys.executable, "-m", "importgraph", "analyze", str(repo), "--no-html", "--no-cache"],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stderr.splitlines() == [f"warning: {caught[0].message}"]
+    assert "no project file that declares them" in cli.stdout
+    (repo / "pyproject.toml").write_text(PYPROJECT)  # repaired: no warning, its requirements are read
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProjectFileWarning)
+        assert ig007(str(repo))[1].target.requires == ("fakebackend", "ig7_backport")
 
 
 def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_path, monkeypatch):

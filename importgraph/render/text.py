@@ -33,7 +33,7 @@ def print_summary(report: Report, console: Console) -> None:
                              f"{relative(report, target.requirements_from)}"))
     else:
         console.print("  hard requirements: none found (no installed metadata beside the package, no project "
-                      "file): every third-party import counts as an optional backend")
+                      "file that declares them): every third-party import counts as an optional backend")
     if not runs_here(target.requires_python):
         console.print(escape(f"  {target.distribution or target.name} requires Python {target.requires_python}; "
                              f"importgraph runs on {platform.python_version()}: files with newer syntax are left "

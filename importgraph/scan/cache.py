@@ -30,7 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import ModuleFacts
+from ..model import ImportgraphWarning, ModuleFacts
 
 CACHE_ENV = "IMPORTGRAPH_CACHE_DIR"
 FORMAT = 1
@@ -45,7 +45,7 @@ CACHE_DIR_HELP = ("Cache directory for scanned files' facts and whole results (d
 NO_CACHE_HELP = "Neither read nor write the cache (every file is scanned and every stage runs)."
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(ImportgraphWarning):
     """The cache could not be read or written; the analysis went on without it."""
 
 
