@@ -290,13 +290,16 @@ def main() -> None:
 
 
 _python_showwarning = warnings.showwarning
+_shown: set[str] = set()
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
     """importgraph's own warnings as one ``warning: ...`` line on stderr: Python's format would add the file and
     line of importgraph's source that raised it, which tell the user nothing. Other warnings as Python shows them."""
     if issubclass(category, ImportgraphWarning):
-        err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
+        if str(message) not in _shown:  # two stages may find the same thing out (an unwritable cache directory)
+            _shown.add(str(message))
+            err.print(f"warning: {escape(str(message))}", highlight=False, soft_wrap=True)
     else:
         _python_showwarning(message, category, filename, lineno, file, line)
 

@@ -47,7 +47,7 @@ from .discover import SourceFile
 from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
-from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch
+from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch, warn_unwritable
 from .scan.read import file_digest, read_source
 from .scan.visitor import scan_source
 
@@ -207,8 +207,7 @@ class ResultCache:
         try:
             atomic_write(self.path, data)
         except OSError as exc:
-            warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
-                          "the result is not cached", CacheWarning, stacklevel=4)
+            warn_unwritable(self.directory, exc, stacklevel=5)
             return
         prune(self.directory, "result-*.pack")
 

@@ -49,6 +49,13 @@ class CacheWarning(ImportgraphWarning):
     """The cache could not be read or written; the analysis went on without it."""
 
 
+def warn_unwritable(directory: Path, exc: OSError, stacklevel: int) -> None:
+    """The one warning for a cache directory that cannot be written (the scan cache and the result cache both
+    find out; the command line prints the same text once)."""
+    warnings.warn(f"importgraph cache directory {directory} is not writable ({exc}); nothing is cached this run",
+                  CacheWarning, stacklevel=stacklevel)
+
+
 def default_cache_dir() -> Path:
     """``$IMPORTGRAPH_CACHE_DIR``, else the platform's user cache directory of importgraph."""
     configured = os.environ.get(CACHE_ENV)
@@ -144,8 +151,7 @@ class ScanCache:
         try:
             atomic_write(self.pack_path, MAGIC + hashlib.sha256(payload).digest() + payload)
         except OSError as exc:
-            warnings.warn(f"importgraph cache directory {self.directory} is not writable ({exc}); "
-                          "results are not cached", CacheWarning, stacklevel=3)
+            warn_unwritable(self.directory, exc, stacklevel=4)
             return
         prune(self.directory, "facts-*.pack")
 
