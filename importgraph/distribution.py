@@ -228,19 +228,23 @@ def _warn_if_unreadable(path: Path) -> None:
     of the package counts as an optional backend (rule IG007 reports them)."""
     if not path.is_file():
         return
-    try:
-        tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        warnings.warn(f"{path} cannot be read ({exc}): the requirements, name and Python version it declares are "
+    error = _read_toml(path)[1]
+    if error is not None:
+        warnings.warn(f"{path} cannot be read ({error}): the requirements, name and Python version it declares are "
                       "not used", ProjectFileWarning, stacklevel=3)
 
 
 def _toml(path: Path) -> dict:
     """A TOML file's top table; empty when the file is missing or unreadable."""
+    return _read_toml(path)[0]
+
+
+def _read_toml(path: Path) -> tuple[dict, Exception | None]:
+    """A TOML file's top table, or an empty one and why it could not be read."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return {}
+        return tomllib.loads(path.read_text(encoding="utf-8")), None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, exc
 
 
 def _config(path: Path) -> configparser.ConfigParser | None:
