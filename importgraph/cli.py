@@ -152,11 +152,9 @@ def analyze(
         _write(to_json(report, timings=timings), output)
         _print_note(html_note)
         return
-    from .render.text import print_findings, print_summary
+    from .render.text import print_findings, print_summary, text_console
 
-    console = Console(file=open(output, "w", encoding="utf-8") if output else sys.stdout,
-                      no_color=output is not None, soft_wrap=True,  # no line breaks at 80 columns in pipes
-                      highlight=False)  # rich's number/path highlighting: 60 % of printing 261 findings
+    console = text_console(open(output, "w", encoding="utf-8") if output else sys.stdout, plain=output is not None)
     print_summary(report, console)
     print_findings(report, report.findings, console)
     _print_note(html_note)

@@ -416,7 +416,9 @@ def _package_hops(report: Report, package: str, hops: list[Hop], rel, first: boo
 def _entry_hop(lazy: LazyModule, entry: LazyName, rel, reached: bool) -> Hop:
     key = entry.module[len(lazy.name) + 1:] if entry.module.startswith(lazy.name + ".") else entry.module
     if lazy.style == "hf-structure":
-        where = f"backend set frozenset({set(entry.backends) or '{}'})"
+        # the key of define_import_structure's dict, written as Python shows it (sorted: a set's order is not)
+        backends = ", ".join(repr(backend) for backend in sorted(entry.backends))
+        where = f"backend set frozenset({{{backends}}})" if backends else "backend set frozenset()"
     elif entry.backends:
         where = "under the guard " + " and ".join(f"is_{b}_available()" for b in entry.backends)
     else:

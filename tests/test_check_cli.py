@@ -119,6 +119,23 @@ def test_defects_exit_1_text_grouped_by_file_plain_with_summary():
     assert rows == [["13", "IG002"], ["14", "IG001"], ["14", "IG004"], ["15", "IG003"], ["19", "IG002"]]
 
 
+def test_text_lines_are_never_broken_at_the_console_width():
+    """In a pipe (a CI log) rich breaks lines at the console width (80 columns, or $COLUMNS): a finding's header
+    came out as three lines, its ``module:symbol`` label alone at column 0. Each finding is two whole lines."""
+    env = {**os.environ, "COLUMNS": "30"}
+    proc = subprocess.run([sys.executable, "-m", "importgraph", "check"], cwd=PROJECTS / "lazy_defects",
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    headers = [i for i, line in enumerate(lines) if line.split()[:1] and line.split()[0].isdigit()]
+    assert len(headers) == 5
+    for i in headers:
+        number, code, name, label = lines[i].split()
+        assert code.startswith("IG") and "-" in name and label.startswith("lazydefects:")
+        assert lines[i + 1].startswith("         ") and len(lines[i + 1]) > 100  # the whole message
+    assert lines[-1] == "Found 5 findings: 3 errors, 2 warnings."
+
+
 def test_text_is_coloured_on_a_terminal():
     controller, terminal = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM")}

@@ -100,6 +100,7 @@ def check_command(
     from .baseline import BaselineError, read_baseline, write_baseline as save_baseline
     from .config import ConfigError, find_config, load_config
     from .formats import filtered_note, render, render_text
+    from ..render.text import text_console
     from ..scan.cache import default_cache_dir
     from .run import known_codes, run_check, selected_rules
 
@@ -133,7 +134,7 @@ def check_command(
                                f"folder is not a checkout: {exc}") from None
         raise _usage_error(str(exc)) from None
 
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)  # paths are never broken
     if write_baseline is not None:
         try:
             save_baseline(write_baseline, result.findings)
@@ -144,10 +145,10 @@ def check_command(
 
     if output_format is OutputFormat.text:
         if output is None:
-            render_text(result, Console(file=sys.stdout, highlight=False))
+            render_text(result, text_console(sys.stdout))
         else:
             with open(output, "w", encoding="utf-8") as handle:
-                render_text(result, Console(file=handle, no_color=True, highlight=False, width=200))
+                render_text(result, text_console(handle, plain=True))
         note = filtered_note(result)
         if note:
             err.print(note, markup=False)
