@@ -133,8 +133,20 @@ def test_unregistered_submodule_of_a_plotly_relative_import_package():
     assert run_python(fixture, f"import {fixture}; {fixture}.shapes.CIRCLE").returncode == 0  # registered: works
 
 
+def test_unregistered_submodules_whose_import_time_calls_may_not_run():
+    """Each submodule is imported by a function, but the init calls it under an ``if``, calls a generator
+    function (its body does not run) or only inside a lambda: nothing imports them, all three fail."""
+    fixture = "rule_ig010_pos_5"
+    assert findings(fixture, "IG010") == [("info", f"{leaf}.py", 1, f"{fixture}.{leaf}")
+                                          for leaf in ("late", "plugins", "streams")]
+    for leaf in ("late", "plugins", "streams"):
+        result = run_python(fixture, f"import {fixture}; {fixture}.{leaf}")
+        assert result.returncode != 0 and "AttributeError" in result.stderr
+
+
 @pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra"),
-                                          ("rule_ig010_neg_3", "helpers")])  # neg_3: the init imports it
+                                          ("rule_ig010_neg_3", "helpers"),  # neg_3: the init imports it
+                                          ("rule_ig010_neg_4", "registry")])  # neg_4: a function it calls does
 def test_unregistered_submodule_negative(fixture, leaf):
     assert findings(fixture, "IG010") == []
     assert run_python(fixture, f"import {fixture}; {fixture}.{leaf}").returncode == 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..model import Finding, LazyModule, ModuleFacts, Scope, Severity
+from ..model import Finding, LazyModule, Severity
 from .base import Rule, RuleContext, register
+from .import_time import ImportTime
 
 _SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub", "relative_import"}
 """Styles whose lazy module answers ``pkg.sub`` from a list of keys. A PEP 562 table maps names only."""
@@ -27,7 +28,9 @@ class UnregisteredSubmodule(Rule):
     The lazy module answers ``pkg.sub`` only for registered submodules. For an unregistered one,
     ``import pkg; pkg.sub`` raises AttributeError until something happens to ``import pkg.sub`` (then
     the import system sets the attribute), so code works or fails depending on import order, and
-    ``dir(pkg)`` does not list it.
+    ``dir(pkg)`` does not list it. A submodule that ``import pkg`` imports for certain (an unconditional import
+    statement, or a function the package calls at import time: mne's ``set_log_level()``) is bound on a package
+    that keeps its module object, and is not reported (:mod:`importgraph.rules.import_time`).
 
     Fix: register the submodule (transformers-style: a key with an empty name list; ``lazy_loader.attach``:
     an entry of ``submodules``; plotly's ``relative_import``: an entry of ``rel_modules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),
@@ -46,20 +49,25 @@ class UnregisteredSubmodule(Rule):
             parent, _, leaf = module.rpartition(".")
             if parent:
                 children.setdefault(parent, []).append(leaf)
+        import_time: ImportTime | None = None
         for lazy in ctx.lazy_modules.values():
             if lazy.style not in _SERVES_SUBMODULES or lazy.undecided and not lazy.names or any(
                     u.path == lazy.path and u.line == lazy.line for u in lazy.undecided):
                 continue  # a structure (or a submodule list) the evaluator could not read says nothing of its keys
             registered = self._registered(lazy)
-            if not lazy.replaces_module:  # the init's module object stays: what it imports is bound on it
-                registered.update(_imported_by(ctx.modules.get(lazy.name)))
             hf_style = lazy.style.startswith("hf-")
-            for leaf in sorted(children.get(lazy.name, ())):
-                module = f"{lazy.name}.{leaf}"
-                if leaf.startswith("_") or leaf in _NOT_MODULES_OF_THE_API or module in registered:
-                    continue
-                if hf_style and leaf.startswith(_PRIVATE_BY_CONVENTION):
-                    continue
+            unregistered = [f"{lazy.name}.{leaf}" for leaf in sorted(children.get(lazy.name, ()))
+                            if not (leaf.startswith("_") or leaf in _NOT_MODULES_OF_THE_API
+                                    or f"{lazy.name}.{leaf}" in registered
+                                    or hf_style and leaf.startswith(_PRIVATE_BY_CONVENTION))]
+            if unregistered and not lazy.replaces_module:
+                # The init's module object stays: every submodule importing it imports is bound on it.
+                import_time = import_time or ImportTime(ctx.target.name, ctx.modules, ctx.lazy_modules,
+                                                        ctx.init_trees)
+                imported = import_time.imported_by(lazy.name)
+                unregistered = [module for module in unregistered if module not in imported]
+            for module in unregistered:
+                leaf = module.rpartition(".")[2]
                 facts = ctx.modules[module]
                 yield self.finding(
                     lazy.name, module, facts.path, 1,
@@ -75,19 +83,6 @@ class UnregisteredSubmodule(Rule):
         registered.update(getattr(lazy, "missing_modules", {}) or {})
         registered.update(f"{lazy.name}.{name}" for name in lazy.extra_objects)
         return registered
-
-
-def _imported_by(facts: ModuleFacts | None) -> set[str]:
-    """Modules an init imports unconditionally while it runs (``from . import sub``, ``from .sub import x``,
-    ``import pkg.sub``): the import system binds each on its package."""
-    imported: set[str] = set()
-    for imp in facts.imports if facts is not None else ():
-        if imp.scope is not Scope.MODULE or imp.guarded_by or imp.in_try or imp.fallback_for:
-            continue
-        parts = imp.module.split(".")
-        imported.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-        imported.update(f"{imp.module}.{name}" for name in imp.names)
-    return imported
 
 
 def _how_to_register(lazy: LazyModule, leaf: str) -> str:

@@ -42,6 +42,7 @@ __all__ = [
     "DIFFUSERS",
     "HUGGINGFACE_HUB_VERSION",
     "LANGCHAIN_CORE",
+    "MNE",
     "OTHER_RELEASES",
     "PLOTLY",
     "PYDANTIC",
@@ -77,6 +78,10 @@ DIFFUSERS: tuple[str, list[str]] = ("diffusers-0.42.1", ["diffusers==0.42.1"])
 # (a dependency, pinned with numpy) serves its submodules from PEP 562 lists.
 SCIKIT_IMAGE: tuple[str, list[str]] = ("scikit-image-0.26.0", ["scikit-image==0.26.0", "scipy==1.17.1",
                                                                "numpy==2.4.6"])
+# lazy_loader.attach_stub in 21 packages of pure Python. scikit-learn is there because mne.decoding's modules import
+# it at module level; scipy and numpy pinned as for scikit-image (mne 1.9 still imported scipy's removed sph_harm).
+MNE: tuple[str, list[str]] = ("mne-1.13.2", ["mne==1.13.2", "scikit-learn==1.9.1", "scipy==1.17.1", "numpy==2.4.6",
+                                             "matplotlib==3.11.2"])
 # A hand-written PEP 562 ``__getattr__`` over ``{name: (__spec__.parent, ".module")}`` pairs.
 PYDANTIC: tuple[str, list[str]] = ("pydantic-2.14.4", ["pydantic==2.14.4"])
 # PEP 562 ``__getattr__`` in 19 packages, each delegating to the package's ``import_attr`` helper. langsmith and
