@@ -9,8 +9,10 @@ Three questions, three parts:
   re-exports to the definition.
 * :func:`import_closure` is the import cost: every module that runs, following module-level imports
   (not function-level, not ``TYPE_CHECKING``), lazy accesses (``from lazy_pkg import Name`` imports the
-  serving module), and parent packages (importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__``
-  first). Guards are evaluated for the modelled environment (an import under ``is_torch_available()``
+  serving module), parent packages (importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__``
+  first), and the package's own functions called for certain at import time, whose function-level imports
+  then run (mne 1.9's init calls ``set_log_level()``: :mod:`importgraph.import_time`; the third-party packages
+  those functions import are not counted). Guards are evaluated for the modelled environment (an import under ``is_torch_available()``
   does not run without torch; a name whose backend is missing is a placeholder, nothing is imported);
   an ``import x`` inside ``try/except ImportError`` of a package that is not installed fails softly.
   Third-party packages are counted by top-level name and not followed (we never read their code).
@@ -27,6 +29,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .analysis import Report
+from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope
 from .resolve import resolve_name
@@ -176,9 +179,12 @@ class ImportCost:
         return {"own": len(self.own), "third_party": len(self.third_party), "stdlib": len(self.stdlib)}
 
 
-def import_closure(report: Report, start: list[str], installed: InstalledPackages | None = None) -> ImportCost:
-    """Every module that runs when the modules in ``start`` are imported (see the module docstring)."""
+def import_closure(report: Report, start: list[str], installed: InstalledPackages | None = None,
+                   import_time: ImportTime | None = None) -> ImportCost:
+    """Every module that runs when the modules in ``start`` are imported (see the module docstring).
+    ``import_time``: the one to reuse (it keeps the files it parsed to follow calls)."""
     edges = ImportEdges(report)
+    import_time = import_time or ImportTime(report.target.name, report.modules, report.lazy_modules)
     seen: set[str] = set()
     queue = deque(m for m in start if m in report.modules)
     external: set[str] = set()
@@ -190,6 +196,7 @@ def import_closure(report: Report, start: list[str], installed: InstalledPackage
         for edge in edges.edges(module, runtime=True):
             if edge.target not in seen:
                 queue.append(edge.target)
+        queue.extend(target for target in import_time.call_effects(module) if target not in seen)
         for fact in edges.external(module):
             top = fact.module.split(".")[0]
             if fact.in_try and top not in STDLIB and installed is not None and not installed.find(top)[0]:
@@ -504,8 +511,9 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
 
 def _costs(report: Report, result: Explanation, start: list[str], detector: BackendDetector | None) -> None:
     installed = detector.packages if detector is not None else None
-    result.cost_package = import_closure(report, [report.target.name], installed)
-    result.cost_name = import_closure(report, start, installed)
+    import_time = ImportTime(report.target.name, report.modules, report.lazy_modules)
+    result.cost_package = import_closure(report, [report.target.name], installed, import_time)
+    result.cost_name = import_closure(report, start, installed, import_time)
 
 
 def _relative(report: Report):

@@ -136,6 +136,17 @@ def test_fixture_import_cost_equals_runtime(hf4, name):
     assert set(exp.cost_name.own) == runtime
 
 
+def test_import_cost_follows_the_calls_made_at_import_time():
+    """rule_ig010_neg_4's init calls ``configure()``, whose helper imports ``.registry`` in its body: the import
+    cost has it, as the runtime does (and ``.constants``, which ``_setup`` imports at module level)."""
+    package = fixture_package("rule_ig010_neg_4")
+    exp = explain(importgraph.analyze(str(package)), "Figure")
+    runtime = runtime_own_modules(sys.executable, "rule_ig010_neg_4", "Figure", str(package.parent))
+    assert {"rule_ig010_neg_4.registry", "rule_ig010_neg_4.constants"} <= runtime
+    assert set(exp.cost_name.own) == runtime
+    assert set(exp.cost_package.own) == runtime - {"rule_ig010_neg_4._core"}  # Figure's module comes with the name
+
+
 def test_fixture_package_cost_equals_runtime(hf4):
     report, detector = hf4
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(HF4.parent)}

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..model import Finding, LazyModule, Severity
 from .base import Rule, RuleContext, register
-from .import_time import ImportTime
+from ..import_time import ImportTime
 
 _SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub", "relative_import"}
 """Styles whose lazy module answers ``pkg.sub`` from a list of keys. A PEP 562 table maps names only."""
@@ -29,8 +29,8 @@ class UnregisteredSubmodule(Rule):
     ``import pkg; pkg.sub`` raises AttributeError until something happens to ``import pkg.sub`` (then
     the import system sets the attribute), so code works or fails depending on import order, and
     ``dir(pkg)`` does not list it. A submodule that ``import pkg`` imports for certain (an unconditional import
-    statement, or a function the package calls at import time: mne's ``set_log_level()``) is bound on a package
-    that keeps its module object, and is not reported (:mod:`importgraph.rules.import_time`).
+    statement, or a function the package calls at import time: mne 1.9's ``set_log_level()``) is bound on a package
+    that keeps its module object, and is not reported (:mod:`importgraph.import_time`).
 
     Fix: register the submodule (transformers-style: a key with an empty name list; ``lazy_loader.attach``:
     an entry of ``submodules``; plotly's ``relative_import``: an entry of ``rel_modules``; an ``attach_stub`` package: ``from . import sub`` in its ``__init__.pyi``),

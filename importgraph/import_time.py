@@ -7,8 +7,9 @@ Three things import a module while another one runs, and all three are followed:
 * module-level import statements that run unconditionally (not under ``if``, ``try``, a backend guard or a
   missing-backend fallback), with parent packages and lazy accesses (``from lazy_pkg import Name`` imports
   the module that serves ``Name``), as the import graph has them;
-* calls of the package's own functions at import time: ``set_log_level(None, False)`` in mne's init runs
-  ``set_log_level``, whose helper imports ``mne.utils.check`` inside its body, which imports ``mne.fixes``.
+* calls of the package's own functions at import time: ``set_log_level(None, False)`` in mne 1.9's init runs
+  ``set_log_level``, whose helper imports ``mne.utils.check`` inside its body, which imports ``mne.fixes``
+  (in mne 1.13 import statements alone lead there: the closure is transitive, not only the init's own imports).
   A called function's unconditional statements run: their imports, and the functions they call in turn;
 * nothing else: a call under ``if``/``try``/a loop, in a branch of ``x if c else f()`` or ``a and f()``,
   in a lambda or a comprehension's body may not happen, and is not followed.
@@ -28,10 +29,10 @@ import ast
 from collections import deque
 from collections.abc import Iterator
 
-from ..graph import ancestors, resolve_import
-from ..model import ImportFact, LazyModule, ModuleFacts, Scope
-from ..resolve import locate
-from ..scan.read import parse_source, read_source
+from .graph import ancestors, resolve_import
+from .model import ImportFact, LazyModule, ModuleFacts, Scope
+from .resolve import locate
+from .scan.read import parse_source, read_source
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -45,7 +46,8 @@ class ImportTime:
         self.modules = modules
         self.lazy_modules = lazy_modules
         self.trees: dict[str, ast.Module | None] = dict(trees or {})
-        self._direct: dict[tuple[str, bool], set[str]] = {}
+        self._statements_of: dict[str, set[str]] = {}
+        self._calls_of: dict[str, set[str]] = {}
         self._functions: dict[tuple[str, str], set[str]] = {}
 
     def imported_by(self, module: str) -> set[str]:
@@ -60,31 +62,33 @@ class ImportTime:
         while queue:
             current = queue.popleft()
             calls = current in callers or current.startswith(module + ".")
-            for target in self._direct_effects(current, calls):
+            for target in (*self._statement_effects(current), *(self.call_effects(current) if calls else ())):
                 if target not in seen:
                     seen.add(target)
                     queue.append(target)
         seen.discard(module)
         return seen
 
-    # ------------------------------------------------------------------ one module, one function
-    def _direct_effects(self, module: str, calls: bool) -> set[str]:
-        """Modules that running ``module``'s body imports directly, and with ``calls`` through the functions it
-        calls."""
-        effects = self._direct.get((module, calls))
-        if effects is not None:
-            return effects
-        effects = self._direct[(module, calls)] = set()
-        facts = self.modules.get(module)
-        if facts is None or facts.problem is not None:
-            return effects
-        for fact in facts.imports:
-            if fact.scope is Scope.MODULE and not (fact.guarded_by or fact.in_try or fact.fallback_for):
-                effects.update(self._targets(fact))
-        tree = self._tree(facts) if calls and facts.path.endswith(".py") else None
-        if tree is not None:
-            for callee in _calls(_unconditional(tree.body)):
+    def call_effects(self, module: str) -> set[str]:
+        """The modules that the functions ``module`` calls for certain while it runs import for certain."""
+        effects = self._calls_of.get(module)
+        if effects is None:
+            effects = self._calls_of[module] = set()
+            facts = self.modules.get(module)
+            tree = self._tree(facts) if facts is not None and facts.path.endswith(".py") else None
+            for callee in _calls(_unconditional(tree.body)) if tree is not None else ():
                 effects.update(self._call(module, callee))
+        return effects
+
+    # ------------------------------------------------------------------ one module, one function
+    def _statement_effects(self, module: str) -> set[str]:
+        """Modules that ``module``'s unconditional module-level import statements import."""
+        effects = self._statements_of.get(module)
+        if effects is None:
+            effects = self._statements_of[module] = set()
+            for fact in self.modules[module].imports if module in self.modules else ():
+                if fact.scope is Scope.MODULE and not (fact.guarded_by or fact.in_try or fact.fallback_for):
+                    effects.update(self._targets(fact))
         return effects
 
     def _call(self, module: str, callee: str) -> set[str]:
@@ -96,7 +100,7 @@ class ImportTime:
             if found is None or not self._own(found.module):
                 return set()
             if found.kind == "def" and index == len(parts) - 1:
-                return self._function(found.module, part)
+                return self._function(found.module, self._defined_as(where, part, found.module))
             if found.kind != "module":
                 return set()  # a class, an object's method: not a function whose body we follow
             where = found.module
@@ -124,6 +128,16 @@ class ImportTime:
         return effects
 
     # ------------------------------------------------------------------ helpers
+    def _defined_as(self, module: str, name: str, defining: str) -> str:
+        """The name the function has in ``defining``, following ``from m import f as g`` from ``module``
+        (mne.report calls ``_get_supported`` as ``_get_extension_reader_map``)."""
+        for _ in range(10):
+            binding = self.modules[module].bindings.get(name) if module in self.modules else None
+            if module == defining or binding is None or not binding.source or ":" not in binding.source:
+                break
+            module, name = binding.source.split(":", 1)
+        return name
+
     def _targets(self, fact: ImportFact) -> Iterator[str]:
         for target, _via in resolve_import(fact, self.modules, self.lazy_modules, self.top):
             for module in (target, *ancestors(target)):
@@ -134,6 +148,8 @@ class ImportTime:
         return module == self.top or module.startswith(self.top + ".")
 
     def _tree(self, facts: ModuleFacts) -> ast.Module | None:
+        if facts.problem is not None:
+            return None
         if facts.path not in self.trees:
             try:
                 self.trees[facts.path] = parse_source(read_source(facts.path), facts.path)
