@@ -35,6 +35,9 @@ from .resolve import locate
 from .scan.read import parse_source, read_source
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_CONDITIONAL = (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar")
+                                                                              else ()))
+"""Compound statements whose body may not run (only their test, iterable or subject runs for certain)."""
 
 
 class ImportTime:
@@ -172,13 +175,15 @@ def _unconditional(statements: list[ast.stmt]) -> Iterator[ast.stmt]:
 def _calls(statements: Iterator[ast.stmt] | list[ast.stmt]) -> Iterator[str]:
     """Dotted names of the callees that these statements call for certain (their own expressions only)."""
     for statement in statements:
-        if isinstance(statement, (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.Match)):
+        if isinstance(statement, _CONDITIONAL):
             expressions: list[ast.AST] = [getattr(statement, "test", None) or getattr(statement, "iter", None)
                                           or getattr(statement, "subject", None)]
         elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _decorators(statement)
             expressions = [*statement.decorator_list, *statement.args.defaults,
                            *(d for d in statement.args.kw_defaults if d is not None)]
         elif isinstance(statement, ast.ClassDef):
+            yield from _decorators(statement)
             expressions = [*statement.decorator_list, *statement.bases, *(k.value for k in statement.keywords)]
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
             expressions = [item.context_expr for item in statement.items]
@@ -187,6 +192,15 @@ def _calls(statements: Iterator[ast.stmt] | list[ast.stmt]) -> Iterator[str]:
         for expression in expressions:
             if expression is not None:
                 yield from _called(expression)
+
+
+def _decorators(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> Iterator[str]:
+    """``@fill_doc`` calls ``fill_doc(function)`` when the definition runs (``@fill_doc(...)`` is a call
+    expression already: its result is called, which is not followed)."""
+    for decorator in definition.decorator_list:
+        dotted = _dotted(decorator)
+        if dotted is not None:
+            yield dotted
 
 
 def _called(node: ast.AST) -> Iterator[str]:
