@@ -10,9 +10,11 @@ Three questions, three parts:
 * :func:`import_closure` is the import cost: every module that runs, following module-level imports
   (not function-level, not ``TYPE_CHECKING``), lazy accesses (``from lazy_pkg import Name`` imports the
   serving module), parent packages (importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__``
-  first), and the package's own functions called for certain at import time, whose function-level imports
-  then run (mne 1.9's init calls ``set_log_level()``: :mod:`importgraph.import_time`; the third-party packages
-  those functions import are not counted). Guards are evaluated for the modelled environment (an import under ``is_torch_available()``
+  first), and the package's own functions that the imported module and its packages call for certain at import
+  time, whose function-level imports then run (mne 1.9's init calls ``set_log_level()``, mne.report calls
+  ``_get_extension_reader_map()``: :mod:`importgraph.import_time`). Calls made deeper in the closure are not
+  followed (that would parse hundreds of files: seconds for ``from pandas import DataFrame``), nor are the
+  third-party packages those functions import counted. Guards are evaluated for the modelled environment (an import under ``is_torch_available()``
   does not run without torch; a name whose backend is missing is a placeholder, nothing is imported);
   an ``import x`` inside ``try/except ImportError`` of a package that is not installed fails softly.
   Third-party packages are counted by top-level name and not followed (we never read their code).
@@ -29,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .analysis import Report
+from .graph import ancestors
 from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope
@@ -185,6 +188,9 @@ def import_closure(report: Report, start: list[str], installed: InstalledPackage
     ``import_time``: the one to reuse (it keeps the files it parsed to follow calls)."""
     edges = ImportEdges(report)
     import_time = import_time or ImportTime(report.target.name, report.modules, report.lazy_modules)
+    # Calls are followed from the modules the statement runs itself: the few files parsed for them (a whole
+    # closure is hundreds of files, seconds of parsing: ``from pandas import DataFrame``).
+    callers = {caller for module in start for caller in (module, *ancestors(module))}
     seen: set[str] = set()
     queue = deque(m for m in start if m in report.modules)
     external: set[str] = set()
@@ -196,7 +202,8 @@ def import_closure(report: Report, start: list[str], installed: InstalledPackage
         for edge in edges.edges(module, runtime=True):
             if edge.target not in seen:
                 queue.append(edge.target)
-        queue.extend(target for target in import_time.call_effects(module) if target not in seen)
+        if module in callers:
+            queue.extend(target for target in import_time.call_effects(module) if target not in seen)
         for fact in edges.external(module):
             top = fact.module.split(".")[0]
             if fact.in_try and top not in STDLIB and installed is not None and not installed.find(top)[0]:
