@@ -24,8 +24,8 @@ Three questions, three parts:
 from __future__ import annotations
 
 import difflib
-import re
 import os
+import re
 import sys
 from collections import deque
 from dataclasses import dataclass, field

@@ -11,7 +11,7 @@ Three things import a module while another one runs, and all three are followed:
   ``set_log_level``, whose helper imports ``mne.utils.check`` inside its body, which imports ``mne.fixes``
   (in mne 1.13 import statements alone lead there: the closure is transitive, not only the init's own imports).
   A called function's unconditional statements run: their imports, and the functions they call in turn;
-* nothing else: a call under ``if``/``try``/a loop, in a branch of ``x if c else f()`` or ``a and f()``,
+* nothing else: a call under ``if``/``try``/a loop/``match``, in a branch of ``x if c else f()`` or ``a and f()``,
   in a lambda or a comprehension's body may not happen, and is not followed.
 
 The called function is found the way the runtime would look the name up (:func:`importgraph.resolve.locate`:
@@ -35,8 +35,7 @@ from .resolve import locate
 from .scan.read import parse_source, read_source
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_CONDITIONAL = (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar")
-                                                                              else ()))
+_CONDITIONAL = (ast.If, ast.Try, ast.TryStar, ast.For, ast.AsyncFor, ast.While, ast.Match)
 """Compound statements whose body may not run (only their test, iterable or subject runs for certain)."""
 
 
