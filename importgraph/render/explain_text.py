@@ -58,7 +58,8 @@ def print_explanation(exp: Explanation, console: Console) -> None:
         console.print(backends, highlight=False)
 
     if exp.cost_package is not None and exp.cost_name is not None:
-        cost = Tree("[bold]import cost[/bold] (module-level imports and calls, guards evaluated for the modelled environment)")
+        cost = Tree("[bold]import cost[/bold] (module-level imports and calls, guards evaluated for the modelled "
+                    "environment)")
         cost.add(_cost_line(f"import {exp.package}", exp.cost_package))
         cost.add(_cost_line(_statement(exp) if exp.kind == "name" else f"import {exp.qualified}", exp.cost_name))
         added = cost.add(f"the name adds {len(exp.added_own)} own modules, {len(exp.added_third_party)} "
