@@ -14,8 +14,9 @@ Three questions, three parts:
   time, whose function-level imports then run (mne 1.9's init calls ``set_log_level()``, mne.report calls
   ``_get_extension_reader_map()``: :mod:`importgraph.import_time`). Calls made deeper in the closure are not
   followed (that would parse hundreds of files: seconds for ``from pandas import DataFrame``), nor are the
-  third-party packages those functions import counted. Guards are evaluated for the modelled environment (an import under ``is_torch_available()``
-  does not run without torch; a name whose backend is missing is a placeholder, nothing is imported);
+  third-party packages those functions import counted. Guards are evaluated for the modelled environment (an
+  import under ``is_torch_available()`` does not run without torch; a name whose backend is missing is a
+  placeholder, nothing is imported);
   an ``import x`` inside ``try/except ImportError`` of a package that is not installed fails softly.
   Third-party packages are counted by top-level name and not followed (we never read their code).
 * :func:`import_path` is the shortest import chain between two modules, with every hop's kind.
