@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from .graph import ancestors, resolve_import
 from .model import ImportFact, LazyModule, ModuleFacts, Scope
 from .resolve import locate
-from .scan.read import parse_source, read_source
+from .scan.read import dotted_name, parse_file
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _CONDITIONAL = (ast.If, ast.Try, ast.TryStar, ast.For, ast.AsyncFor, ast.While, ast.Match)
@@ -153,10 +153,7 @@ class ImportTime:
         if facts.problem is not None:
             return None
         if facts.path not in self.trees:
-            try:
-                self.trees[facts.path] = parse_source(read_source(facts.path), facts.path)
-            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-                self.trees[facts.path] = None
+            self.trees[facts.path] = parse_file(facts.path)
         return self.trees[facts.path]
 
 
@@ -197,7 +194,7 @@ def _decorators(definition: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDe
     """``@fill_doc`` calls ``fill_doc(function)`` when the definition runs (``@fill_doc(...)`` is a call
     expression already: its result is called, which is not followed)."""
     for decorator in definition.decorator_list:
-        dotted = _dotted(decorator)
+        dotted = dotted_name(decorator)
         if dotted is not None:
             yield dotted
 
@@ -215,22 +212,11 @@ def _called(node: ast.AST) -> Iterator[str]:
         yield from _called(node.generators[0].iter)
         return
     if isinstance(node, ast.Call):
-        dotted = _dotted(node.func)
+        dotted = dotted_name(node.func)
         if dotted is not None:
             yield dotted
     for child in ast.iter_child_nodes(node):
         yield from _called(child)
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _function_def(tree: ast.Module, name: str) -> ast.FunctionDef | None:

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from ..model import DeadEntry, Finding, LazyModule, Severity
-from ..scan.read import parse_source, read_source
+from ..scan.read import parse_file
 from .base import Rule, RuleContext, register
 
 _MUTATORS = {"append", "extend", "update", "setdefault", "add", "insert"}
@@ -49,7 +49,7 @@ class DeadLazyKey(Rule):
         for lazy in ctx.lazy_modules.values():
             if not lazy.path.endswith(".py"):
                 continue
-            tree = ctx.init_trees.get(lazy.path) or _parse(lazy.path)
+            tree = ctx.init_trees.get(lazy.path) or parse_file(lazy.path)
             for dead in lazy.dead_entries:
                 finding = self._recorded(ctx, lazy, dead, tree)
                 if finding is not None:
@@ -90,13 +90,6 @@ class DeadLazyKey(Rule):
                     f"entry {key!r} of {lazy.name} is written under a condition that is always false "
                     f"(line {guard_line}): the runtime never adds it and its names are not importable. "
                     "Delete the block or fix the condition.")
-
-
-def _parse(path: str) -> ast.Module | None:
-    try:
-        return parse_source(read_source(path), path)
-    except (OSError, SyntaxError, ValueError):
-        return None
 
 
 def _names_declared_at(tree: ast.Module, line: int) -> list[str] | None:

@@ -18,6 +18,7 @@ import ast
 from dataclasses import dataclass, field
 
 from ..model import ModuleFacts
+from .read import dotted_name
 
 
 class _Undecidable(Exception):
@@ -112,8 +113,8 @@ class AllCollector:
             if self.names is None:
                 raise _Undecidable("__all__ used before it is assigned", node)
             return list(self.names)
-        if isinstance(node, ast.Attribute) and node.attr == "__all__" and _dotted(node.value) is not None:
-            self._pending_refs.append(_dotted(node.value))  # ``sub.__all__``, ``_private.utils.__all__``
+        if isinstance(node, ast.Attribute) and node.attr == "__all__" and dotted_name(node.value) is not None:
+            self._pending_refs.append(dotted_name(node.value))  # ``sub.__all__``, ``_private.utils.__all__``
             return []
         if isinstance(node, ast.Name):
             return self._constant(node, depth)
@@ -223,16 +224,6 @@ def _assigns_only(statement: ast.AST, name: str) -> bool:
         return statement.value is not None and isinstance(statement.target, ast.Name)
     return isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
         isinstance(statement.targets[0], ast.Name) and statement.targets[0].id == name
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """``a.b.c`` as text, None unless made of names and attributes only."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
-        return None if head is None else f"{head}.{node.attr}"
-    return None
 
 
 def _bindings(tree: ast.Module) -> tuple[dict[str, list[ast.AST]], set[str]]:

@@ -93,3 +93,23 @@ def parse_source(source: bytes | str, path: str = "<unknown>") -> ast.Module:
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         return ast.parse(source, filename=path)
+
+
+def parse_file(path: str) -> ast.Module | None:
+    """The file's tree (:func:`parse_source` of :func:`read_source`), or None when it cannot be read or parsed
+    (the scan has recorded why: IG009)."""
+    try:
+        return parse_source(read_source(path), path)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` as text, None unless made of names and attributes only."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = dotted_name(node.value)
+        return None if head is None else f"{head}.{node.attr}"
+    return None
+
