@@ -31,7 +31,7 @@ from collections.abc import Iterator
 
 from .graph import ancestors, resolve_import
 from .model import ImportFact, LazyModule, ModuleFacts, Scope
-from .resolve import locate
+from .resolve import locate, reexport_origin
 from .scan.read import dotted_name, parse_file
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -102,7 +102,8 @@ class ImportTime:
             if found is None or not self._own(found.module):
                 return set()
             if found.kind == "def" and index == len(parts) - 1:
-                return self._function(found.module, self._defined_as(where, part, found.module))
+                origin, name = reexport_origin(where, part, self.modules)  # ``from m import f as g; g()``
+                return self._function(found.module, name if origin == found.module else part)
             if found.kind != "module":
                 return set()  # a class, an object's method: not a function whose body we follow
             where = found.module
@@ -130,16 +131,6 @@ class ImportTime:
         return effects
 
     # ------------------------------------------------------------------ helpers
-    def _defined_as(self, module: str, name: str, defining: str) -> str:
-        """The name the function has in ``defining``, following ``from m import f as g`` from ``module``
-        (mne.report calls ``_get_supported`` as ``_get_extension_reader_map``)."""
-        for _ in range(10):
-            binding = self.modules[module].bindings.get(name) if module in self.modules else None
-            if module == defining or binding is None or not binding.source or ":" not in binding.source:
-                break
-            module, name = binding.source.split(":", 1)
-        return name
-
     def _targets(self, fact: ImportFact) -> Iterator[str]:
         for target, _via in resolve_import(fact, self.modules, self.lazy_modules, self.top):
             for module in (target, *ancestors(target)):

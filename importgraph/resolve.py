@@ -70,6 +70,18 @@ def star_names(facts: ModuleFacts, modules: dict[str, ModuleFacts],
     return list(dict.fromkeys(names))
 
 
+def reexport_origin(module: str, name: str, modules: dict[str, ModuleFacts], hops: int = 10) -> tuple[str, str]:
+    """Where ``module.name`` comes from through re-exports (``from m import f as g``, at most ``hops`` of them):
+    the module and name of the first binding that does not import another module's name."""
+    for _ in range(hops):
+        facts = modules.get(module)
+        binding = facts.bindings.get(name) if facts is not None and facts.problem is None else None
+        if binding is None or binding.kind != "import" or not binding.source or ":" not in binding.source:
+            break
+        module, name = binding.source.split(":", 1)
+    return module, name
+
+
 def another_package(module: str, modules: dict[str, ModuleFacts]) -> bool:
     """``module`` is not one of the analysed package's (its top-level package is not among them)."""
     return module not in modules and module.partition(".")[0] not in modules

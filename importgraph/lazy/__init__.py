@@ -24,7 +24,8 @@ from ..model import (
     Undecided,
 )
 from ..inputs import is_file, note_context, note_digest
-from ..scan.read import parse_source, read_source
+from ..resolve import reexport_origin
+from ..scan.read import parse_file, parse_source, read_source
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .pep562 import (
@@ -139,22 +140,17 @@ class _Context:
     def _helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, a function at the top of a module of the package (the module is read
         here: any change to it invalidates the result cache's entry)."""
-        for _ in range(5):  # through re-exports: langchain_classic._api -> langchain_classic._api.module_import
-            facts = self.facts.get(helper.module)
-            binding = facts.bindings.get(helper.name) if facts is not None and facts.problem is None else None
-            if binding is None or binding.kind != "import" or not binding.source or ":" not in binding.source:
-                break
-            helper = ImportedName(*binding.source.split(":", 1))
+        # through re-exports: langchain_classic._api -> langchain_classic._api.module_import
+        module, name = reexport_origin(helper.module, helper.name, self.facts, hops=5)
+        facts = self.facts.get(module)
+        binding = facts.bindings.get(name) if facts is not None and facts.problem is None else None
         if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
             return None
         if facts.path not in self.helper_trees:
-            try:
-                self.helper_trees[facts.path] = parse_source(read_source(facts.path), facts.path)
-            except (OSError, SyntaxError, ValueError):
-                self.helper_trees[facts.path] = None
+            self.helper_trees[facts.path] = parse_file(facts.path)
         tree = self.helper_trees[facts.path]
         return next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and node.name == helper.name), None) if tree is not None else None
+                     and node.name == name), None) if tree is not None else None
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
