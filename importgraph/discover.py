@@ -40,7 +40,8 @@ class SourceFile:
     is_package: bool
     kind: str = "source"
     """``source`` (.py), ``extension`` (.so/.pyd), ``bytecode`` (a sourceless .pyc), ``namespace`` (a folder
-    without ``__init__.py``)."""
+    without ``__init__.py``), ``unlistable`` (a folder that cannot be listed: Python imports it as a package,
+    and finds nothing under it)."""
 
 
 def interpreter_sys_path(python: str) -> list[str]:
@@ -249,7 +250,14 @@ def walk_package(target: Target) -> list[SourceFile]:
         if root_path.is_file():
             files.append(SourceFile(target.name, str(root_path), False))
             continue
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+        def unlistable(error: OSError, root_path: Path = root_path) -> None:
+            # Called by os.walk, in walk order, for a folder it cannot list (no read permission, or gone since
+            # its parent was listed). The import system cannot list it either: every module under it is missing.
+            rel = Path(error.filename).relative_to(root_path)
+            files.append(SourceFile(".".join((target.name, *rel.parts)), str(error.filename), True, kind="unlistable"))
+
+        for dirpath, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
             dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and d.isidentifier())
             rel = Path(dirpath).relative_to(root_path)
             package = ".".join((target.name, *rel.parts))

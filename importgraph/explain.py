@@ -36,7 +36,8 @@ from .graph import ancestors
 from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope
-from .resolve import resolve_name
+from .resolve import module_exists, resolve_name
+from .rules.core import relative_key
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
@@ -450,6 +451,11 @@ def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, 
     seen: set[tuple[str, str]] = set()
     while (module, name) not in seen:
         seen.add((module, name))
+        if module.split(".")[0] == report.target.name and not module_exists(module, report.modules,
+                                                                             report.lazy_modules):
+            hops.append(Hop("missing", f"{module} does not exist (no file or folder of the package provides it): "
+                                       "importing it raises ModuleNotFoundError", None, None, reached))
+            return
         resolution = resolve_name(module, name, report.modules, report.lazy_modules)
         facts = report.modules.get(resolution.module or module)
         path = rel(facts.path) if facts is not None else None
@@ -500,7 +506,9 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
                                "ImportError naming the missing backends")
     elif broken:
         result.outcome = "import-error"
-        codes = sorted({f.rule for f in report.findings if f.symbol == attr})
+        # IG001 names the entry's key (its module, relative to the lazy module), at the entry
+        keys = {(entry.path, entry.line, relative_key(lazy.name, entry.module)) for lazy, entry in chain}
+        codes = sorted({f.rule for f in report.findings if f.symbol == attr or (f.path, f.line, f.symbol) in keys})
         result.outcome_text = ("ImportError/AttributeError at import time" +
                                (f" (reported as {', '.join(codes)})" if codes else ""))
     elif undecided:

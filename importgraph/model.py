@@ -141,6 +141,10 @@ class ParseProblem:
     reason: str
 
 
+UNLISTABLE = "cannot list the folder"
+"""How the problem of a package folder that cannot be listed starts (rule IG009 words its effect apart)."""
+
+
 @dataclass
 class ModuleFacts:
     """Everything the later stages need to know about one file, without its AST."""

@@ -82,6 +82,13 @@ def reexport_origin(module: str, name: str, modules: dict[str, ModuleFacts], hop
     return module, name
 
 
+def module_exists(module: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule]) -> bool:
+    """A file, package folder, extension module of the package, or an alias served by a meta-path finder."""
+    if module in modules:
+        return True
+    return any(module in lazy.aliases for lazy in lazy_modules.values())
+
+
 def another_package(module: str, modules: dict[str, ModuleFacts]) -> bool:
     """``module`` is not one of the analysed package's (its top-level package is not among them)."""
     return module not in modules and module.partition(".")[0] not in modules

@@ -191,6 +191,20 @@ def test_path_through_a_lazy_name(tmp_path):
     assert result.exit_code == 2 and "sub.user" in result.output
 
 
+def test_a_chain_ending_in_a_module_that_does_not_exist_is_an_error():
+    """The lazy map sends ``Model`` to ``modeling_missing``, which has no file: touching the name raises
+    ModuleNotFoundError for certain (IG001), so explain says so rather than that it cannot tell."""
+    fixture = fixture_package("rule_ig001_pos_1")
+    runtime = subprocess.run([sys.executable, "-c", "from rule_ig001_pos_1 import Model"], cwd=fixture.parent,
+                             capture_output=True, text=True)
+    assert "ModuleNotFoundError: No module named 'rule_ig001_pos_1.modeling_missing'" in runtime.stderr
+    exp = explain(importgraph.analyze(str(fixture)), "Model")
+    assert exp.hops[-1].kind == "missing" and exp.outcome == "import-error"
+    assert "rule_ig001_pos_1.modeling_missing does not exist" in exp.hops[-1].summary
+    assert "ModuleNotFoundError" in exp.hops[-1].summary
+    assert exp.outcome_text.endswith("(reported as IG001)")
+
+
 def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
     nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an

@@ -7,10 +7,10 @@ Python itself would not see it either; and the rest of the result (lazy maps, ot
 healthy package's. Inputs are generated at test time (a 20 MB file, NUL bytes, FIFOs, symlink loops, non-UTF-8
 file names), never committed.
 
-Unreadable files: the tests run as root, and ``chmod 000`` does not stop root from reading, so permission
-denied cannot be staged honestly here (the test skips when it can). The unreadable inputs that do exist for
-root are covered instead: a FIFO named ``x.py`` (an ``open`` would block forever), a symlink to a character
-device, and a file that vanishes between listing and reading.
+Unreadable files: the tests run as root, and ``chmod 000`` does not stop root from reading, so the permission
+cases run the analysis in a child process without the capabilities that let root override permissions. The
+other unreadable inputs are covered as they are: a FIFO named ``x.py`` (an ``open`` would block forever), a
+symlink to a character device, and a file that vanishes between listing and reading.
 """
 
 from __future__ import annotations
@@ -319,19 +319,67 @@ def test_directory_named_like_a_module_is_not_a_module(package, healthy):
     assert_only_extra(analyse(package), healthy)
 
 
+# Root reads a ``chmod 000`` file all the same, through the capabilities that override file permissions: the
+# analysis runs in a child without them (util-linux ``setpriv``), where permissions bind root too.
+_UNPRIVILEGED = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+_OUTCOME_IN_CHILD = """
+import json, os, sys
+import importgraph
+report = importgraph.analyze(sys.argv[1])
+base = report.target.roots[0]
+print(json.dumps({
+    "maps": {m: {n: e.module for n, e in lazy.names.items()} for m, lazy in report.lazy_modules.items()},
+    "findings": [[f.rule, os.path.relpath(f.path, base), f.line, f.symbol, f.message] for f in report.findings],
+}))
+"""
+
+
+def analyse_unprivileged(package: Path) -> tuple[dict, set, dict]:
+    """(lazy maps, findings as :func:`outcome` gives them, message per relative path) of an analysis run where
+    file permissions bind, whoever runs the tests."""
+    if _UNPRIVILEGED and shutil.which("setpriv") is None:
+        pytest.skip("running as root without util-linux setpriv: permissions cannot be made to bind")
+    done = subprocess.run([*_UNPRIVILEGED, sys.executable, "-c", _OUTCOME_IN_CHILD, str(package)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    findings = {(rule, path, line, symbol) for rule, path, line, symbol, _ in result["findings"]}
+    return result["maps"], findings, {path: message for _, path, _, _, message in result["findings"]}
+
+
 def test_permission_denied(package, healthy):
     secret = package / "secret.py"
     secret.write_text("x = 1\n")
     secret.chmod(0)
+    maps, findings, messages = analyse_unprivileged(package)
+    assert "unreadable: Permission denied" in messages["secret.py"]
+    assert maps == healthy[0]
+    assert {(rule, path, line) for rule, path, line, _ in findings - healthy[1]} == {("IG009", "secret.py", 1)}
+    assert healthy[1] <= findings
+
+
+def test_folder_that_cannot_be_listed(package, healthy):
+    """Python imports a folder it cannot list as a package and finds no module under it: a lazy name served
+    from there breaks (IG001, as the runtime says), and the folder itself is reported (IG009)."""
+    (package / "__init__.py").write_text((package / "__init__.py").read_text().replace(
+        '"Gamma": ".sub.gamma"', '"Gamma": ".sub.gamma", "Delta": ".locked.delta"'))
+    locked = package / "locked"
+    locked.mkdir()
+    (locked / "__init__.py").write_text("")
+    (locked / "delta.py").write_text("Delta = 1\n")
+    locked.chmod(0)
     try:
-        with open(secret, "rb"):
-            pytest.skip("running as root: chmod 000 does not stop root from reading (FIFO/device cases cover "
-                        "unreadable files instead)")
-    except PermissionError:
-        pass
-    report = analyse(package)
-    assert "Permission denied" in ig009(report, "secret.py").message
-    assert_only_extra(report, healthy, ("IG009", "secret.py", 1))
+        maps, findings, messages = analyse_unprivileged(package)
+        runtime = subprocess.run([*_UNPRIVILEGED, sys.executable, "-c", "import pkg; pkg.Delta"],
+                                 cwd=package.parent, capture_output=True, text=True, timeout=60)
+    finally:
+        locked.chmod(0o755)  # or tmp_path cannot be removed
+    assert "ModuleNotFoundError: No module named 'pkg.locked.delta'" in runtime.stderr
+    assert maps == {"pkg": {**HEALTHY_MAP, "Delta": "pkg.locked.delta"}}
+    extra = {(rule, path, symbol) for rule, path, _, symbol in findings - healthy[1]}
+    assert extra == {("IG001", "__init__.py", "locked.delta"), ("IG009", "locked", "pkg.locked")}, extra
+    assert messages["locked"].startswith("cannot list the folder: Permission denied; ")
+    assert "every module under pkg.locked is missing" in messages["locked"]
 
 
 def test_file_deleted_between_listing_and_reading(package, healthy):

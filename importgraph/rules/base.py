@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..inputs import is_file, list_directory
 from ..model import Environment, Finding, LazyModule, ModuleFacts, Severity, SourceRef, Target
+from ..resolve import module_exists
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -42,9 +43,7 @@ class RuleContext:
 
     def module_exists(self, module: str) -> bool:
         """A file, package folder, extension module, or an alias served by a meta-path finder."""
-        if module in self.modules:
-            return True
-        return any(module in lazy.aliases for lazy in self.lazy_modules.values())
+        return module_exists(module, self.modules, self.lazy_modules)
 
     def installed_module(self, module: str) -> bool | None:
         """Whether ``module``, of another top-level package, exists on the analysed ``sys.path`` (a ``.py`` file,

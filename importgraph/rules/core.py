@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..distribution import runs_here
 from ..graph import serve
-from ..model import Finding, LazyModule, ModuleFacts, Severity
+from ..model import UNLISTABLE, Finding, LazyModule, ModuleFacts, Severity
 from ..resolve import resolve_name, star_names
 from .base import Rule, RuleContext, register
 
@@ -365,7 +365,10 @@ class UnparsableFile(Rule):
             if facts.problem is not None:
                 seen.add(facts.path)
                 severity = None
-                if "too large to analyse" in facts.problem.reason:  # importable, just not read (scan/read.py)
+                if facts.problem.reason.startswith(UNLISTABLE):  # the package imports; nothing under it does
+                    tail = (f"Python cannot list it either, so every module under {facts.name} is missing at runtime "
+                            "(ModuleNotFoundError). Fix the folder's permissions")
+                elif "too large to analyse" in facts.problem.reason:  # importable, just not read (scan/read.py)
                     tail = f"its names are unknown to the analysis, so findings about {facts.name} may be missing"
                 elif newer_python and facts.problem.reason.startswith("SyntaxError"):
                     severity = Severity.WARNING

@@ -12,7 +12,7 @@ import pickle
 from collections.abc import Callable
 
 from ..discover import SourceFile
-from ..model import ModuleFacts
+from ..model import UNLISTABLE, ModuleFacts, ParseProblem
 from .cache import ScanCache, gc_paused
 from .pool import Trees, as_job, inits_for_this_process, scan_job, scan_jobs
 from .read import file_digest
@@ -23,9 +23,20 @@ __all__ = ["scan_file", "scan_files", "scan_source"]
 
 def scan_file(source_file: SourceFile) -> ModuleFacts:
     """Facts of one module; a file that cannot be read becomes a recorded problem, never an exception."""
+    if source_file.kind == "unlistable":
+        return ModuleFacts(name=source_file.module, path=source_file.path, is_package=True,
+                           problem=ParseProblem(source_file.path, None, f"{UNLISTABLE}: {_why_unlistable(source_file.path)}"))
     if source_file.kind != "source":
         return ModuleFacts(name=source_file.module, path=source_file.path, is_package=source_file.is_package)
     return pickle.loads(scan_job(as_job(source_file))[2])
+
+
+def _why_unlistable(path: str) -> str:
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return "it could not be listed while the package was walked"
 
 
 def scan_files(files: list[SourceFile], progress: Callable[[], None] | None = None, *,
