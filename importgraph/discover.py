@@ -237,6 +237,7 @@ def _make_target(
         distribution=found.name or None if found is not None else None,
         requires=found.requires if found is not None else (),
         requirements_from=found.source if found is not None else None,
+        requirements_unread=found.unread if found is not None else (),
         requires_python=found.requires_python if found is not None else None,
         python=python,
     )

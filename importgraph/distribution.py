@@ -55,6 +55,8 @@ class PackageMetadata:
     requires_python: str | None = None
     """The Python versions the distribution supports (``Requires-Python``, ``requires-python``,
     ``python_requires``) as the same source declares them."""
+    unread: tuple[str, ...] = ()
+    """Those of ``requires`` not installed on the path looked at: what they require in turn is unknown."""
 
 
 def canonical(name: str) -> str:
@@ -136,8 +138,8 @@ def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | N
     if metadata is None:
         return None
     name, version, direct = metadata
-    return PackageMetadata(name or info.name, version, _with_theirs(direct, by_name), str(info),
-                           python_requirement(info))
+    requires, unread = _with_theirs(direct, by_name)
+    return PackageMetadata(name or info.name, version, requires, str(info), python_requirement(info), unread)
 
 
 def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
@@ -148,17 +150,22 @@ def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
     return meta.get("Name", ""), meta.get("Version", ""), requirement_names(meta.get_all("Requires-Dist") or [])
 
 
-def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[str, ...]:
-    """``direct`` and, transitively, the hard requirements of those installed (``by_name``)."""
-    requires, queue = set(direct), list(direct)
+def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``direct`` and, transitively, the hard requirements of those installed (``by_name``); then those of them
+    whose metadata is not there (not installed: what they require is unknown)."""
+    requires, queue, unread = set(direct), list(direct), set()
     while queue:
-        info = by_name.get(queue.pop())
+        requirement = queue.pop()
+        info = by_name.get(requirement)
         found = _read_metadata(info / "METADATA") if info is not None else None
-        for requirement in found[2] if found is not None else ():
-            if requirement not in requires:
-                requires.add(requirement)
-                queue.append(requirement)
-    return tuple(sorted(requires))
+        if found is None:
+            unread.add(requirement)
+            continue
+        for theirs in found[2]:
+            if theirs not in requires:
+                requires.add(theirs)
+                queue.append(theirs)
+    return tuple(sorted(requires)), tuple(sorted(unread))
 
 
 def runs_here(requires_python: str | None) -> bool:
@@ -194,8 +201,8 @@ def checkout_metadata(top_level: str, entry: Path,
         found = read(top_level, root, entry)
         if found is not None:
             name, version, direct, source = found
-            return PackageMetadata(name, version, _with_theirs(direct, by_name), str(source),
-                                   python_requirement(source))
+            requires, unread = _with_theirs(direct, by_name)
+            return PackageMetadata(name, version, requires, str(source), python_requirement(source), unread)
     return None
 
 

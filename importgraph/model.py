@@ -45,6 +45,9 @@ class Target:
     installing the package installs."""
     requirements_from: str | None = None
     """The metadata folder or project file ``requires`` was read from (None: nothing found)."""
+    requirements_unread: tuple[str, ...] = ()
+    """Those of ``requires`` with no metadata on the path looked at (not installed there): what they require in
+    turn is unknown, so it counts as optional (a checkout analysed without its environment)."""
     requires_python: str | None = None
     """The Python versions the distribution declares it supports (``>=3.12``), from the same place."""
     python: str | None = None

@@ -19,9 +19,12 @@ import warnings
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import importgraph
+from importgraph.cli import app
 from importgraph.distribution import ProjectFileWarning, canonical, checkout_metadata, requirement_names
+from importgraph.render.json_report import to_json
 from tests.conftest import FIXTURES
 from tests.runtime.venvs import DIFFUSERS, cache_root, ensure_venv
 
@@ -201,6 +204,16 @@ def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_pa
     repo = checkout(tmp_path, {"pyproject.toml": PYPROJECT.replace('"fakebackend>=1", ', '"middle>=1", ')})
     found, report = ig007(str(repo))
     assert report.target.requires == ("ig7_backport", "middle") and [f.symbol for f in found] == ["Plain"]
+    # Neither is installed here: the summary, the JSON and check's stderr say so, as the likely cause of IG007
+    assert report.target.requirements_unread == ("ig7_backport", "middle")
+    assert json.loads(to_json(report))["requirements_unread"] == ["ig7_backport", "middle"]
+    result = CliRunner().invoke(app, ["analyze", str(repo / "src" / PACKAGE), "--no-html", "--no-cache"])
+    assert "not installed on the analysed sys.path: ig7_backport, middle; what they require in turn is unknown" \
+        in " ".join(result.output.split())
+    checked = subprocess.run([sys.executable, "-m", "importgraph", "check", str(repo / "src" / PACKAGE), "--no-cache"],
+                             capture_output=True, text=True)
+    assert checked.returncode == 1 and "Note: not installed on the analysed sys.path: ig7_backport, middle" in \
+        checked.stderr and "Note:" not in checked.stdout
     site = tmp_path / "site"
     (site / "middle-1.0.dist-info").mkdir(parents=True)
     (site / "middle-1.0.dist-info" / "METADATA").write_text(
@@ -208,6 +221,7 @@ def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_pa
     monkeypatch.syspath_prepend(str(site))
     found, report = ig007(str(repo))
     assert report.target.requires == ("fakebackend", "ig7_backport", "middle") and found == []
+    assert report.target.requirements_unread == ("fakebackend", "ig7_backport")  # middle's metadata was read
 
 
 def test_an_editable_install_of_the_checkout_is_read_from_its_dist_info(tmp_path):

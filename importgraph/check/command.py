@@ -99,7 +99,7 @@ def check_command(
     """
     from .baseline import BaselineError, read_baseline, write_baseline as save_baseline
     from .config import ConfigError, find_config, load_config
-    from .formats import filtered_note, render, render_text
+    from .formats import filtered_note, render, render_text, unread_note
     from ..render.text import text_console
     from ..scan.cache import default_cache_dir
     from .run import known_codes, run_check, selected_rules
@@ -149,9 +149,9 @@ def check_command(
         else:
             with open(output, "w", encoding="utf-8") as handle:
                 render_text(result, text_console(handle, plain=True))
-        note = filtered_note(result)
-        if note:
-            err.print(note, markup=False)
+        for note in (filtered_note(result), unread_note(result)):
+            if note:
+                err.print(note, markup=False)
     else:
         text = render(output_format.value, result)
         if output is None:

@@ -21,7 +21,7 @@ from rich.console import Console
 from .. import __version__
 from ..model import Severity
 from ..render.json_report import finding_dict, relative
-from ..render.text import print_findings
+from ..render.text import print_findings, unread_requirements_note
 from ..rules import all_rules
 from .baseline import fingerprint
 from .run import CheckResult
@@ -62,6 +62,13 @@ def filtered_note(result: CheckResult) -> str | None:
     if result.excluded:
         parts.append(f"{result.excluded} in excluded files")
     return "Not shown: " + ", ".join(parts) + "." if parts else None
+
+
+def unread_note(result: CheckResult) -> str | None:
+    """Hard requirements whose own requirements could not be read, for stderr (IG007 may count what they bring
+    in as optional)."""
+    target = result.report.target
+    return f"Note: {unread_requirements_note(target)}." if target.requirements_unread else None
 
 
 # --------------------------------------------------------------------------- json

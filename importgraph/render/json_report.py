@@ -94,6 +94,7 @@ def report_dict(report: Report, timings: bool = False) -> dict[str, Any]:
         "version": target.version,
         "distribution": target.distribution,
         "requirements_from": relative(report, target.requirements_from) if target.requirements_from else None,
+        "requirements_unread": list(target.requirements_unread),
         "base": target.sys_path_entry,
         "roots": [relative(report, r) for r in target.roots],
         "python": target.python,

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from ..analysis import Report
 from ..distribution import runs_here
-from ..model import Finding, Severity
+from ..model import Finding, Severity, Target
 from .json_report import relative
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -22,6 +22,14 @@ def text_console(file: TextIO, *, plain: bool = False) -> Console:
     in a pipe or a CI log), so each finding keeps its header and its message on one line each; no highlighting
     of numbers and paths (60 % of the time of printing 261 findings); ``plain``: no colour (files)."""
     return Console(file=file, no_color=plain, soft_wrap=True, highlight=False)
+
+
+def unread_requirements_note(target: Target, shown: int = 6) -> str:
+    """Which hard requirements are not installed where we looked, so that what they bring in counts as optional."""
+    names = target.requirements_unread
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    return (f"not installed on the analysed sys.path: {listed}; what they require in turn is unknown and counts "
+            "as an optional backend (pass --python with an environment that has them)")
 
 
 def print_summary(report: Report, console: Console) -> None:
@@ -39,6 +47,8 @@ def print_summary(report: Report, console: Console) -> None:
     if target.requirements_from is not None:
         console.print(escape(f"  hard requirements (always installed): {len(target.requires)}, from "
                              f"{relative(report, target.requirements_from)}"))
+        if target.requirements_unread:
+            console.print(escape(f"  {unread_requirements_note(target)}"))
     else:
         console.print("  hard requirements: none found (no installed metadata beside the package, no project "
                       "file that declares them): every third-party import counts as an optional backend")
