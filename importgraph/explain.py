@@ -387,11 +387,12 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         resolution = resolve_name(owner, attr, report.modules, report.lazy_modules)
         if not resolution.bound:
             raise UnknownName(name, close_names(report, name))
-    _binding_hops(report, final, attr, result.hops, rel, reached=not missing)
-    needed = sorted({b for _, entry in chain for b in entry.backends or _dummy_backends(entry)})
+    bound_in = _binding_hops(report, final, attr, result.hops, rel, reached=not missing)
+    stand_in = bound_in is None or ".dummy_" in bound_in  # not an object a dummy module re-exports (DummyObject)
+    needed = sorted({b for _, entry in chain for b in entry.backends or (_dummy_backends(entry) if stand_in else ())})
     if detector is not None:
         result.backends = [detector.status(b) for b in needed]
-    _outcome(report, result, chain, attr, needed)
+    _outcome(report, result, chain, attr, needed, stand_in)
     chain_modules = {owner, final} | {lm.name for lm, _ in chain} | {e.module for _, e in chain}
     result.findings = [f for f in report.findings
                        if (f.symbol == attr and f.module in chain_modules) or f.symbol == qualified]
@@ -447,7 +448,9 @@ def _entry_hop(lazy: LazyModule, entry: LazyName, rel, reached: bool) -> Hop:
     return Hop("lazy-entry", text, rel(entry.path), entry.line, reached)
 
 
-def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, reached: bool) -> None:
+def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, reached: bool) -> str | None:
+    """Append the hops from ``module.name`` to the statement that binds it; return the binding module (None when
+    the chain ends missing, undecided or in another package)."""
     seen: set[tuple[str, str]] = set()
     while (module, name) not in seen:
         seen.add((module, name))
@@ -455,42 +458,44 @@ def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, 
                                                                              report.lazy_modules):
             hops.append(Hop("missing", f"{module} does not exist (no file or folder of the package provides it): "
                                        "importing it raises ModuleNotFoundError", None, None, reached))
-            return
+            return None
         resolution = resolve_name(module, name, report.modules, report.lazy_modules)
         facts = report.modules.get(resolution.module or module)
         path = rel(facts.path) if facts is not None else None
         if resolution.status == "undecided":  # a compiled module, a module-level __getattr__, ...: not a defect
             hops.append(Hop("undecided", f"whether {module} binds {name} cannot be read from source: "
                                          f"{resolution.reason}", path, None, reached))
-            return
+            return None
         if not resolution.bound:
             why = resolution.reason or f"{module} does not bind {name}"
             hops.append(Hop("missing", f"{module} does not bind {name} ({resolution.status}: {why})",
                             path, None, reached))
-            return
+            return None
         binding = resolution.binding
         if binding is None:
             hops.append(Hop("definition", f"{resolution.module} serves {name} ({resolution.reason})", path, None,
                             reached))
-            return
+            return resolution.module
         if binding.kind == "import" and binding.source and ":" in binding.source:
             source, _, attr = binding.source.partition(":")
             hops.append(Hop("re-export", f"{resolution.module} re-exports it: from {source} import {attr}"
                                          + (f" as {name}" if attr != name else ""), path, binding.line, reached))
             if source.split(".")[0] != report.target.name:
-                return
+                return None
             if f"{source}.{attr}" in report.modules:
                 hops.append(Hop("submodule", f"{source}.{attr} is a module",
                                 rel(report.modules[f"{source}.{attr}"].path), None, reached))
-                return
+                return f"{source}.{attr}"
             module, name = source, attr
             continue
         hops.append(Hop("definition", f"{resolution.module} binds {name} ({binding.kind})", path, binding.line,
                         reached))
-        return
+        return resolution.module
+    return None
 
 
-def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list[str]) -> None:
+def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list[str], stand_in: bool) -> None:
+    """``stand_in``: the name is bound in a dummy module, if the chain goes through one (not just re-exported)."""
     missing = sorted({b for _, entry in chain for b in entry.missing_backends})
     style = chain[0][0].style if chain else None
     final = chain[-1][1] if chain else None
@@ -500,7 +505,7 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
         result.outcome = "placeholder"
         result.outcome_text = (f"a placeholder object: `from {report.target.name} import ...` succeeds, and using "
                                f"{attr} raises ImportError asking for {', '.join(missing)}")
-    elif final is not None and (final.origin == "dummy" or ".dummy_" in final.module):
+    elif final is not None and (final.origin == "dummy" or ".dummy_" in final.module) and stand_in:
         result.outcome = "dummy"
         result.outcome_text = (f"the dummy object from {final.module}: importing it succeeds, using it raises "
                                "ImportError naming the missing backends")

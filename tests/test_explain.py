@@ -273,6 +273,43 @@ def test_auto_model_is_a_placeholder_without_torch(t5):
     assert exp.cost_name.own == exp.cost_package.own and exp.added_third_party == ()
 
 
+RUNTIME_KINDS = """
+import json, sys, transformers
+kinds = {}
+for name in json.loads(sys.argv[1]):
+    obj = getattr(transformers, name)
+    stand_in = (type(obj).__name__ == "DummyObject" or obj is None  # a dummy class, or a value a dummy assigns
+                or (getattr(obj, "__module__", None) or "").startswith("transformers.utils.dummy_"))  # a dummy def
+    kinds[name] = ["stand-in" if stand_in else "real", getattr(obj, "__module__", None)]
+print(json.dumps(kinds))
+"""
+
+
+def test_names_served_from_dummy_modules_agree_with_the_runtime(t5, monkeypatch):
+    """Without torch, the lazy map serves ~80 names from transformers' dummy modules. Most are stand-ins (a class
+    whose metaclass is DummyObject, a function that raises, a None); two are the real objects a dummy module only
+    re-exports (``DummyObject``, ``requires_backends``): explain must call those the real object, needing no
+    backend. Each name is resolved in one interpreter (names that are also submodules are left out: once a
+    submodule is imported, the package attribute is the module, whatever the map says)."""
+    python, report, detector = t5
+    monkeypatch.setattr("importgraph.explain._costs", lambda *args: None)  # the import cost is not what is checked
+    names = sorted(n for n, e in report.lazy_modules["transformers"].names.items()
+                   if ".dummy_" in e.module and f"transformers.{n}" not in report.modules)
+    out = subprocess.run([str(python), "-c", RUNTIME_KINDS, json.dumps(names)], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "TRANSFORMERS_VERBOSITY": "error"}, check=True)
+    runtime = json.loads(out.stdout)
+    static = {}
+    for name in names:
+        exp = explain(report, name, detector)
+        static[name] = "stand-in" if exp.outcome in ("dummy", "placeholder") else exp.outcome
+        if static[name] == "object":
+            static[name] = "real"
+            assert exp.backends == [], name
+    assert len(names) > 70
+    assert static == {name: kind for name, (kind, _) in runtime.items()}
+    assert {name for name, (kind, _) in runtime.items() if kind == "real"} == {"DummyObject", "requires_backends"}
+
+
 def test_transformers_import_cost_agrees_with_runtime(t5):
     python, report, detector = t5
     true_pos = static_only = runtime_only = 0
