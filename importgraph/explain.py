@@ -19,6 +19,9 @@ Three questions, three parts:
   placeholder, nothing is imported);
   an ``import x`` inside ``try/except ImportError`` of a package that is not installed fails softly.
   Third-party packages are counted by top-level name and not followed (we never read their code).
+  What the user gets takes the import into account: a module that the lookup surely runs (no ``if``/``try``/
+  loop on the way) importing a package absent from the modelled environment, or raising NameError there
+  (IG012), makes the outcome that error, whatever the chain says.
 * :func:`import_path` is the shortest import chain between two modules, with every hop's kind.
 """
 
@@ -35,7 +38,7 @@ from .analysis import Report
 from .graph import ancestors
 from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
-from .model import Finding, ImportFact, LazyModule, LazyName, Scope
+from .model import Finding, ImportFact, LazyModule, LazyName, Scope, normalise_backend
 from .resolve import module_exists, resolve_name
 from .rules.core import relative_key
 
@@ -73,6 +76,8 @@ class Edge:
     """For ``lazy`` edges: ``lazy_module:Name`` that was touched."""
     guarded_by: tuple[str, ...] = ()
     in_try: bool = False
+    conditional: bool = False
+    """The statement sits under an ``if``/``try``/loop: it may not run, whatever the modelled environment."""
 
 
 def lazy_chain(module: str, name: str, lazy_modules: dict[str, LazyModule]) -> list[tuple[LazyModule, LazyName]]:
@@ -134,7 +139,7 @@ class ImportEdges:
 
     def _statement_edges(self, module: str, fact: ImportFact, runtime: bool) -> list[Edge]:
         kind = "module" if fact.scope is Scope.MODULE else "function"
-        common = dict(guarded_by=fact.guarded_by, in_try=fact.in_try)
+        common = dict(guarded_by=fact.guarded_by, in_try=fact.in_try, conditional=fact.conditional)
         base = self._deepest(fact.module)
         out = [] if base is None or base == module else [Edge(module, base, kind, fact.line, **common)]
         for name in fact.names:
@@ -535,6 +540,86 @@ def _costs(report: Report, result: Explanation, start: list[str], detector: Back
     import_time = ImportTime(report.target.name, report.modules, report.lazy_modules)
     result.cost_package = import_closure(report, [report.target.name], installed, import_time)
     result.cost_name = import_closure(report, start, installed, import_time)
+    if installed is not None and result.outcome in ("object", "module", "undecided"):
+        certain = surely_imported(report, start, import_time)
+        _fails_on_a_missing_package(report, result, certain, installed) or _fails_on_an_unbound_name(
+            report, result, certain)
+
+
+def surely_imported(report: Report, start: list[str], import_time: ImportTime) -> list[str]:
+    """The modules that importing ``start`` runs for certain in the modelled environment (``start`` first, then in
+    the order they are reached): :func:`import_closure` without the statements under an ``if``/``try``/loop, which
+    may not run (``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()`` then ``if`` on it)."""
+    edges = ImportEdges(report)
+    callers = {caller for module in start for caller in (module, *ancestors(module))}
+    seen: dict[str, None] = {}
+    queue = deque(m for m in start if m in report.modules)
+    while queue:
+        module = queue.popleft()
+        if module in seen:
+            continue
+        seen[module] = None
+        queue.extend(edge.target for edge in edges.edges(module, runtime=True)
+                     if not edge.conditional and not edge.in_try and edge.target not in seen)
+        if module in callers:
+            queue.extend(target for target in import_time.call_effects(module) if target not in seen)
+    return list(seen)
+
+
+def _fails_on_a_missing_package(report: Report, result: Explanation, certain: list[str],
+                                installed: InstalledPackages) -> bool:
+    """Whatever the chain says, the import fails when a module it surely runs imports, at module level and under
+    no ``if``/``try``/loop, a package absent from the modelled environment: modelled missing (``--without``), or
+    neither installed nor modelled present (diffusers' ``DDIMPipeline`` is declared without a backend, and its
+    module imports torch): the outcome becomes that error, with the statement."""
+    env = report.environment
+    missing = {top for top in result.cost_name.third_party  # absent in the modelled environment
+               if normalise_backend(top) in env.unavailable or not (env.has(top) or installed.find(top)[0])}
+    if not missing:
+        return False
+    edges = ImportEdges(report)
+    for module in certain:
+        for fact in edges.external(module):
+            top = fact.module.split(".")[0]
+            if top in missing and not fact.in_try and not fact.conditional:
+                _import_error(report, result, f"ModuleNotFoundError at import time: {top} is not installed, and "
+                                              f"{module} imports it at module level", module, fact.line)
+                return True
+    return False
+
+
+def _fails_on_an_unbound_name(report: Report, result: Explanation, certain: list[str]) -> bool:
+    """A module it surely runs uses, while it executes, a name bound only under a guard that does not hold in the
+    modelled environment: the NameError rule IG012 reports (transformers.integrations.higgs uses ``torch`` in
+    annotations, bound only with torch installed)."""
+    env = report.environment
+    modules = set(certain)
+    for finding in report.findings:
+        if finding.rule != "IG012" or finding.module not in modules:
+            continue
+        facts = report.modules[finding.module]
+        use = next((u for u in facts.name_uses if u.name == finding.symbol and u.line == finding.line), None)
+        if use is None or not all(env.has(b) for b in use.inside):
+            continue
+        if use.guard == "TYPE_CHECKING":
+            unbound = True
+        elif use.guard in ("ImportError", "python version"):
+            unbound = False  # depends on what is installed under another name, or on the Python: not predicted
+        else:
+            unbound = not all(env.has(b) for b in use.guard.split(", "))
+        if unbound:
+            _import_error(report, result, f"NameError at import time: {finding.module} uses {use.name} at line "
+                                          f"{use.line}, bound only under the {use.guard} guard at line "
+                                          f"{use.guard_line}", finding.module, use.line, finding.rule)
+            return True
+    return False
+
+
+def _import_error(report: Report, result: Explanation, what: str, module: str, line: int, *rules: str) -> None:
+    codes = sorted({f.rule for f in result.findings} | set(rules))
+    result.outcome = "import-error"
+    result.outcome_text = (f"{what} ({_relative(report)(report.modules[module].path)}:{line})"
+                           + (f" (reported as {', '.join(codes)})" if codes else ""))
 
 
 def _relative(report: Report):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from importgraph.cli import app
 from importgraph.explain import UnknownName, explain, import_path
 from importgraph.installed import BackendDetector
 from tests.conftest import fixture_package
+from tests.runtime.venvs import DIFFUSERS, ensure_venv
 
 HF4 = fixture_package("hf4_dict")
 RUNTIME_NEW_MODULES = (
@@ -205,6 +207,35 @@ def test_a_chain_ending_in_a_module_that_does_not_exist_is_an_error():
     assert exp.outcome_text.endswith("(reported as IG001)")
 
 
+def test_a_module_importing_a_missing_package_is_an_error_only_when_the_import_surely_runs(tmp_path):
+    """``Real``'s module imports a package that is not installed, at module level: the lookup fails. ``Soft``'s
+    imports it under an ``if`` on a variable (diffusers' ``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()``)
+    and ``Tried``'s in a ``try``: both work, and explain must not predict an error for them."""
+    pkg = tmp_path / "lazymiss"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import importlib\n_MAP = {'Real': '.real', 'Soft': '.soft', 'Tried': '.tried'}\n\n\n"
+        "def __getattr__(name):\n    if name in _MAP:\n"
+        "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
+    (pkg / "real.py").write_text("import ig_not_installed_anywhere\n\n\nclass Real:\n    pass\n")
+    (pkg / "soft.py").write_text("USE = False\nif USE:\n    import ig_not_installed_anywhere\n\n\nclass Soft:\n    pass\n")
+    (pkg / "tried.py").write_text("try:\n    import ig_not_installed_anywhere\nexcept ImportError:\n    pass\n\n\n"
+                                  "class Tried:\n    pass\n")
+    target = importgraph.discover.find_target(str(pkg))
+    detector = BackendDetector(target)
+    report = importgraph.analyze(target, backends=detector.installed())  # the installed environment, as the CLI
+    for name, fails in (("Real", True), ("Soft", False), ("Tried", False)):
+        runtime = subprocess.run([sys.executable, "-c", f"from lazymiss import {name}"], cwd=tmp_path,
+                                 capture_output=True, text=True, check=False)
+        assert (runtime.returncode != 0) is fails, runtime.stderr
+        exp = explain(report, name, detector)
+        assert (exp.outcome == "import-error") is fails, exp.outcome_text
+    assert exp.outcome == "object"
+    assert explain(report, "Real", detector).outcome_text == (
+        "ModuleNotFoundError at import time: ig_not_installed_anywhere is not installed, and lazymiss.real imports "
+        "it at module level (lazymiss/real.py:1)")
+
+
 def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
     nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an
@@ -308,6 +339,64 @@ def test_names_served_from_dummy_modules_agree_with_the_runtime(t5, monkeypatch)
     assert len(names) > 70
     assert static == {name: kind for name, (kind, _) in runtime.items()}
     assert {name for name, (kind, _) in runtime.items() if kind == "real"} == {"DummyObject", "requires_backends"}
+
+
+RUNTIME_LOOKUPS = """
+import importlib, json, sys
+outcome = {}
+for module, name in json.loads(sys.argv[1]):
+    try:
+        getattr(importlib.import_module(module), name)
+        outcome[f"{module}.{name}"] = "ok"
+    except Exception as exc:  # diffusers' _LazyModule re-raises a failed import as RuntimeError
+        outcome[f"{module}.{name}"] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(outcome))
+"""
+
+
+def test_real_names_that_fail_on_a_missing_package_agree_with_the_runtime():
+    """diffusers 0.42.1 without torch: names whose lazy entry declares no backend are served by their real module,
+    and some of those modules import torch (or transformers) at module level, so the lookup fails (IG007 reports
+    them). explain must predict that error, and the real object for the others: every such name (60), each looked
+    up in one interpreter."""
+    python = ensure_venv(*DIFFUSERS)
+    target = importgraph.discover.find_target("diffusers", python=str(python))
+    detector = BackendDetector(target)
+    report = importgraph.analyze(target, backends=detector.installed())
+    pairs = sorted((lazy.name, entry.name) for lazy in report.lazy_modules.values()
+                   for entry in lazy.names.values()
+                   if entry.origin == "structure" and not entry.backends and ".dummy_" not in entry.module)
+    out = subprocess.run([str(python), "-c", RUNTIME_LOOKUPS, json.dumps(pairs)], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin"}, check=True)
+    runtime = json.loads(out.stdout)
+    static, texts = {}, {}
+    for module, name in pairs:
+        exp = explain(report, f"{module}.{name}", detector)
+        static[f"{module}.{name}"] = "ok" if exp.outcome in ("object", "module") else exp.outcome
+        texts[f"{module}.{name}"] = exp.outcome_text
+    fails = {qualified for qualified, outcome in runtime.items() if outcome != "ok"}
+    assert static == {q: "ok" if q not in fails else "import-error" for q in runtime}
+    no_module = {q: m.group(1) for q in fails if (m := re.search(r"No module named '(\w+)'", runtime[q]))}
+    for qualified, package in no_module.items():  # the rest: names the module does not bind (IG002)
+        assert texts[qualified].startswith(f"ModuleNotFoundError at import time: {package} is not installed")
+    assert len(pairs) >= 50 and len(no_module) >= 5
+
+
+def test_a_name_whose_module_raises_name_error_without_torch_is_an_error(t5):
+    """transformers.integrations.higgs binds ``torch`` only under ``is_torch_available()`` and uses it in
+    annotations while it executes (IG012): without torch, looking up its names raises NameError. Of the 12,065
+    names of the pinned venv, these four were the only ones explain called real objects that fail."""
+    python, report, detector = t5
+    pairs = [["transformers.integrations", name] for name in
+             ("HiggsLinear", "dequantize_higgs", "quantize_with_higgs", "replace_with_higgs_linear")]
+    out = subprocess.run([str(python), "-c", RUNTIME_LOOKUPS, json.dumps(pairs)], capture_output=True, text=True,
+                         env={"PATH": "/usr/bin:/bin", "TRANSFORMERS_VERBOSITY": "error"}, check=True)
+    for qualified, outcome in json.loads(out.stdout).items():
+        assert outcome == "NameError: name 'torch' is not defined"
+        exp = explain(report, qualified, detector)
+        assert exp.outcome == "import-error"
+        assert exp.outcome_text.startswith("NameError at import time: transformers.integrations.higgs uses torch ")
+        assert exp.outcome_text.endswith("(reported as IG012)")
 
 
 def test_transformers_import_cost_agrees_with_runtime(t5):

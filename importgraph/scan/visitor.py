@@ -81,15 +81,17 @@ class _Collector:
     def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
         # positional arguments: ~30k facts in transformers, where keyword unpacking is measurable
         line, scope, guards, in_try, fallback = node.lineno, ctx.scope, ctx.guards, ctx.in_try, ctx.fallback_for
+        conditional = ctx.conditional
         if isinstance(node, ast.Import):
             for alias in node.names:
-                self.facts.imports.append(ImportFact(alias.name, (), line, scope, guards, in_try, fallback))
+                self.facts.imports.append(ImportFact(alias.name, (), line, scope, guards, in_try, fallback,
+                                                     conditional))
             return
         target = self.resolve(node.module, node.level)
         if target is None:
             return
         names = tuple([a.name for a in node.names])
-        self.facts.imports.append(ImportFact(target, names, line, scope, guards, in_try, fallback))
+        self.facts.imports.append(ImportFact(target, names, line, scope, guards, in_try, fallback, conditional))
 
     # ------------------------------------------------------------------ bindings
     def bind(self, name: str, line: int, kind: str, ctx: _Context, source: str | None = None) -> None:
