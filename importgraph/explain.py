@@ -39,7 +39,7 @@ from .graph import ancestors
 from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope, normalise_backend
-from .resolve import module_exists, resolve_name
+from .resolve import module_exists, resolve_name, shadowed
 from .rules.core import relative_key
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
@@ -286,7 +286,8 @@ def qualify(report: Report, module: str) -> str:
 class Hop:
     kind: str
     """``sys.path``, ``package``, ``lazy-module``, ``lazy-entry``, ``definition``, ``re-export``,
-    ``submodule``, ``extra-object``, ``missing``, ``undecided`` (the source cannot tell: a compiled module...)."""
+    ``submodule``, ``extra-object``, ``shadowed`` (the init binds the name itself: its lazy entry is not used),
+    ``missing``, ``undecided`` (the source cannot tell: a compiled module...)."""
     summary: str
     path: str | None = None
     """Relative to the ``sys.path`` entry."""
@@ -363,8 +364,14 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         _costs(report, result, [qualified], detector)
         return result
     assert attr is not None
-    chain = lazy_chain(owner, attr, report.lazy_modules)
     lazy = report.lazy_modules.get(owner)
+    chain = lazy_chain(owner, attr, report.lazy_modules)
+    if chain and lazy is not None and shadowed(lazy, report.modules.get(owner), attr):
+        # the init binds the name itself: its __getattr__, and so the lazy map, is never asked (plotly's __version__)
+        result.hops.append(Hop("shadowed", f"{owner} binds {attr} itself, so its __getattr__ is never asked for it: "
+                                           f"the lazy entry {attr} -> {chain[0][1].module} is not used",
+                               rel(chain[0][1].path), chain[0][1].line))
+        chain = []
     if not chain and lazy is not None and attr in lazy.extra_objects:
         result.hops.append(Hop("extra-object", f"{attr} is bound directly on the lazy module {owner} "
                                                "(extra_objects / setattr): nothing is imported", rel(lazy.path),
@@ -526,7 +533,8 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
         result.outcome_text = ("not decided statically: the real object if the last module of the chain defines "
                                "it, else AttributeError (see the last hop)")
     else:
-        result.outcome_text = f"the real object, imported from {final.module if final else result.qualified}"
+        result.outcome_text = (f"the real object, imported from {final.module}" if final is not None else
+                               f"the real object, as {result.qualified.rpartition('.')[0]} binds it")
     if needed and style == "hf-structure":
         result.if_missing = "a placeholder object (_object_missing_backend); using it raises ImportError"
     elif needed and style is not None:

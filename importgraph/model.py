@@ -86,8 +86,9 @@ class ImportFact:
     """Runs only when one of these backends is *missing*: the ``except OptionalDependencyNotAvailable:``
     branch importing dummy objects, ``if not is_x_available():``, the ``else:`` of a positive guard."""
     conditional: bool = False
-    """Under a top-level ``if``/``try``/loop/``match`` or in a class body, recognised guard or not: whether it
-    runs may depend on more than the modelled environment (``explain`` predicts no failure from it)."""
+    """Under a top-level ``if``/``try``/loop/``match``, in a class body, recognised guard or not, or in a ``with``
+    body (``contextlib.suppress(ImportError)``): whether it runs, or its failure surfaces, may depend on more than
+    the modelled environment (``explain`` predicts no failure from it)."""
 
 
 @dataclass(frozen=True)

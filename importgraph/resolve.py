@@ -89,6 +89,16 @@ def module_exists(module: str, modules: dict[str, ModuleFacts], lazy_modules: di
     return any(module in lazy.aliases for lazy in lazy_modules.values())
 
 
+def shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
+    """A module-level ``__getattr__`` (lazy_loader, relative_import, PEP 562) runs only for names the module does
+    not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``).
+    A ``_LazyModule`` replaces the init's namespace, so nothing shadows its entries."""
+    if lazy.replaces_module or facts is None:
+        return False
+    binding = facts.bindings.get(name)
+    return binding is not None and not binding.conditional and not binding.guarded_by
+
+
 def another_package(module: str, modules: dict[str, ModuleFacts]) -> bool:
     """``module`` is not one of the analysed package's (its top-level package is not among them)."""
     return module not in modules and module.partition(".")[0] not in modules

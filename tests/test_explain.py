@@ -209,22 +209,25 @@ def test_a_chain_ending_in_a_module_that_does_not_exist_is_an_error():
 
 def test_a_module_importing_a_missing_package_is_an_error_only_when_the_import_surely_runs(tmp_path):
     """``Real``'s module imports a package that is not installed, at module level: the lookup fails. ``Soft``'s
-    imports it under an ``if`` on a variable (diffusers' ``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()``)
-    and ``Tried``'s in a ``try``: both work, and explain must not predict an error for them."""
+    imports it under an ``if`` on a variable (diffusers' ``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()``),
+    ``Tried``'s in a ``try``, ``Quiet``'s under ``with contextlib.suppress(ImportError)`` (langchain_core's fake
+    embeddings): they work, and explain must not predict an error for them."""
     pkg = tmp_path / "lazymiss"
     pkg.mkdir()
     (pkg / "__init__.py").write_text(
-        "import importlib\n_MAP = {'Real': '.real', 'Soft': '.soft', 'Tried': '.tried'}\n\n\n"
+        "import importlib\n_MAP = {'Real': '.real', 'Soft': '.soft', 'Tried': '.tried', 'Quiet': '.quiet'}\n\n\n"
         "def __getattr__(name):\n    if name in _MAP:\n"
         "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
     (pkg / "real.py").write_text("import ig_not_installed_anywhere\n\n\nclass Real:\n    pass\n")
     (pkg / "soft.py").write_text("USE = False\nif USE:\n    import ig_not_installed_anywhere\n\n\nclass Soft:\n    pass\n")
     (pkg / "tried.py").write_text("try:\n    import ig_not_installed_anywhere\nexcept ImportError:\n    pass\n\n\n"
                                   "class Tried:\n    pass\n")
+    (pkg / "quiet.py").write_text("import contextlib\n\nwith contextlib.suppress(ImportError):\n"
+                                  "    import ig_not_installed_anywhere\n\n\nclass Quiet:\n    pass\n")
     target = importgraph.discover.find_target(str(pkg))
     detector = BackendDetector(target)
     report = importgraph.analyze(target, backends=detector.installed())  # the installed environment, as the CLI
-    for name, fails in (("Real", True), ("Soft", False), ("Tried", False)):
+    for name, fails in (("Real", True), ("Soft", False), ("Tried", False), ("Quiet", False)):
         runtime = subprocess.run([sys.executable, "-c", f"from lazymiss import {name}"], cwd=tmp_path,
                                  capture_output=True, text=True, check=False)
         assert (runtime.returncode != 0) is fails, runtime.stderr
@@ -234,6 +237,28 @@ def test_a_module_importing_a_missing_package_is_an_error_only_when_the_import_s
     assert explain(report, "Real", detector).outcome_text == (
         "ModuleNotFoundError at import time: ig_not_installed_anywhere is not installed, and lazymiss.real imports "
         "it at module level (lazymiss/real.py:1)")
+
+
+def test_a_name_the_init_binds_itself_never_reaches_the_lazy_map(tmp_path):
+    """plotly's relative_import map lists ``__version__`` -> ``.version``, a module that does not exist, but the init
+    binds ``__version__`` itself: a module ``__getattr__`` runs only for names the module lacks, so the import works
+    (IG001 stays silent for the same reason), and explain must say why instead of predicting ModuleNotFoundError."""
+    pkg = tmp_path / "lazyver"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import importlib\n__version__ = '1.0'\n_MAP = {'__version__': '.version', 'Thing': '.thing'}\n\n\n"
+        "def __getattr__(name):\n    if name in _MAP:\n"
+        "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
+    (pkg / "thing.py").write_text("class Thing:\n    pass\n")
+    runtime = subprocess.run([sys.executable, "-c", "from lazyver import __version__; print(__version__)"],
+                             cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert runtime.stdout.strip() == "1.0", runtime.stderr
+    report = importgraph.analyze(str(pkg))
+    assert not [f for f in report.findings if f.rule == "IG001"]
+    exp = explain(report, "__version__")
+    assert [h.kind for h in exp.hops[-2:]] == ["shadowed", "definition"]
+    assert exp.hops[-1].line == 2 and exp.outcome == "object"
+    assert exp.outcome_text == "the real object, as lazyver binds it"
 
 
 def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):

@@ -11,7 +11,7 @@ from ..model import Finding
 
 _HOP_STYLE = {"sys.path": "blue", "package": "blue", "submodule": "blue", "lazy-module": "magenta",
               "lazy-entry": "magenta", "re-export": "cyan", "definition": "green", "extra-object": "green",
-              "missing": "bold red", "undecided": "yellow"}
+              "shadowed": "yellow", "missing": "bold red", "undecided": "yellow"}
 _OUTCOME_STYLE = {"object": "green", "module": "green", "placeholder": "yellow", "dummy": "yellow",
                   "import-error": "bold red", "undecided": "yellow"}
 _EDGE_TEXT = {"module": "module-level import", "function": "function-level import",

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from ..distribution import runs_here
 from ..graph import serve
 from ..model import UNLISTABLE, Finding, LazyModule, ModuleFacts, Severity
-from ..resolve import resolve_name, star_names
+from ..resolve import resolve_name, shadowed, star_names
 from .base import Rule, RuleContext, register
 
 
@@ -42,7 +42,7 @@ class LazyMissingModule(Rule):
             for entry in lazy.names.values():
                 if entry.module in reported or ctx.module_exists(entry.module):
                     continue
-                if _shadowed(lazy, facts, entry.name):
+                if shadowed(lazy, facts, entry.name):
                     continue  # the module binds the name itself: its __getattr__ is never asked for it
                 reported.add(entry.module)
                 if not _in_package(ctx, entry.module):
@@ -93,16 +93,6 @@ class LazyMissingModule(Rule):
                 f"(looked up on the analysed sys.path); touching {lazy.name}.{entry.name} raises "
                 f"ModuleNotFoundError. Point the entry at the module of this {top} release that defines the name, "
                 f"or require a {top} release that has the module.")
-
-
-def _shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
-    """A module-level ``__getattr__`` (lazy_loader, relative_import, PEP 562) runs only for names the module does
-    not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``).
-    A ``_LazyModule`` replaces the init's namespace, so nothing shadows its entries."""
-    if lazy.replaces_module or facts is None:
-        return False
-    binding = facts.bindings.get(name)
-    return binding is not None and not binding.conditional and not binding.guarded_by
 
 
 def _in_package(ctx: RuleContext, module: str) -> bool:

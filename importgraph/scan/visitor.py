@@ -47,6 +47,8 @@ class _Context:
     """Inside a class body: it runs at import time, but what it binds are class attributes."""
     fallback_for: tuple[str, ...] = ()
     """Inside a branch that runs only when one of these backends is missing (dummy-object fallbacks)."""
+    in_with: bool = False
+    """Inside a ``with`` body: its context manager may swallow the import's error (``contextlib.suppress``)."""
 
 
 @dataclass
@@ -81,7 +83,7 @@ class _Collector:
     def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
         # positional arguments: ~30k facts in transformers, where keyword unpacking is measurable
         line, scope, guards, in_try, fallback = node.lineno, ctx.scope, ctx.guards, ctx.in_try, ctx.fallback_for
-        conditional = ctx.conditional
+        conditional = ctx.conditional or ctx.in_with
         if isinstance(node, ast.Import):
             for alias in node.names:
                 self.facts.imports.append(ImportFact(alias.name, (), line, scope, guards, in_try, fallback,
@@ -194,7 +196,7 @@ class _Collector:
             for item in node.items:
                 if item.optional_vars is not None:
                     self.bind_target(item.optional_vars, node.lineno, ctx)
-            self.body(node.body, ctx)
+            self.body(node.body, ctx if ctx.in_with else replace(ctx, in_with=True))
         elif isinstance(node, ast.Match):
             for case in node.cases:
                 self.body(case.body, replace(ctx, conditional=True))
