@@ -48,6 +48,20 @@ def line_of(path: Path, text: str) -> int:
     raise AssertionError(f"{text!r} not in {path}")
 
 
+def pep562_package(root: Path, name: str, table: dict[str, str], *, before: str = "",
+                   modules: dict[str, str] | None = None) -> Path:
+    """A package whose init serves ``table`` (name -> relative module) from a PEP 562 ``__getattr__``, with
+    ``before`` at its top and ``modules`` (file stem -> source) beside it."""
+    pkg = root / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        f"import importlib\n{before}_MAP = {table!r}\n\n\ndef __getattr__(name):\n    if name in _MAP:\n"
+        "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
+    for stem, source in (modules or {}).items():
+        (pkg / f"{stem}.py").write_text(source)
+    return pkg
+
+
 @pytest.fixture(scope="module")
 def hf4():
     report = importgraph.analyze(str(HF4), backends=[])  # no FIXTURE_HAS_* set: every backend missing
@@ -212,18 +226,13 @@ def test_a_module_importing_a_missing_package_is_an_error_only_when_the_import_s
     imports it under an ``if`` on a variable (diffusers' ``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()``),
     ``Tried``'s in a ``try``, ``Quiet``'s under ``with contextlib.suppress(ImportError)`` (langchain_core's fake
     embeddings): they work, and explain must not predict an error for them."""
-    pkg = tmp_path / "lazymiss"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text(
-        "import importlib\n_MAP = {'Real': '.real', 'Soft': '.soft', 'Tried': '.tried', 'Quiet': '.quiet'}\n\n\n"
-        "def __getattr__(name):\n    if name in _MAP:\n"
-        "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
-    (pkg / "real.py").write_text("import ig_not_installed_anywhere\n\n\nclass Real:\n    pass\n")
-    (pkg / "soft.py").write_text("USE = False\nif USE:\n    import ig_not_installed_anywhere\n\n\nclass Soft:\n    pass\n")
-    (pkg / "tried.py").write_text("try:\n    import ig_not_installed_anywhere\nexcept ImportError:\n    pass\n\n\n"
-                                  "class Tried:\n    pass\n")
-    (pkg / "quiet.py").write_text("import contextlib\n\nwith contextlib.suppress(ImportError):\n"
-                                  "    import ig_not_installed_anywhere\n\n\nclass Quiet:\n    pass\n")
+    missing = "import ig_not_installed_anywhere\n"
+    modules = {"real": missing, "soft": "USE = False\nif USE:\n    " + missing,
+               "tried": "try:\n    " + missing + "except ImportError:\n    pass\n",
+               "quiet": "import contextlib\n\nwith contextlib.suppress(ImportError):\n    " + missing}
+    pkg = pep562_package(tmp_path, "lazymiss", {name.title(): f".{name}" for name in modules},
+                         modules={name: f"{source}\n\nclass {name.title()}:\n    pass\n"
+                                  for name, source in modules.items()})
     target = importgraph.discover.find_target(str(pkg))
     detector = BackendDetector(target)
     report = importgraph.analyze(target, backends=detector.installed())  # the installed environment, as the CLI
@@ -243,13 +252,8 @@ def test_a_name_the_init_binds_itself_never_reaches_the_lazy_map(tmp_path):
     """plotly's relative_import map lists ``__version__`` -> ``.version``, a module that does not exist, but the init
     binds ``__version__`` itself: a module ``__getattr__`` runs only for names the module lacks, so the import works
     (IG001 stays silent for the same reason), and explain must say why instead of predicting ModuleNotFoundError."""
-    pkg = tmp_path / "lazyver"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text(
-        "import importlib\n__version__ = '1.0'\n_MAP = {'__version__': '.version', 'Thing': '.thing'}\n\n\n"
-        "def __getattr__(name):\n    if name in _MAP:\n"
-        "        return getattr(importlib.import_module(_MAP[name], __name__), name)\n    raise AttributeError(name)\n")
-    (pkg / "thing.py").write_text("class Thing:\n    pass\n")
+    pkg = pep562_package(tmp_path, "lazyver", {"__version__": ".version", "Thing": ".thing"},
+                         before="__version__ = '1.0'\n", modules={"thing": "class Thing:\n    pass\n"})
     runtime = subprocess.run([sys.executable, "-c", "from lazyver import __version__; print(__version__)"],
                              cwd=tmp_path, capture_output=True, text=True, check=False)
     assert runtime.stdout.strip() == "1.0", runtime.stderr
@@ -265,14 +269,8 @@ def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
     nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an
     ImportError (a compiled module is the other such end: see the scikit-image runtime test)."""
-    pkg = tmp_path / "lazyg"
-    pkg.mkdir()
-    (pkg / "__init__.py").write_text(
-        "import importlib\n_MAP = {'Thing': '.impl'}\n\n\ndef __getattr__(name):\n"
-        "    if name in _MAP:\n        return getattr(importlib.import_module(_MAP[name], __name__), name)\n"
-        "    raise AttributeError(name)\n")
-    (pkg / "impl.py").write_text("def __getattr__(name):\n    if name == 'Thing':\n        return 42\n"
-                                 "    raise AttributeError(name)\n")
+    pkg = pep562_package(tmp_path, "lazyg", {"Thing": ".impl"}, modules={
+        "impl": "def __getattr__(name):\n    if name == 'Thing':\n        return 42\n    raise AttributeError(name)\n"})
     runtime = subprocess.run([sys.executable, "-c", "from lazyg import Thing; print(Thing)"], cwd=tmp_path,
                              capture_output=True, text=True)
     assert runtime.stdout.strip() == "42", runtime.stderr
