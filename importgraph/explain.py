@@ -590,8 +590,9 @@ def _fails_on_a_missing_package(report: Report, result: Explanation, certain: li
         for fact in edges.external(module):
             top = fact.module.split(".")[0]
             if top in missing and not fact.in_try and not fact.conditional:
-                _import_error(report, result, f"ModuleNotFoundError at import time: {top} is not installed, and "
-                                              f"{module} imports it at module level", module, fact.line)
+                absent = "is not installed" if not installed.find(top)[0] else "is modelled missing"
+                _import_error(report, result, f"ModuleNotFoundError at import time: {top} {absent}, and {module} "
+                                              "imports it at module level", module, fact.line)
                 return True
     return False
 
