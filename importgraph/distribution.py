@@ -77,6 +77,18 @@ def requirement_names(specs: Iterable[str]) -> list[str]:
     return names
 
 
+def conditional_names(specs: Iterable[str]) -> set[str]:
+    """Canonical names of the requirements that hold only under a marker other than an extra (``tomli;
+    python_version < "3.11"``, ``colorama; platform_system == "Windows"``): installed or not, depending on where."""
+    names = set()
+    for spec in specs:
+        text, _, marker = spec.partition(";")
+        match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", text)
+        if marker.strip() and "extra" not in marker and match:
+            names.add(canonical(match.group(1)))
+    return names
+
+
 # --------------------------------------------------------------------------- installed metadata
 
 
@@ -138,7 +150,7 @@ def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | N
     if metadata is None:
         return None
     name, version, direct = metadata
-    requires, unread = _with_theirs(direct, by_name)
+    requires, unread = _with_theirs(direct, by_name, _conditional_in(info / "METADATA"))
     return PackageMetadata(name or info.name, version, requires, str(info), python_requirement(info), unread)
 
 
@@ -150,10 +162,12 @@ def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
     return meta.get("Name", ""), meta.get("Version", ""), requirement_names(meta.get_all("Requires-Dist") or [])
 
 
-def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _with_theirs(direct: Iterable[str], by_name: dict[str, Path],
+                 conditional: set[str] = frozenset()) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``direct`` and, transitively, the hard requirements of those installed (``by_name``); then those of them
-    whose metadata is not there (not installed: what they require is unknown)."""
-    requires, queue, unread = set(direct), list(direct), set()
+    whose metadata is not there (not installed: what they require is unknown), but for the requirements that hold
+    only under a marker (``conditional``, and those of the metadata read on the way): their absence is expected."""
+    requires, queue, unread, conditional = set(direct), list(direct), set(), set(conditional)
     while queue:
         requirement = queue.pop()
         info = by_name.get(requirement)
@@ -161,11 +175,21 @@ def _with_theirs(direct: Iterable[str], by_name: dict[str, Path]) -> tuple[tuple
         if found is None:
             unread.add(requirement)
             continue
+        conditional |= _conditional_in(info / "METADATA")
         for theirs in found[2]:
             if theirs not in requires:
                 requires.add(theirs)
                 queue.append(theirs)
-    return tuple(sorted(requires)), tuple(sorted(unread))
+    return tuple(sorted(requires)), tuple(sorted(unread - conditional))
+
+
+def _conditional_in(path: Path) -> set[str]:
+    """:func:`conditional_names` of a core-metadata file's ``Requires-Dist``."""
+    try:
+        meta = HeaderParser().parsestr(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return set()
+    return conditional_names(meta.get_all("Requires-Dist") or [])
 
 
 def runs_here(requires_python: str | None) -> bool:

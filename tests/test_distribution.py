@@ -217,11 +217,13 @@ def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_pa
     site = tmp_path / "site"
     (site / "middle-1.0.dist-info").mkdir(parents=True)
     (site / "middle-1.0.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: middle\nVersion: 1.0\nRequires-Dist: fakebackend\n")
+        "Metadata-Version: 2.1\nName: middle\nVersion: 1.0\nRequires-Dist: fakebackend\n"
+        'Requires-Dist: ig7-winonly; platform_system == "Windows"\n')
     monkeypatch.syspath_prepend(str(site))
     found, report = ig007(str(repo))
-    assert report.target.requires == ("fakebackend", "ig7_backport", "middle") and found == []
-    assert report.target.requirements_unread == ("fakebackend", "ig7_backport")  # middle's metadata was read
+    assert report.target.requires == ("fakebackend", "ig7_backport", "ig7_winonly", "middle") and found == []
+    # middle's metadata was read; ig7-winonly is not installed either, as its marker allows: not worth a note
+    assert report.target.requirements_unread == ("fakebackend", "ig7_backport")
 
 
 def test_an_editable_install_of_the_checkout_is_read_from_its_dist_info(tmp_path):
