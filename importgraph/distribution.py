@@ -149,17 +149,19 @@ def _from_dist_info(info: Path, by_name: dict[str, Path]) -> PackageMetadata | N
     metadata = _read_metadata(info / "METADATA")
     if metadata is None:
         return None
-    name, version, direct = metadata
-    requires, unread = _with_theirs(direct, by_name, _conditional_in(info / "METADATA"))
+    name, version, direct, conditional = metadata
+    requires, unread = _with_theirs(direct, by_name, conditional)
     return PackageMetadata(name or info.name, version, requires, str(info), python_requirement(info), unread)
 
 
-def _read_metadata(path: Path) -> tuple[str, str, list[str]] | None:
-    """Name, version and hard requirements of a core-metadata file (``METADATA``, ``PKG-INFO``)."""
+def _read_metadata(path: Path) -> tuple[str, str, list[str], set[str]] | None:
+    """Name, version, hard requirements of a core-metadata file (``METADATA``, ``PKG-INFO``), and which of them
+    hold only under a marker (:func:`conditional_names`)."""
     if not path.is_file():
         return None
     meta = HeaderParser().parsestr(path.read_text(encoding="utf-8", errors="replace"))
-    return meta.get("Name", ""), meta.get("Version", ""), requirement_names(meta.get_all("Requires-Dist") or [])
+    specs = meta.get_all("Requires-Dist") or []
+    return meta.get("Name", ""), meta.get("Version", ""), requirement_names(specs), conditional_names(specs)
 
 
 def _with_theirs(direct: Iterable[str], by_name: dict[str, Path],
@@ -175,21 +177,12 @@ def _with_theirs(direct: Iterable[str], by_name: dict[str, Path],
         if found is None:
             unread.add(requirement)
             continue
-        conditional |= _conditional_in(info / "METADATA")
+        conditional |= found[3]
         for theirs in found[2]:
             if theirs not in requires:
                 requires.add(theirs)
                 queue.append(theirs)
     return tuple(sorted(requires)), tuple(sorted(unread - conditional))
-
-
-def _conditional_in(path: Path) -> set[str]:
-    """:func:`conditional_names` of a core-metadata file's ``Requires-Dist``."""
-    try:
-        meta = HeaderParser().parsestr(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return set()
-    return conditional_names(meta.get_all("Requires-Dist") or [])
 
 
 def runs_here(requires_python: str | None) -> bool:
