@@ -108,7 +108,7 @@ def _target_from_path(path: Path, python: str | None) -> Target:
         return _make_target(path.stem, (str(path),), str(path.parent), [str(path.parent)], "module", python)
     if (path / "__init__.py").is_file():
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "package", python)
-    if _installed_namespace_portion(path):
+    if _installed_namespace_portion(path) or _checkout_namespace(path):
         return _make_target(path.name, (str(path),), str(path.parent), [str(path.parent)], "namespace", python)
     checkout = _checkout_package(path)
     if checkout is not None:
@@ -157,6 +157,20 @@ def _checkout_package(path: Path) -> tuple[Path, str] | None:
         if module is not None and module.is_file():
             return module, "module"
     return None
+
+
+def _checkout_namespace(folder: Path) -> bool:
+    """The namespace package of a checkout, given as its own folder (``optimum-2.3.0/optimum``, whose
+    subpackages are not several packages to choose from): the checkout above it finds this very folder."""
+    if not folder.name.isidentifier() or any((folder / name).exists() for name in PROJECT_FILES):
+        return False
+    for base in (folder.parent, folder.parent.parent):  # the checkout's top, or its src/ or lib/
+        if any((base / name).is_file() for name in PROJECT_FILES):
+            try:
+                return _checkout_package(base) == (folder, "namespace")
+            except TargetNotFound:
+                return False
+    return False
 
 
 def _installed_namespace_portion(folder: Path) -> bool:

@@ -167,6 +167,23 @@ def test_checkout_layouts(tmp_path, files, package, entry, kind):
         assert found["locations"] == [str(checkout / entry / package)]
 
 
+def test_a_checkouts_namespace_package_given_as_its_own_folder(tmp_path):
+    """optimum's checkout holds ``optimum/`` without ``__init__.py``, with subpackages: given that folder itself,
+    it is the namespace package the checkout declares (as the runtime finds it), not several packages to pick."""
+    checkout = tmp_path / "nsproj-1.0"
+    for name, text in {"setup.py": "from setuptools import setup\nsetup(name='nsproj')\n",
+                       "nsproj/exporters/__init__.py": "", "nsproj/onnx/__init__.py": ""}.items():
+        write(checkout / name, text)
+    target = find_target(str(checkout / "nsproj"))
+    assert (target.name, target.kind, target.roots) == ("nsproj", "namespace", (str(checkout / "nsproj"),))
+    assert find_target(str(checkout)).roots == target.roots
+    assert runtime_origin([checkout], "nsproj")["locations"] == [str(checkout / "nsproj")]
+    write(tmp_path / "loose" / "alpha" / "__init__.py")  # no project above it: still a folder of packages
+    write(tmp_path / "loose" / "beta" / "__init__.py")
+    with pytest.raises(TargetNotFound, match="holds several packages"):
+        find_target(str(tmp_path / "loose"))
+
+
 def test_a_checkout_with_several_packages_none_named_like_the_project_asks(tmp_path):
     write(tmp_path / "pyproject.toml", "[project]\nname = 'other'\n")
     write(tmp_path / "alpha" / "__init__.py")
