@@ -549,19 +549,19 @@ def _costs(report: Report, result: Explanation, start: list[str], detector: Back
     result.cost_package = import_closure(report, [report.target.name], installed, import_time)
     result.cost_name = import_closure(report, start, installed, import_time)
     if installed is not None and result.outcome in ("object", "module", "undecided"):
-        certain = surely_imported(report, start, import_time)
-        _fails_on_a_missing_package(report, result, certain, installed) or _fails_on_an_unbound_name(
+        edges = ImportEdges(report)
+        certain = surely_imported(edges, start, import_time)
+        _fails_on_a_missing_package(edges, result, certain, installed) or _fails_on_an_unbound_name(
             report, result, certain)
 
 
-def surely_imported(report: Report, start: list[str], import_time: ImportTime) -> list[str]:
+def surely_imported(edges: ImportEdges, start: list[str], import_time: ImportTime) -> list[str]:
     """The modules that importing ``start`` runs for certain in the modelled environment (``start`` first, then in
     the order they are reached): :func:`import_closure` without the statements under an ``if``/``try``/loop, which
     may not run (``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()`` then ``if`` on it)."""
-    edges = ImportEdges(report)
     callers = {caller for module in start for caller in (module, *ancestors(module))}
     seen: dict[str, None] = {}
-    queue = deque(m for m in start if m in report.modules)
+    queue = deque(m for m in start if m in edges.modules)
     while queue:
         module = queue.popleft()
         if module in seen:
@@ -574,18 +574,17 @@ def surely_imported(report: Report, start: list[str], import_time: ImportTime) -
     return list(seen)
 
 
-def _fails_on_a_missing_package(report: Report, result: Explanation, certain: list[str],
+def _fails_on_a_missing_package(edges: ImportEdges, result: Explanation, certain: list[str],
                                 installed: InstalledPackages) -> bool:
     """Whatever the chain says, the import fails when a module it surely runs imports, at module level and under
     no ``if``/``try``/loop, a package absent from the modelled environment: modelled missing (``--without``), or
     neither installed nor modelled present (diffusers' ``DDIMPipeline`` is declared without a backend, and its
     module imports torch): the outcome becomes that error, with the statement."""
-    env = report.environment
+    report, env = edges.report, edges.report.environment
     missing = {top for top in result.cost_name.third_party  # absent in the modelled environment
                if normalise_backend(top) in env.unavailable or not (env.has(top) or installed.find(top)[0])}
     if not missing:
         return False
-    edges = ImportEdges(report)
     for module in certain:
         for fact in edges.external(module):
             top = fact.module.split(".")[0]

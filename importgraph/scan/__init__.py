@@ -24,14 +24,16 @@ __all__ = ["scan_file", "scan_files", "scan_source"]
 def scan_file(source_file: SourceFile) -> ModuleFacts:
     """Facts of one module; a file that cannot be read becomes a recorded problem, never an exception."""
     if source_file.kind == "unlistable":
+        why = f"{UNLISTABLE}: {_why_unlistable(source_file.path)}"
         return ModuleFacts(name=source_file.module, path=source_file.path, is_package=True,
-                           problem=ParseProblem(source_file.path, None, f"{UNLISTABLE}: {_why_unlistable(source_file.path)}"))
+                           problem=ParseProblem(source_file.path, None, why))
     if source_file.kind != "source":
         return ModuleFacts(name=source_file.module, path=source_file.path, is_package=source_file.is_package)
     return pickle.loads(scan_job(as_job(source_file))[2])
 
 
 def _why_unlistable(path: str) -> str:
+    """Why the walk could not list ``path`` (asked again: ``os.walk`` reports it to its ``onerror`` only)."""
     try:
         os.listdir(path)
     except OSError as exc:
