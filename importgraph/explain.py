@@ -77,7 +77,8 @@ class Edge:
     guarded_by: tuple[str, ...] = ()
     in_try: bool = False
     conditional: bool = False
-    """The statement sits under an ``if``/``try``/loop: it may not run, whatever the modelled environment."""
+    """The statement sits under an ``if``/``try``/loop (it may not run, whatever the modelled environment) or in a
+    ``with`` body (its error may be swallowed): no failure is predicted from it."""
 
 
 def lazy_chain(module: str, name: str, lazy_modules: dict[str, LazyModule]) -> list[tuple[LazyModule, LazyName]]:
@@ -139,7 +140,7 @@ class ImportEdges:
 
     def _statement_edges(self, module: str, fact: ImportFact, runtime: bool) -> list[Edge]:
         kind = "module" if fact.scope is Scope.MODULE else "function"
-        common = dict(guarded_by=fact.guarded_by, in_try=fact.in_try, conditional=fact.conditional)
+        common = dict(guarded_by=fact.guarded_by, in_try=fact.in_try, conditional=fact.conditional or fact.in_with)
         base = self._deepest(fact.module)
         out = [] if base is None or base == module else [Edge(module, base, kind, fact.line, **common)]
         for name in fact.names:
@@ -588,7 +589,7 @@ def _fails_on_a_missing_package(edges: ImportEdges, result: Explanation, certain
     for module in certain:
         for fact in edges.external(module):
             top = fact.module.split(".")[0]
-            if top in missing and not fact.in_try and not fact.conditional:
+            if top in missing and not (fact.in_try or fact.conditional or fact.in_with):
                 absent = "is not installed" if not installed.find(top)[0] else "is modelled missing"
                 _import_error(report, result, f"ModuleNotFoundError at import time: {top} {absent}, and {module} "
                                               "imports it at module level", module, fact.line)

@@ -4,9 +4,10 @@ The import system binds every imported submodule on its parent package, so a sub
 ``import pkg`` runs is an attribute of ``pkg`` afterwards, registered or not (IG010 must not report it).
 Three things import a module while another one runs, and all three are followed:
 
-* module-level import statements that run unconditionally (not under ``if``, ``try``, a backend guard or a
-  missing-backend fallback), with parent packages and lazy accesses (``from lazy_pkg import Name`` imports
-  the module that serves ``Name``), as the import graph has them;
+* module-level import statements that run unconditionally (not under ``if``, ``try``, a loop or ``match``, which
+  holds every backend guard and missing-backend fallback too; a class body and a ``with`` body run), with parent
+  packages and lazy accesses (``from lazy_pkg import Name`` imports the module that serves ``Name``), as the import
+  graph has them;
 * calls of the package's own functions at import time: ``set_log_level(None, False)`` in mne 1.9's init runs
   ``set_log_level``, whose helper imports ``mne.utils.check`` inside its body, which imports ``mne.fixes``
   (in mne 1.13 import statements alone lead there: the closure is transitive, not only the init's own imports).
@@ -89,7 +90,7 @@ class ImportTime:
         if effects is None:
             effects = self._statements_of[module] = set()
             for fact in self.modules[module].imports if module in self.modules else ():
-                if fact.scope is Scope.MODULE and not (fact.guarded_by or fact.in_try or fact.fallback_for):
+                if fact.scope is Scope.MODULE and not fact.conditional:  # a guard, try or fallback is conditional too
                     effects.update(self._targets(fact))
         return effects
 

@@ -86,9 +86,12 @@ class ImportFact:
     """Runs only when one of these backends is *missing*: the ``except OptionalDependencyNotAvailable:``
     branch importing dummy objects, ``if not is_x_available():``, the ``else:`` of a positive guard."""
     conditional: bool = False
-    """Under a top-level ``if``/``try``/loop/``match``, in a class body, recognised guard or not, or in a ``with``
-    body (``contextlib.suppress(ImportError)``): whether it runs, or its failure surfaces, may depend on more than
-    the modelled environment (``explain`` predicts no failure from it)."""
+    """Under a top-level ``if``/``try``/loop/``match``, recognised guard or not: whether it runs may depend on more
+    than the modelled environment (``explain`` predicts no failure from it, IG010 does not count it as imported).
+    A class body runs whenever its module does: its imports are conditional only under such a statement."""
+    in_with: bool = False
+    """In a ``with`` body: it runs, but its context manager may swallow its error (``contextlib.suppress(ImportError)``,
+    so ``explain`` predicts no failure from it either)."""
 
 
 @dataclass(frozen=True)

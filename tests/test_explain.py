@@ -225,24 +225,26 @@ def test_a_module_importing_a_missing_package_is_an_error_only_when_the_import_s
     """``Real``'s module imports a package that is not installed, at module level: the lookup fails. ``Soft``'s
     imports it under an ``if`` on a variable (diffusers' ``_SHOULD_DISABLE_PEFT_INPUT_AUTOCAST = is_peft_available()``),
     ``Tried``'s in a ``try``, ``Quiet``'s under ``with contextlib.suppress(ImportError)`` (langchain_core's fake
-    embeddings): they work, and explain must not predict an error for them."""
+    embeddings): they work, and explain must not predict an error for them. ``Classy``'s imports it in a class body,
+    which runs whenever the module does: the lookup fails, and explain must say so."""
     missing = "import ig_not_installed_anywhere\n"
     modules = {"real": missing, "soft": "USE = False\nif USE:\n    " + missing,
                "tried": "try:\n    " + missing + "except ImportError:\n    pass\n",
-               "quiet": "import contextlib\n\nwith contextlib.suppress(ImportError):\n    " + missing}
+               "quiet": "import contextlib\n\nwith contextlib.suppress(ImportError):\n    " + missing,
+               "classy": "class Holder:\n    " + missing}
     pkg = pep562_package(tmp_path, "lazymiss", {name.title(): f".{name}" for name in modules},
                          modules={name: f"{source}\n\nclass {name.title()}:\n    pass\n"
                                   for name, source in modules.items()})
     target = importgraph.discover.find_target(str(pkg))
     detector = BackendDetector(target)
     report = importgraph.analyze(target, backends=detector.installed())  # the installed environment, as the CLI
-    for name, fails in (("Real", True), ("Soft", False), ("Tried", False), ("Quiet", False)):
+    for name, fails in (("Real", True), ("Soft", False), ("Tried", False), ("Quiet", False), ("Classy", True)):
         runtime = subprocess.run([sys.executable, "-c", f"from lazymiss import {name}"], cwd=tmp_path,
                                  capture_output=True, text=True, check=False)
         assert (runtime.returncode != 0) is fails, runtime.stderr
         exp = explain(report, name, detector)
         assert (exp.outcome == "import-error") is fails, exp.outcome_text
-    assert exp.outcome == "object"
+    assert explain(report, "Quiet", detector).outcome == "object"
     assert explain(report, "Real", detector).outcome_text == (
         "ModuleNotFoundError at import time: ig_not_installed_anywhere is not installed, and lazymiss.real imports "
         "it at module level (lazymiss/real.py:1)")

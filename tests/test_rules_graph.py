@@ -144,11 +144,23 @@ def test_unregistered_submodules_whose_import_time_calls_may_not_run():
         assert result.returncode != 0 and "AttributeError" in result.stderr
 
 
+def test_unregistered_submodules_the_init_imports_under_statements_that_may_not_run():
+    """The init's own ``from . import extras`` sits under ``if`` on a plain variable, ``plugins`` in a loop over
+    nothing: neither runs, and both are missing on the package after ``import``."""
+    fixture = "rule_ig010_pos_6"
+    assert findings(fixture, "IG010") == [("info", f"{leaf}.py", 1, f"{fixture}.{leaf}") for leaf in ("extras", "plugins")]
+    for leaf in ("extras", "plugins"):
+        result = run_python(fixture, f"import {fixture}; {fixture}.{leaf}")
+        assert result.returncode != 0 and "AttributeError" in result.stderr
+
+
 @pytest.mark.parametrize("fixture,leaf", [("rule_ig010_neg_1", "helpers"), ("rule_ig010_neg_2", "extra"),
                                           ("rule_ig010_neg_3", "helpers"),  # neg_3: the init imports it
                                           ("rule_ig010_neg_4", "registry"),  # neg_4: a function it calls does
                                           ("rule_ig010_neg_4", "constants"),  # and a module it imports does
-                                          ("rule_ig010_neg_4", "docdict")])  # and a decorator, called on a def
+                                          ("rule_ig010_neg_4", "docdict"),  # and a decorator, called on a def
+                                          ("rule_ig010_neg_5", "registry"),  # neg_5: a class body imports it
+                                          ("rule_ig010_neg_5", "legacy")])  # and a with body
 def test_unregistered_submodule_negative(fixture, leaf):
     assert findings(fixture, "IG010") == []
     assert run_python(fixture, f"import {fixture}; {fixture}.{leaf}").returncode == 0

@@ -83,17 +83,18 @@ class _Collector:
     def add_import(self, node: ast.Import | ast.ImportFrom, ctx: _Context) -> None:
         # positional arguments: ~30k facts in transformers, where keyword unpacking is measurable
         line, scope, guards, in_try, fallback = node.lineno, ctx.scope, ctx.guards, ctx.in_try, ctx.fallback_for
-        conditional = ctx.conditional or ctx.in_with
+        conditional, in_with = ctx.conditional, ctx.in_with
         if isinstance(node, ast.Import):
             for alias in node.names:
                 self.facts.imports.append(ImportFact(alias.name, (), line, scope, guards, in_try, fallback,
-                                                     conditional))
+                                                     conditional, in_with))
             return
         target = self.resolve(node.module, node.level)
         if target is None:
             return
         names = tuple([a.name for a in node.names])
-        self.facts.imports.append(ImportFact(target, names, line, scope, guards, in_try, fallback, conditional))
+        self.facts.imports.append(ImportFact(target, names, line, scope, guards, in_try, fallback, conditional,
+                                             in_with))
 
     # ------------------------------------------------------------------ bindings
     def bind(self, name: str, line: int, kind: str, ctx: _Context, source: str | None = None) -> None:
@@ -206,7 +207,7 @@ class _Collector:
     def definition(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, ctx: _Context) -> None:
         kind = "class" if isinstance(node, ast.ClassDef) else "def"
         self.bind(node.name, node.lineno, kind, ctx)
-        if node.decorator_list and ctx.scope is Scope.MODULE and not ctx.conditional:
+        if node.decorator_list and ctx.scope is Scope.MODULE and not (ctx.conditional or ctx.in_class):
             backends = _requires_backends(node)
             if backends is not None:
                 self.facts.requires[node.name] = backends
@@ -214,7 +215,7 @@ class _Collector:
             # A class body runs at import time; its imports are module-level ones. Nothing else in it is a
             # fact (class attributes are not module bindings), so a class without an import is not walked.
             if self.may_import(node):
-                self.body(node.body, replace(ctx, conditional=True, in_class=True))
+                self.body(node.body, replace(ctx, in_class=True))
             return
         if not self.may_import(node):
             return
