@@ -217,8 +217,8 @@ def checkout_metadata(top_level: str, entry: Path,
     for read in (_from_pyproject, _from_pkg_info, _from_egg_info, _from_setup_cfg, _from_setup_py):
         found = read(top_level, root, entry)
         if found is not None:
-            name, version, direct, source = found
-            requires, unread = _with_theirs(direct, by_name)
+            name, version, direct, conditional, source = found
+            requires, unread = _with_theirs(direct, by_name, conditional)
             return PackageMetadata(name, version, requires, str(source), python_requirement(source), unread)
     return None
 
@@ -327,7 +327,8 @@ def python_source(root: Path) -> Path | None:
     return None
 
 
-_Found = tuple[str | None, str | None, list[str], Path]
+_Found = tuple[str | None, str | None, list[str], set[str], Path]
+"""``(name, version, direct requirements, those of them that hold only under a marker, the file read)``."""
 
 
 def _editable_install(top_level: str, root: Path, by_name: dict[str, Path]) -> PackageMetadata | None:
@@ -363,8 +364,8 @@ def _from_pyproject(top_level: str, root: Path, entry: Path) -> _Found | None:
     dynamic = project.get("dynamic") or []
     version = None if "version" in dynamic else project.get("version")
     if "dependencies" not in dynamic:
-        dependencies = project.get("dependencies") or []
-        return project.get("name"), version, requirement_names(d for d in dependencies if isinstance(d, str)), path
+        specs = [d for d in project.get("dependencies") or [] if isinstance(d, str)]
+        return project.get("name"), version, requirement_names(specs), conditional_names(specs), path
     files = _requirement_files(data.get("tool", {}))
     if files is None:
         return _from_poetry(data, path)
@@ -375,7 +376,8 @@ def _from_pyproject(top_level: str, root: Path, entry: Path) -> _Found | None:
         except OSError:
             return None
     specs = [line.split("#")[0] for line in lines if not line.lstrip().startswith(("#", "-"))]
-    return project.get("name"), version, requirement_names(s for s in specs if s.strip()), path
+    specs = [spec for spec in specs if spec.strip()]
+    return project.get("name"), version, requirement_names(specs), conditional_names(specs), path
 
 
 def _requirement_files(tool: dict) -> list[str] | None:
@@ -399,20 +401,23 @@ def _from_poetry(data: dict, path: Path) -> _Found | None:
     dependencies = poetry.get("dependencies") if isinstance(poetry, dict) else None
     if not isinstance(dependencies, dict):
         return None
-    names = []
+    names, conditional = [], set()
     for name, constraint in dependencies.items():
         constraints = constraint if isinstance(constraint, list) else [constraint]
         if name.lower() != "python" and any(not (isinstance(c, dict) and c.get("optional")) for c in constraints):
             names.append(canonical(name))
+            if all(isinstance(c, dict) and (c.get("markers") or c.get("python") or c.get("platform"))
+                   for c in constraints):
+                conditional.add(canonical(name))  # installed or not depending on the Python or platform
     version = poetry.get("version")
-    return poetry.get("name"), version if isinstance(version, str) else None, names, path
+    return poetry.get("name"), version if isinstance(version, str) else None, names, conditional, path
 
 
 def _from_pkg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
     found = _read_metadata(root / "PKG-INFO")
     if found is None or not any(line.startswith("Requires-Dist") for line in _lines(root / "PKG-INFO")):
         return None  # an old sdist's PKG-INFO lists no requirements: not "none"; try the files below
-    return found[0], found[1], found[2], root / "PKG-INFO"
+    return found[0], found[1], found[2], found[3], root / "PKG-INFO"
 
 
 def _lines(path: Path) -> list[str]:
@@ -427,16 +432,21 @@ def _from_egg_info(top_level: str, root: Path, entry: Path) -> _Found | None:
         name_part = canonical(info.name[: -len(".egg-info")].split("-")[0])
         if name_part != canonical(top_level) and top_level not in top_level_names(info):
             continue
-        specs = []
+        specs, conditional = [], set()
+        marked = False
         for line in _lines(info / "requires.txt"):
             if line.startswith("["):
                 if not line.startswith("[:"):  # [extra] or [extra:marker]: optional from here on
                     break
-                continue  # [:marker]: environment markers only, still a requirement
-            specs.append(line)
+                marked = True  # [:marker]: environment markers only, still a requirement, installed or not
+                continue
+            if line.strip():
+                specs.append(line)
+                if marked:
+                    conditional.update(requirement_names([line]))
         metadata = _read_metadata(info / "PKG-INFO")
         name, version = (metadata[0], metadata[1]) if metadata is not None else (None, None)
-        return name, version, requirement_names(s for s in specs if s.strip()), info
+        return name, version, requirement_names(specs), conditional | conditional_names(specs), info
     return None
 
 
@@ -449,7 +459,8 @@ def _from_setup_cfg(top_level: str, root: Path, entry: Path) -> _Found | None:
     version = parser.get("metadata", "version", fallback=None)
     if version is not None and version.startswith(("attr:", "file:")):
         version = None
-    return parser.get("metadata", "name", fallback=None), version, requirement_names(specs), path
+    name = parser.get("metadata", "name", fallback=None)
+    return name, version, requirement_names(specs), conditional_names(specs), path
 
 
 def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
@@ -462,4 +473,4 @@ def _from_setup_py(top_level: str, root: Path, entry: Path) -> _Found | None:
     if not specs and not (isinstance(value, (ast.List, ast.Tuple)) and not value.elts):
         return None  # computed some other way: unknown, not "none"
     name, version = (reader.literal(reader.arguments.get(key)) for key in ("name", "version"))
-    return name, version, requirement_names(specs), path
+    return name, version, requirement_names(specs), conditional_names(specs), path

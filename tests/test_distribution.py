@@ -59,6 +59,7 @@ version = attr: rule_ig007_pos_1.__version__
 install_requires =
     fakebackend>=1
     docs-only; extra == "docs"
+    ig7-winonly; platform_system == "Windows"
 """
 # The shape of transformers' and diffusers' setup.py: a table of requirement strings looked up by name, and
 # setup() under the main guard.
@@ -93,6 +94,7 @@ version = "1.2"
 python = "^3.9"
 fakebackend = ">=1"
 docs-only = {version = "*", optional = true}
+ig7-backport = {version = "*", python = "<3.11"}
 """
 PYPROJECT_HATCH_REQUIREMENTS = """\
 [project]
@@ -132,29 +134,37 @@ def test_without_project_files_the_import_is_reported(tmp_path):
     assert report.target.requirements_from is None and report.target.requires == ()
 
 
-@pytest.mark.parametrize("files,source,requires,version", [
-    ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "ig7_backport"), "1.2"),
-    ({"pyproject.toml": PYPROJECT_DYNAMIC, "requirements.txt": "# pinned\nfakebackend==1.0  # why\n-r dev.txt\n"},
-     "pyproject.toml", ("fakebackend",), None),
-    ({"pyproject.toml": PYPROJECT_POETRY}, "pyproject.toml", ("fakebackend",), "1.2"),
+@pytest.mark.parametrize("files,source,requires,unread,version", [
+    ({"pyproject.toml": PYPROJECT}, "pyproject.toml", ("fakebackend", "ig7_backport"), ("fakebackend",), "1.2"),
+    ({"pyproject.toml": PYPROJECT_DYNAMIC, "requirements.txt": "# pinned\nfakebackend==1.0  # why\n-r dev.txt\n"
+      "ig7-backport; python_version < '3.11'\n"},
+     "pyproject.toml", ("fakebackend", "ig7_backport"), ("fakebackend",), None),
+    ({"pyproject.toml": PYPROJECT_POETRY}, "pyproject.toml", ("fakebackend", "ig7_backport"), ("fakebackend",), "1.2"),
     ({"pyproject.toml": PYPROJECT_HATCH_REQUIREMENTS, "requirements/base.txt": "fakebackend>=1\n"},
-     "pyproject.toml", ("fakebackend",), None),
-    ({"setup.cfg": SETUP_CFG}, "setup.cfg", ("fakebackend",), None),
-    ({"setup.py": SETUP_PY_FORMATTED}, "setup.py", ("fakebackend", "ig7_numeric"), None),
-    ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), "1.2"),
-    ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "ig7_http", "ig7_numeric"), None),
+     "pyproject.toml", ("fakebackend",), ("fakebackend",), None),
+    ({"setup.cfg": SETUP_CFG}, "setup.cfg", ("fakebackend", "ig7_winonly"), ("fakebackend",), None),
+    ({"setup.py": SETUP_PY_FORMATTED}, "setup.py", ("fakebackend", "ig7_numeric"), ("fakebackend", "ig7_numeric"),
+     None),
+    ({"setup.py": SETUP_PY_HF}, "setup.py", ("fakebackend",), ("fakebackend",), "1.2"),
+    ({"setup.py": SETUP_PY_PLAIN}, "setup.py", ("fakebackend", "ig7_http", "ig7_numeric"),
+     ("fakebackend", "ig7_http", "ig7_numeric"), None),
     ({"setup.py": "setup(", "PKG-INFO": "Metadata-Version: 2.1\nName: ig7-checkout\nVersion: 1.2\n"
       "Requires-Dist: fakebackend>=1\nRequires-Dist: docs-only; extra == 'docs'\n"},
-     "PKG-INFO", ("fakebackend",), "1.2"),
-    ({"setup.py": "", "src/ig7_checkout.egg-info/requires.txt": "fakebackend>=1\n\n[:python_version < '4']\nmarked\n\n"
-      "[docs]\ndocs-only\n", "src/ig7_checkout.egg-info/top_level.txt": f"{PACKAGE}\n"},
-     "ig7_checkout.egg-info", ("fakebackend", "marked"), None),
+     "PKG-INFO", ("fakebackend",), ("fakebackend",), "1.2"),
+    ({"setup.py": "", "src/ig7_checkout.egg-info/requires.txt": "fakebackend>=1\nig7-http\n\n"
+      "[:python_version < '4']\nmarked\n\n[docs]\ndocs-only\n",
+      "src/ig7_checkout.egg-info/top_level.txt": f"{PACKAGE}\n"},
+     "ig7_checkout.egg-info", ("fakebackend", "ig7_http", "marked"), ("fakebackend", "ig7_http"), None),
 ])
-def test_hard_requirements_are_read_from_the_checkout(tmp_path, files, source, requires, version):
+def test_hard_requirements_are_read_from_the_checkout(tmp_path, files, source, requires, unread, version):
+    """Requirements under a marker (``ig7-backport; python_version < '3.11'``) count as required, but may be absent
+    where the analysis runs, as their marker allows: only the unconditional ones with no metadata here are named
+    unread (``fakebackend`` is importable here, but not installed as a distribution)."""
     repo = checkout(tmp_path, files)
     for target in (repo, repo / "src" / PACKAGE):  # the checkout, or its package folder
         found, report = ig007(str(target))
         assert report.target.requires == requires
+        assert report.target.requirements_unread == unread
         assert Path(report.target.requirements_from).name == source
         assert report.target.version == version
         assert found == [], "fakebackend is installed wherever the package is"
@@ -205,14 +215,15 @@ def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_pa
     found, report = ig007(str(repo))
     assert report.target.requires == ("ig7_backport", "middle") and [f.symbol for f in found] == ["Plain"]
     # Neither is installed here: the summary, the JSON and check's stderr say so, as the likely cause of IG007
-    assert report.target.requirements_unread == ("ig7_backport", "middle")
-    assert json.loads(to_json(report))["requirements_unread"] == ["ig7_backport", "middle"]
+    # (ig7-backport is not installed either, but its marker allows that: it is not named)
+    assert report.target.requirements_unread == ("middle",)
+    assert json.loads(to_json(report))["requirements_unread"] == ["middle"]
     result = CliRunner().invoke(app, ["analyze", str(repo / "src" / PACKAGE), "--no-html", "--no-cache"])
-    assert "not installed on the analysed sys.path: ig7_backport, middle; what they require in turn is unknown" \
+    assert "not installed on the analysed sys.path: middle; what it requires in turn is unknown" \
         in " ".join(result.output.split())
     checked = subprocess.run([sys.executable, "-m", "importgraph", "check", str(repo / "src" / PACKAGE), "--no-cache"],
                              capture_output=True, text=True)
-    assert checked.returncode == 1 and "Note: not installed on the analysed sys.path: ig7_backport, middle" in \
+    assert checked.returncode == 1 and "Note: not installed on the analysed sys.path: middle;" in \
         checked.stderr and "Note:" not in checked.stdout
     site = tmp_path / "site"
     (site / "middle-1.0.dist-info").mkdir(parents=True)
@@ -223,7 +234,7 @@ def test_requirements_of_the_checkouts_requirements_count_where_installed(tmp_pa
     found, report = ig007(str(repo))
     assert report.target.requires == ("fakebackend", "ig7_backport", "ig7_winonly", "middle") and found == []
     # middle's metadata was read; ig7-winonly is not installed either, as its marker allows: not worth a note
-    assert report.target.requirements_unread == ("fakebackend", "ig7_backport")
+    assert report.target.requirements_unread == ("fakebackend",)
 
 
 def test_an_editable_install_of_the_checkout_is_read_from_its_dist_info(tmp_path):

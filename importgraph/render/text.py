@@ -28,8 +28,9 @@ def unread_requirements_note(target: Target, shown: int = 6) -> str:
     """Which hard requirements are not installed where we looked, so that what they bring in counts as optional."""
     names = target.requirements_unread
     listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
-    return (f"not installed on the analysed sys.path: {listed}; what they require in turn is unknown and counts "
-            "as an optional backend (pass --python with an environment that has them)")
+    subject, pronoun = ("it requires", "it") if len(names) == 1 else ("they require", "them")
+    return (f"not installed on the analysed sys.path: {listed}; what {subject} in turn is unknown and counts "
+            f"as an optional backend (pass --python with an environment that has {pronoun})")
 
 
 def print_summary(report: Report, console: Console) -> None:
