@@ -41,6 +41,7 @@ from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope, normalise_backend
 from .resolve import module_exists, resolve_name, shadowed
 from .rules.core import relative_key
+from .scan.read import decode_text, read_source
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"__future__"}
 
@@ -507,6 +508,22 @@ def _binding_hops(report: Report, module: str, name: str, hops: list[Hop], rel, 
     return None
 
 
+def _dummy_text(report: Report, module: str, attr: str) -> str:
+    """What a dummy module gives: a class (``DummyObject`` metaclass) or a function calling ``requires_backends``, which
+    raise ImportError when used, or now and then a plain value (transformers' ``ROPE_INIT_FUNCTIONS = None``)."""
+    facts = report.modules.get(module)
+    binding = facts.bindings.get(attr) if facts is not None else None
+    if binding is None or binding.kind != "assign":
+        return f"the dummy object from {module}: importing it succeeds, using it raises ImportError naming the missing " \
+               "backends"
+    try:
+        statement = decode_text(read_source(facts.path)).splitlines()[binding.line - 1].strip()
+    except (OSError, UnicodeDecodeError, IndexError):
+        statement = f"{attr} = ..."
+    return (f"the value {module} assigns at line {binding.line} (`{statement}`): importing it succeeds, and nothing "
+            "raises ImportError naming the missing backends; code using it fails however that value does")
+
+
 def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list[str], stand_in: bool) -> None:
     """``stand_in``: the name is bound in a dummy module, if the chain goes through one (not just re-exported)."""
     missing = sorted({b for _, entry in chain for b in entry.missing_backends})
@@ -520,8 +537,7 @@ def _outcome(report: Report, result: Explanation, chain, attr: str, needed: list
                                f"{attr} raises ImportError asking for {', '.join(missing)}")
     elif final is not None and (final.origin == "dummy" or ".dummy_" in final.module) and stand_in:
         result.outcome = "dummy"
-        result.outcome_text = (f"the dummy object from {final.module}: importing it succeeds, using it raises "
-                               "ImportError naming the missing backends")
+        result.outcome_text = _dummy_text(report, final.module, attr)
     elif broken:
         result.outcome = "import-error"
         # IG001 names the entry's key (its module, relative to the lazy module), at the entry

@@ -113,6 +113,16 @@ def test_cli_unknown_name_exits_2_without_traceback():
     assert "PretrainedConfig" in result.output and "Traceback" not in result.output
 
 
+def test_cli_header_names_the_modelled_environment():
+    """The header says which backends the explanation assumes: ``--without torch`` is every backend but torch."""
+    for flags, said in ((["--without", "torch"], "modelled backends: all but torch)"),
+                        (["--backends", "torch,tokenizers"], "modelled backends: tokenizers, torch)"),
+                        (["--all-backends"], "modelled backends: all)")):
+        result = CliRunner().invoke(app, ["explain", str(HF4), "PreTrainedModel", *flags, "-q"])
+        assert result.exit_code == 0, result.output
+        assert said in " ".join(result.output.split()), result.output.splitlines()[0]
+
+
 def test_cli_json_is_parseable_and_names_the_definition():
     result = CliRunner().invoke(app, ["explain", str(HF4), "AlbertConfig", "--format", "json", "-q"])
     assert result.exit_code == 0, result.output
@@ -336,7 +346,7 @@ for name in json.loads(sys.argv[1]):
     obj = getattr(transformers, name)
     stand_in = (type(obj).__name__ == "DummyObject" or obj is None  # a dummy class, or a value a dummy assigns
                 or (getattr(obj, "__module__", None) or "").startswith("transformers.utils.dummy_"))  # a dummy def
-    kinds[name] = ["stand-in" if stand_in else "real", getattr(obj, "__module__", None)]
+    kinds[name] = ["stand-in" if stand_in else "real", callable(obj)]
 print(json.dumps(kinds))
 """
 
@@ -354,16 +364,21 @@ def test_names_served_from_dummy_modules_agree_with_the_runtime(t5, monkeypatch)
     out = subprocess.run([str(python), "-c", RUNTIME_KINDS, json.dumps(names)], capture_output=True, text=True,
                          env={"PATH": "/usr/bin:/bin", "TRANSFORMERS_VERBOSITY": "error"}, check=True)
     runtime = json.loads(out.stdout)
-    static = {}
+    static, values = {}, set()
     for name in names:
         exp = explain(report, name, detector)
         static[name] = "stand-in" if exp.outcome in ("dummy", "placeholder") else exp.outcome
+        if exp.outcome_text.startswith("the value "):  # not a class or function raising ImportError
+            values.add(name)
         if static[name] == "object":
             static[name] = "real"
             assert exp.backends == [], name
     assert len(names) > 70
     assert static == {name: kind for name, (kind, _) in runtime.items()}
     assert {name for name, (kind, _) in runtime.items() if kind == "real"} == {"DummyObject", "requires_backends"}
+    # ROPE_INIT_FUNCTIONS and SLOW_TO_FAST_CONVERTERS: None, which raises no ImportError when used
+    assert values == {name for name, (_, is_callable) in runtime.items() if not is_callable} == {
+        "ROPE_INIT_FUNCTIONS", "SLOW_TO_FAST_CONVERTERS"}
 
 
 RUNTIME_LOOKUPS = """

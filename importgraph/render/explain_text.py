@@ -30,6 +30,9 @@ def print_explanation(exp: Explanation, console: Console) -> None:
     head = f"[bold]{escape(_statement(exp))}[/bold]  ({escape(exp.package + version)}"
     env = exp.environment["available"]
     env_text = "all" if env == "all" else ", ".join(env) or "none"  # type: ignore[arg-type]
+    unavailable = exp.environment.get("unavailable") or []
+    if env == "all" and unavailable:  # --without torch: every backend but those
+        env_text = "all but " + ", ".join(unavailable)  # type: ignore[arg-type]
     console.print(head + f"; modelled backends: {escape(env_text)})", highlight=False)
     tree = Tree("[bold]resolution[/bold]")
     for number, hop in enumerate(exp.hops, 1):
