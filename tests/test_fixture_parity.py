@@ -42,6 +42,7 @@ BACKENDS = {
     "plotly_relative": (),
     "pep562_submodules": (),
     "pep562_importer": (),
+    "pep562_groups": (),
 }
 
 
@@ -60,6 +61,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         # pipelines.py needs torch but is declared outside any guard: an import-time backend error,
         # which no name lookup can predict (the defect is the missing guard).
         return {"hf4_dict": {"pipeline", "pipelines"}}
+    if fixture == "pep562_groups":
+        return {"pep562_groups": {"GhostDriver"}}  # listed in _COMPUTER_EXPORTS, not defined by lib.computer
     if fixture == "hf5_structure":
         stale = {"FooLegacyConfig"}  # in __all__, never defined
         if "torch" in installed:
@@ -250,6 +253,25 @@ def test_getattr_handing_names_to_an_importer_the_package_made():
     runtime = run_runtime("pep562_importer", ())
     assert runtime["modules"]["pep562_importer"]["resolved"]["Tool"]["module"] == "pep562_importer.tools"
     assert not report.findings
+
+
+def test_getattr_serving_groups_of_names_each_from_one_module():
+    """openai 3.x: ``if name in _COMPUTER_EXPORTS: value = getattr(import_module(".lib.computer", __name__), name)``,
+    one ``if`` per group, and ``name in __all__`` in ``lib.streaming``. Each group's names are served by its module
+    (the runtime agrees: ``test_static_map_equals_runtime``); the name the module does not define is IG002, and
+    explain follows a name through both lazy modules to its class."""
+    report = static_report("pep562_groups", ())
+    top = report.lazy_modules["pep562_groups"]
+    assert {n: e.module for n, e in top.names.items()} == {
+        "ComputerToolset": "pep562_groups.lib.computer", "ComputerDriver": "pep562_groups.lib.computer",
+        "GhostDriver": "pep562_groups.lib.computer", "AssistantEventHandler": "pep562_groups.lib.streaming"}
+    assert [(n, e.line) for n, e in top.names.items()][:2] == [("ComputerToolset", 4), ("ComputerDriver", 5)]
+    streaming = report.lazy_modules["pep562_groups.lib.streaming"]
+    assert set(streaming.names) == {"AssistantEventHandler", "AssistantStreamManager"}
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "GhostDriver")]
+    exp = explain(report, "AssistantEventHandler")
+    assert exp.hops[-1].path == "pep562_groups/lib/streaming/_assistants.py"
+    assert exp.outcome_text == "the real object, imported from pep562_groups.lib.streaming._assistants"
 
 
 FILELOCK_STYLE = '''

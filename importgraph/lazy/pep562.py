@@ -54,7 +54,8 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
     listed = _submodule_list(function.node, result, facts.name)
-    if mapping_name is None and listed is None:
+    grouped = _name_groups(function.node, result, facts) if mapping_name is None else {}
+    if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
@@ -64,7 +65,64 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     if listed is not None:
         lazy.module_keys = listed
         lazy.submodules = sorted({*lazy.submodules, *listed.values()})
+    if grouped:
+        lazy.names.update(grouped)
+        lazy.submodules = sorted({*lazy.submodules, *(entry.module for entry in grouped.values())})
     return lazy
+
+
+def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                 facts: ModuleFacts) -> dict[str, LazyName]:
+    """Names a ``__getattr__`` serves in groups, each group from one module: ``if name in _COMPUTER_EXPORTS:``
+    then ``getattr(import_module(".lib.computer", __name__), name)`` (openai 3.x's top level; its
+    ``lib.streaming`` tests ``name in __all__``). The group is a module-level list, tuple or set of strings; the
+    module is the same whatever the name. The first ``if`` that holds the name serves it, as its body returns."""
+    argument = _first_parameter(function)
+    if argument is None:
+        return {}
+    names = {"__name__": facts.name, "__package__": facts.package}
+    local = _locals(function)
+    served: dict[str, LazyName] = {}
+    for test in (node for node in ast.walk(function) if isinstance(node, ast.If)):
+        group = _tested_group(test.test, argument, result)
+        if group is None or not _fetches_attribute(test.body, argument):
+            continue
+        calls = [node for statement in test.body for node in ast.walk(statement)
+                 if isinstance(node, ast.Call) and node.args and calls_import_module(node.func)]
+        modules = set()
+        for call in calls:
+            name_argument, package_argument = _import_arguments(call)
+            target = _spelled(name_argument, names, local)
+            package = facts.package if _is_spec_parent(package_argument) else (
+                _spelled(package_argument, names, local) if package_argument is not None else None)
+            modules.add(resolve_relative(target, package) if target and (package or target[0] != ".") else None)
+        if len(modules) != 1 or None in modules:
+            continue  # no import, one spelled from the name (a submodule list), or several: not a group
+        module = modules.pop()
+        for name in group:
+            if str(name) not in served:
+                served[str(name)] = LazyName(str(name), module, (), getattr(name, "path", facts.path),
+                                             getattr(name, "line", test.lineno))
+    return served
+
+
+def _tested_group(test: ast.expr, argument: str, result: EvaluationResult) -> list[str] | None:
+    """The strings of the module-level list, tuple or set that ``test`` (``name in GROUP``) looks the name up in."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
+            and isinstance(test.left, ast.Name) and test.left.id == argument
+            and isinstance(test.comparators[0], ast.Name)):
+        return None
+    value = result.scope.get(test.comparators[0].id)
+    if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
+        return list(value) if isinstance(value, (list, tuple)) else sorted(value)
+    return None
+
+
+def _fetches_attribute(body: list[ast.stmt], argument: str) -> bool:
+    """The block fetches the attribute the name names from what it imported (``getattr(module, name)``)."""
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+               and len(node.args) >= 2 and isinstance(node.args[1], ast.Name) and node.args[1].id == argument
+               for statement in body for node in ast.walk(statement))
 
 
 def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,

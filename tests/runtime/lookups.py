@@ -30,7 +30,9 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
             continue
         dotted = info["style"] in ("pep562", "relative_import")  # their declared modules are dotted already
         runtime_names = {name: key if dotted else f"{module}.{key}" for name, key in info["declared"].items()}
-        static_names = {n: e.module for n, e in static.names.items() if e.origin != "attribute"}
+        unknown = {name for name, key in runtime_names.items() if key is None}  # a group's module: see the lookups
+        static_names = {n: None if n in unknown else e.module for n, e in static.names.items()
+                        if e.origin != "attribute"}
         compared += len(runtime_names)
         if runtime_names != static_names:
             diff = sorted(set(runtime_names.items()) ^ set(static_names.items()))
