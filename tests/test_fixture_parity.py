@@ -43,6 +43,7 @@ BACKENDS = {
     "pep562_submodules": (),
     "pep562_importer": (),
     "pep562_groups": (),
+    "pep562_itself": (),
 }
 
 
@@ -272,6 +273,22 @@ def test_getattr_serving_groups_of_names_each_from_one_module():
     exp = explain(report, "AssistantEventHandler")
     assert exp.hops[-1].path == "pep562_groups/lib/streaming/_assistants.py"
     assert exp.outcome_text == "the real object, imported from pep562_groups.lib.streaming._assistants"
+
+
+def test_getattr_answering_a_submodule_key_with_the_module_itself():
+    """Fern-generated SDKs (cohere, elevenlabs): ``"audio": ".audio"`` in the same table as the names, and
+    ``if module_name == f".{attr_name}": return module``. ``audio`` is the submodule itself (a module key), not a
+    name fetched from inside it: no IG002 (elevenlabs 2.78 had 82 such false findings), and the runtime agrees
+    (``test_static_map_equals_runtime``)."""
+    report = static_report("pep562_itself", ())
+    top = report.lazy_modules["pep562_itself"]
+    assert {n: e.module for n, e in top.names.items()} == {
+        "Client": "pep562_itself.client", "Transcript": "pep562_itself.audio"}
+    assert top.module_keys == {"audio": "pep562_itself.audio"}
+    assert report.findings == []
+    runtime = run_runtime("pep562_itself", ())
+    assert runtime["modules"]["pep562_itself"]["resolved"]["audio"] == {
+        "ok": True, "module": "pep562_itself.audio", "kind": "module", "placeholder": False}
 
 
 FILELOCK_STYLE = '''

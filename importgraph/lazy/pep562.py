@@ -62,6 +62,7 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     if mapping_name is not None:
         _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
                     names_treated_apart(function.node), spelling)
+        _serve_modules_as_themselves(lazy, function.node, result.scope[mapping_name])
     if listed is not None:
         lazy.module_keys = listed
         lazy.submodules = sorted({*lazy.submodules, *listed.values()})
@@ -69,6 +70,40 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         lazy.names.update(grouped)
         lazy.submodules = sorted({*lazy.submodules, *(entry.module for entry in grouped.values())})
     return lazy
+
+
+def _serve_modules_as_themselves(lazy: LazyModule, function: ast.FunctionDef | ast.AsyncFunctionDef,
+                                 mapping: dict) -> None:
+    """Entries the ``__getattr__`` answers with the imported module itself become module keys: Fern-generated SDKs
+    (cohere, elevenlabs) map ``"audio": ".audio"`` and return ``module`` when ``module_name == f".{attr_name}"``,
+    not ``getattr(module, "audio")``."""
+    argument = _first_parameter(function)
+    local = _locals(function)
+    itself = _module_itself_when(function, argument, local) if argument is not None else None
+    if itself is None:
+        return
+    for name, target in mapping.items():
+        if isinstance(name, str) and isinstance(target, str) and name in lazy.names \
+                and _spelled(itself, {argument: str(name)}, local) == target:
+            lazy.module_keys[str(name)] = lazy.names.pop(str(name)).module
+
+
+def _module_itself_when(function: ast.FunctionDef | ast.AsyncFunctionDef, argument: str,
+                        local: dict[str, ast.expr]) -> ast.expr | None:
+    """The string the looked-up value is compared with (``f".{attr_name}"``) in an ``if value == ...:`` whose body
+    returns the module ``import_module`` gave, or None."""
+    imported = {name for name, value in local.items()
+                if isinstance(value, ast.Call) and value.args and calls_import_module(value.func)}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.If) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1
+                and isinstance(node.test.ops[0], ast.Eq) and node.body and isinstance(node.body[0], ast.Return)
+                and isinstance(node.body[0].value, ast.Name) and node.body[0].value.id in imported):
+            continue
+        for value, other in ((node.test.left, node.test.comparators[0]), (node.test.comparators[0], node.test.left)):
+            if isinstance(value, ast.Name) and value.id in local and value.id not in imported \
+                    and _HOLE in (_spelled(other, {argument: _HOLE}, local) or ""):
+                return other
+    return None
 
 
 def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
