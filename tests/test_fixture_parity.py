@@ -44,6 +44,7 @@ BACKENDS = {
     "pep562_importer": (),
     "pep562_groups": (),
     "pep562_itself": (),
+    "pep562_caller_install": (),
 }
 
 
@@ -62,6 +63,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         # pipelines.py needs torch but is declared outside any guard: an import-time backend error,
         # which no name lookup can predict (the defect is the missing guard).
         return {"hf4_dict": {"pipeline", "pipelines"}}
+    if fixture == "pep562_caller_install":
+        return {"pep562_caller_install": {"Ghost"}}  # imported in the TYPE_CHECKING block, not defined by _core
     if fixture == "pep562_groups":
         return {"pep562_groups": {"GhostDriver"}}  # listed in _COMPUTER_EXPORTS, not defined by lib.computer
     if fixture == "hf5_structure":
@@ -289,6 +292,22 @@ def test_getattr_answering_a_submodule_key_with_the_module_itself():
     runtime = run_runtime("pep562_itself", ())
     assert runtime["modules"]["pep562_itself"]["resolved"]["audio"] == {
         "ok": True, "module": "pep562_itself.audio", "kind": "module", "placeholder": False}
+
+
+def test_getattr_installed_from_the_type_checking_half():
+    """anyio 4.16: ``if TYPE_CHECKING or not install_lazy_importer():``, where the function (recognised by what it
+    does: reaches its caller's frame, assigns ``__getattr__`` there) serves the block's own imports lazily. Each
+    import is a lazy name (a renamed one is undecided), ``from . import sub`` a module key, and the block does not
+    run (the runtime agrees: ``test_static_map_equals_runtime``). explain knows ``Lock``; ``Ghost`` is IG002."""
+    report = static_report("pep562_caller_install", ())
+    top = report.lazy_modules["pep562_caller_install"]
+    assert {n: e.module for n, e in top.names.items()} == {n: "pep562_caller_install._core"
+                                                           for n in ("Event", "Lock", "Ghost")}
+    assert top.module_keys == {"lowlevel": "pep562_caller_install.lowlevel"}
+    assert [u.line for u in top.undecided] == [9] and "'nap' is served as 'sleep'" in top.undecided[0].reason
+    assert set(report.lazy_modules["pep562_caller_install.abc"].names) == {"AsyncResource"}
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
+    assert explain(report, "Lock").outcome_text == "the real object, imported from pep562_caller_install._core"
 
 
 FILELOCK_STYLE = '''

@@ -26,6 +26,7 @@ from ..model import (
 from ..inputs import is_file, note_context, note_digest
 from ..resolve import reexport_origin
 from ..scan.read import parse_file, parse_source, read_source
+from .caller_install import from_block, installer_called, installs_into_caller
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .pep562 import (
@@ -44,7 +45,7 @@ from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tag
 
 __all__ = ["LazyStage", "build_lazy_modules", "known_backends"]
 
-_LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals"}
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals", "caller_install"}
 
 
 @dataclass
@@ -78,6 +79,8 @@ class _Context:
         """Functions of the package a PEP 562 ``__getattr__`` delegates to: do they call ``import_module``?"""
         self.installers: dict[ImportedName, Installer | None] = {}
         """Functions of the package a module hands its ``globals()`` to: do they install a ``__getattr__``?"""
+        self.caller_installers: dict[ImportedName, bool] = {}
+        """Functions of the package that install a ``__getattr__`` into their caller's globals (anyio's)."""
         self.factories: dict[ImportedName, ImporterFactory | None] = {}
         """Functions of the package that return a name importer (langchain's ``create_importer``)."""
         self.helper_trees: dict[str, ast.Module | None] = {}
@@ -128,6 +131,14 @@ class _Context:
             function = self._helper_function(helper)
             self.installers[helper] = Installer.read(function) if isinstance(function, ast.FunctionDef) else None
         return self.installers[helper]
+
+    def installs_into_caller(self, helper: ImportedName) -> bool:
+        """Whether ``helper`` is a function of the package that installs a ``__getattr__`` into its caller's
+        globals (anyio's ``install_lazy_importer``: :mod:`.caller_install`)."""
+        if helper not in self.caller_installers:
+            function = self._helper_function(helper)
+            self.caller_installers[helper] = function is not None and installs_into_caller(function)
+        return self.caller_installers[helper]
 
     def importer_factory(self, helper: ImportedName) -> ImporterFactory | None:
         """``helper`` as an :class:`ImporterFactory`, when it is a function of the package that returns a function
@@ -257,6 +268,13 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
     _note_wrapping_getattr(lazy_modules, result.functions.get("__getattr__"))
     if not lazy_modules and installs:
         lazy_modules.append(from_installer(facts, *installs[-1], result, context))
+    if not lazy_modules and "caller_install" in facts.lazy_markers:
+        helper, block = next(((h, node) for node in tree.body if (h := installer_called(node, result)) is not None),
+                             (None, None))
+        if helper is not None and context.installs_into_caller(helper):
+            lazy = from_block(facts, block, result)
+            if lazy is not None:
+                lazy_modules.append(lazy)
     if not lazy_modules and "__getattr__" in result.functions:
         pep562 = from_getattr(facts, result.functions["__getattr__"], result, context)
         if pep562 is not None:

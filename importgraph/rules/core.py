@@ -163,8 +163,10 @@ class LazyMissingName(Rule):
             yield from self._type_checking(ctx, lazy)
 
     def _type_checking(self, ctx: RuleContext, lazy) -> Iterable[Finding]:
+        # anyio's lazy map is read from the TYPE_CHECKING half itself: one statement, reported once (as the entry)
+        entries = {(entry.path, entry.line, name) for name, entry in lazy.names.items()}
         for imp in lazy.type_checking:
-            if imp.name in ("*", "") or not ctx.module_exists(imp.module):
+            if imp.name in ("*", "") or not ctx.module_exists(imp.module) or (lazy.path, imp.line, imp.name) in entries:
                 continue
             if imp.module.split(".")[0] != ctx.target.name:
                 continue

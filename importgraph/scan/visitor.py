@@ -24,6 +24,7 @@ LAZY_MARKERS = {
     "attach(": "lazy_loader",
     "relative_import(": "relative_import",  # plotly's ``_plotly_utils.importers.relative_import``
     "def __getattr__": "getattr",
+    "TYPE_CHECKING or not ": "caller_install",  # anyio's ``if TYPE_CHECKING or not install_lazy_importer():``
     "sys.modules[__name__]": "replaces_module",
     # names written into the module's namespace at run time (``globals()[name] = ...``, openai's
     # ``__locals = locals()`` then ``__locals[symbol] = ...``); ``__import__(m, globals(), locals())`` is not
