@@ -399,7 +399,7 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         final = entry.module
     if not chain:
         resolution = resolve_name(owner, attr, report.modules, report.lazy_modules)
-        if not resolution.bound:
+        if resolution.status == "missing":  # undecided (a __getattr__ we cannot read: textual.widgets) is said so
             raise UnknownName(name, close_names(report, name))
     bound_in = _binding_hops(report, final, attr, result.hops, rel, reached=not missing)
     stand_in = bound_in is None or ".dummy_" in bound_in  # not an object a dummy module re-exports (DummyObject)

@@ -294,6 +294,49 @@ def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     assert "not decided statically" in " ".join(result.output.split())
 
 
+TEXTUAL_STYLE = """\
+from importlib import import_module
+
+__all__ = ["Log", "Button"]
+_CACHE = {}
+
+
+def _snake(name):
+    return "".join("_" + c.lower() if c.isupper() else c for c in name)
+
+
+def __getattr__(widget_class):
+    try:
+        return _CACHE[widget_class]
+    except KeyError:
+        pass
+    if widget_class not in __all__:
+        raise AttributeError(widget_class)
+    module = import_module(f".{_snake(widget_class)}", package=__name__)
+    _CACHE[widget_class] = getattr(module, widget_class)
+    return _CACHE[widget_class]
+"""
+
+
+def test_a_name_a_getattr_may_serve_is_undecided_not_unknown(tmp_path):
+    """textual.widgets spells each widget's module with a function of the package (``camel_to_snake``), which is
+    not evaluated: explain cannot say what ``Log`` is, and says so, instead of calling it a name the package does
+    not provide. The empty dict the function fills as a cache is not taken for its table."""
+    pkg = tmp_path / "widgetsy"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(TEXTUAL_STYLE)
+    (pkg / "_log.py").write_text("class Log:\n    pass\n")
+    (pkg / "_button.py").write_text("class Button:\n    pass\n")
+    runtime = subprocess.run([sys.executable, "-c", "from widgetsy import Log; print(Log.__module__)"],
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert runtime.stdout.strip() == "widgetsy._log", runtime.stderr
+    report = importgraph.analyze(str(pkg))
+    assert report.lazy_modules == {}
+    exp = explain(report, "Log")
+    assert exp.outcome == "undecided" and exp.hops[-1].kind == "undecided"
+    assert "widgetsy defines a module-level __getattr__" in exp.hops[-1].summary
+
+
 # --------------------------------------------------------------------------- transformers 5.23.0
 
 # Names whose resolution needs no missing backend in the pinned venv (tokenizers is installed there),

@@ -48,9 +48,11 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         return _from_importer(facts, importer, function.node.lineno, result, context)
     is_dict = _module_dict(result)
     spelling = _table_import(function.node, is_dict, facts)
-    # else the first dict looked up: its value goes to a helper that imports it (langchain-core's import_attr)
+    # else the first dict looked up: its value goes to a helper that imports it (langchain-core's import_attr); an
+    # empty one is a cache the function fills (textual.widgets' _WIDGETS_LAZY_LOADING_CACHE), not a table
+    filled = lambda name: is_dict(name) and bool(result.scope[name])  # noqa: E731
     mapping_name = spelling.table if spelling is not None else next(
-        (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, is_dict)) is not None), None)
+        (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, filled)) is not None), None)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
     listed = _submodule_list(function.node, result, facts.name)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..distribution import runs_here
 from ..graph import serve
-from ..model import UNLISTABLE, Finding, LazyModule, ModuleFacts, Severity
+from ..model import UNLISTABLE, Finding, LazyModule, Severity
 from ..resolve import resolve_name, shadowed, star_names
 from .base import Rule, RuleContext, register
 
