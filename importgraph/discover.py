@@ -300,4 +300,28 @@ def walk_package(target: Target) -> list[SourceFile]:
                     stem = filename.split(".")[0]
                     if stem.isidentifier():
                         files.append(SourceFile(f"{package}.{stem}", full, False, kind="extension"))
-    return files
+    return _with_namespace_parents(files)
+
+
+def _with_namespace_parents(files: list[SourceFile]) -> list[SourceFile]:
+    """A folder without ``__init__.py`` that holds no module itself but a package deeper down (mistralai's
+    ``azure/client/``) is a namespace package too: ``import mistralai.azure.client`` imports ``mistralai.azure``
+    first. Each such folder is listed before the first module below it."""
+    known = {f.module for f in files}
+    out: list[SourceFile] = []
+    for source_file in files:
+        parts = source_file.module.split(".")
+        folder = os.path.dirname(source_file.path)  # the parent package's folder (a module's own folder)
+        if source_file.is_package and source_file.kind not in ("namespace", "unlistable"):
+            folder = os.path.dirname(folder)  # .../a/b/__init__.py: the package a/b, in the folder a
+        missing = []
+        for depth in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:depth])
+            if parent in known:
+                break
+            missing.append(SourceFile(parent, folder, True, kind="namespace"))
+            known.add(parent)
+            folder = os.path.dirname(folder)
+        out.extend(reversed(missing))
+        out.append(source_file)
+    return out

@@ -45,6 +45,7 @@ BACKENDS = {
     "pep562_groups": (),
     "pep562_itself": (),
     "pep562_caller_install": (),
+    "pep562_helper": (),
 }
 
 
@@ -63,6 +64,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         # pipelines.py needs torch but is declared outside any guard: an import-time backend error,
         # which no name lookup can predict (the defect is the missing guard).
         return {"hf4_dict": {"pipeline", "pipelines"}}
+    if fixture == "pep562_helper":
+        return {"pep562_helper": {"Ghost"}}  # in the table, not defined by models
     if fixture == "pep562_caller_install":
         return {"pep562_caller_install": {"Ghost"}}  # imported in the TYPE_CHECKING block, not defined by _core
     if fixture == "pep562_groups":
@@ -308,6 +311,27 @@ def test_getattr_installed_from_the_type_checking_half():
     assert set(report.lazy_modules["pep562_caller_install.abc"].names) == {"AsyncResource"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Lock").outcome_text == "the real object, imported from pep562_caller_install._core"
+
+
+def test_getattr_handing_its_table_to_a_helper_and_a_group_imported_by_statement():
+    """Speakeasy-generated SDKs (mistralai 3.x, 3,515 names): ``return lazy_getattr(attr_name, package=__package__,
+    dynamic_imports=_dynamic_imports)``, a helper of the package that imports the looked-up module; mistralai.extra:
+    ``from . import realtime`` then ``getattr(realtime, name)`` for the names of a set. The runtime agrees
+    (``test_static_map_equals_runtime``); the planted ``Ghost`` is IG002. A folder without ``__init__.py`` that only
+    holds a package (``cloud/client/``) is a namespace package, as Python imports it."""
+    report = static_report("pep562_helper", ())
+    assert {n: e.module for n, e in report.lazy_modules["pep562_helper"].names.items()} == {
+        n: "pep562_helper.models" for n in ("Model", "ModelTypedDict", "Ghost")}
+    assert {n: e.module for n, e in report.lazy_modules["pep562_helper.extra"].names.items()} == {
+        n: "pep562_helper.extra.realtime" for n in ("Speech", "SpeechError")}
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
+    assert report.modules["pep562_helper.cloud"].path == str(FIXTURES / "pep562_helper" / "pep562_helper" / "cloud")
+    assert explain(report, "cloud.client.CloudClient").outcome_text == (
+        "the real object, as pep562_helper.cloud.client binds it")
+    runtime = subprocess.run([sys.executable, "-c", "import pep562_helper.cloud.client as c, pep562_helper as p; "
+                              "print(type(p.cloud).__name__, c.CloudClient.__name__)"],
+                             cwd=FIXTURES / "pep562_helper", capture_output=True, text=True, check=False)
+    assert runtime.stdout.split() == ["module", "CloudClient"], runtime.stderr
 
 
 FILELOCK_STYLE = '''

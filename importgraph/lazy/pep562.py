@@ -52,11 +52,12 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     # empty one is a cache the function fills (textual.widgets' _WIDGETS_LAZY_LOADING_CACHE), not a table
     filled = lambda name: is_dict(name) and bool(result.scope[name])  # noqa: E731
     mapping_name = spelling.table if spelling is not None else next(
-        (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, filled)) is not None), None)
+        (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, filled)) is not None),
+        None) or _handed_dict(function.node, filled, result, context)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
     listed = _submodule_list(function.node, result, facts.name)
-    grouped = _name_groups(function.node, result, facts) if mapping_name is None else {}
+    grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
     if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
@@ -109,11 +110,12 @@ def _module_itself_when(function: ast.FunctionDef | ast.AsyncFunctionDef, argume
 
 
 def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
-                 facts: ModuleFacts) -> dict[str, LazyName]:
+                 facts: ModuleFacts, context: _Context) -> dict[str, LazyName]:
     """Names a ``__getattr__`` serves in groups, each group from one module: ``if name in _COMPUTER_EXPORTS:``
     then ``getattr(import_module(".lib.computer", __name__), name)`` (openai 3.x's top level; its
-    ``lib.streaming`` tests ``name in __all__``). The group is a module-level list, tuple or set of strings; the
-    module is the same whatever the name. The first ``if`` that holds the name serves it, as its body returns."""
+    ``lib.streaming`` tests ``name in __all__``), or ``from . import realtime`` then ``getattr(realtime, name)``
+    (mistralai.extra). The group is a module-level list, tuple or set of strings; the module is the same whatever
+    the name. The first ``if`` that holds the name serves it, as its body returns."""
     argument = _first_parameter(function)
     if argument is None:
         return {}
@@ -133,6 +135,7 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
             package = facts.package if _is_spec_parent(package_argument) else (
                 _spelled(package_argument, names, local) if package_argument is not None else None)
             modules.add(resolve_relative(target, package) if target and (package or target[0] != ".") else None)
+        modules.update(_submodules_imported(test.body, facts, context))
         if len(modules) != 1 or None in modules:
             continue  # no import, one spelled from the name (a submodule list), or several: not a group
         module = modules.pop()
@@ -141,6 +144,17 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
                 served[str(name)] = LazyName(str(name), module, (), getattr(name, "path", facts.path),
                                              getattr(name, "line", test.lineno))
     return served
+
+
+def _submodules_imported(body: list[ast.stmt], facts: ModuleFacts, context: _Context) -> set[str]:
+    """Submodules a block imports by statement (``from . import realtime``, ``from pkg import sub``)."""
+    found = set()
+    for node in (node for statement in body for node in ast.walk(statement) if isinstance(node, ast.ImportFrom)):
+        base = resolve_relative("." * node.level + (node.module or ""), facts.package) if node.level else node.module
+        for alias in node.names:
+            if base is not None and f"{base}.{alias.name}" in context.facts:
+                found.add(f"{base}.{alias.name}")
+    return found
 
 
 def _tested_group(test: ast.expr, argument: str, result: EvaluationResult) -> list[str] | None:
@@ -481,6 +495,28 @@ def _from_importer(facts: ModuleFacts, importer: Importer, line: int, result: Ev
         lazy.undecided.append(Undecided(facts.path, importer.line, f"every other name is looked up in "
                                         f"{factory.fallback}={fallback!r}: what it serves is not modelled"))
     return lazy
+
+
+def _handed_dict(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Callable[[str], bool],
+                 result: EvaluationResult, context: _Context) -> str | None:
+    """The module-level dict a ``__getattr__`` hands, with the name, to a helper of the package that imports modules
+    (Speakeasy-generated SDKs, mistralai 3.x: ``return lazy_getattr(attr_name, package=__package__,
+    dynamic_imports=_dynamic_imports)``, whose helper looks the name up and imports ``import_module(value,
+    package)``)."""
+    argument = _first_parameter(function)
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and any(isinstance(a, ast.Name) and a.id == argument for a in node.args)):
+            continue
+        helper = result.scope.get(node.func.id)
+        imports = (isinstance(helper, Function) and calls_import_module(helper.node)
+                   or isinstance(helper, ImportedName) and context.helper_imports_module(helper))
+        if not imports:
+            continue
+        for value in [*node.args, *(keyword.value for keyword in node.keywords)]:
+            if isinstance(value, ast.Name) and is_table(value.id):
+                return value.id
+    return None
 
 
 def _imports_module(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
