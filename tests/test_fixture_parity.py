@@ -372,14 +372,16 @@ def test_names_a_pep562_getattr_treats_apart_are_undecided(tmp_path):
 
 
 def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
-    """``Run = RunTree  # backwards compatibility`` (langchain_core.tracers.schemas): a lookup of ``Run`` ends
-    where ``RunTree`` is defined, through imports and chains of aliases, as ``__module__`` says at runtime."""
+    """``Run = RunTree  # backwards compatibility`` (langchain_core.tracers.schemas), or annotated
+    (``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``, anthropic.lib.streaming): a lookup of ``Run`` ends where
+    ``RunTree`` is defined, through imports and chains of aliases, as ``__module__`` says at runtime."""
     package = tmp_path / "aliases"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "models.py").write_text("class RunTree:\n    pass\n")
     (package / "schemas.py").write_text(textwrap.dedent("""
         from json import JSONDecoder
+        from typing import TypeAlias
         from .models import RunTree
         class Local:
             pass
@@ -388,16 +390,18 @@ def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
         Same = Local
         Twice = Same
         Length = len
+        Event: TypeAlias = RunTree
     """))
-    names = ["Run", "Decoder", "Same", "Twice"]
+    names = ["Run", "Decoder", "Same", "Twice", "Event"]
     code = f"import aliases.schemas as s; print(*[getattr(s, n).__module__ for n in {names!r}])"
     runtime = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
                              check=True).stdout.split()
-    assert runtime == ["aliases.models", "json.decoder", "aliases.schemas", "aliases.schemas"]
+    assert runtime == ["aliases.models", "json.decoder", "aliases.schemas", "aliases.schemas", "aliases.models"]
     report = importgraph.analyze(str(package))
     found = {n: locate("aliases.schemas", n, report.modules, report.lazy_modules) for n in names + ["Length"]}
     assert [(found[n].module, found[n].kind) for n in names] == [
-        ("aliases.models", "class"), ("json", "external"), ("aliases.schemas", "class"), ("aliases.schemas", "class")]
+        ("aliases.models", "class"), ("json", "external"), ("aliases.schemas", "class"), ("aliases.schemas", "class"),
+        ("aliases.models", "class")]
     assert runtime[1].startswith(found["Decoder"].module + ".")  # json re-exports it from json.decoder
     assert (found["Length"].module, found["Length"].kind) == ("aliases.schemas", "assign")  # a builtin: not followed
 

@@ -175,7 +175,10 @@ class _Collector:
             if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            if not isinstance(node, ast.AnnAssign) or node.value is not None:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
+                    and isinstance(node.value, ast.Name):  # ``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``
+                self.bind(node.target.id, node.lineno, "assign", ctx, source=node.value.id)
+            elif not isinstance(node, ast.AnnAssign) or node.value is not None:
                 self.bind_target(node.target, node.lineno, ctx)
             if ctx.scope is Scope.MODULE and not ctx.in_class:
                 self.all_collector.assign(node, ctx.conditional)
