@@ -46,6 +46,7 @@ BACKENDS = {
     "pep562_itself": (),
     "pep562_caller_install": (),
     "pep562_helper": (),
+    "pep562_flagged": (),
 }
 
 
@@ -64,6 +65,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         # pipelines.py needs torch but is declared outside any guard: an import-time backend error,
         # which no name lookup can predict (the defect is the missing guard).
         return {"hf4_dict": {"pipeline", "pipelines"}}
+    if fixture == "pep562_flagged":
+        return {"pep562_flagged": {"Refund"}}  # in the table, not defined by _customer
     if fixture == "pep562_helper":
         return {"pep562_helper": {"Ghost"}}  # in the table, not defined by models
     if fixture == "pep562_caller_install":
@@ -332,6 +335,17 @@ def test_getattr_handing_its_table_to_a_helper_and_a_group_imported_by_statement
                               "print(type(p.cloud).__name__, c.CloudClient.__name__)"],
                              cwd=FIXTURES / "pep562_helper", capture_output=True, text=True, check=False)
     assert runtime.stdout.split() == ["module", "CloudClient"], runtime.stderr
+
+
+def test_getattr_over_a_table_of_module_and_submodule_flag():
+    """The Stripe SDK (16.1: 68 lazy modules, 6,542 names, all agreeing with the runtime): ``target, is_submodule =
+    _import_map[name]`` then the module itself when the flag is set. Flagged entries are module keys, the others
+    names fetched from their module; the planted ``Refund`` is IG002."""
+    report = static_report("pep562_flagged", ())
+    top = report.lazy_modules["pep562_flagged"]
+    assert top.module_keys == {"billing": "pep562_flagged.billing"}
+    assert {n: e.module for n, e in top.names.items()} == {n: "pep562_flagged._customer" for n in ("Customer", "Refund")}
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Refund")]
 
 
 FILELOCK_STYLE = '''

@@ -63,9 +63,16 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
                       type_checking=result.type_checking, undecided=list(result.undecided))
     if mapping_name is not None:
-        _read_table(lazy, facts, mapping_name, result.scope[mapping_name], function.node.lineno, context,
+        mapping = result.scope[mapping_name]
+        if _flag_selects_module(function.node, mapping_name):  # stripe's ``{name: (module, is_submodule)}``
+            keys = {name: target[0] for name, target in mapping.items() if _flagged(target) and target[1]}
+            lazy.module_keys.update({str(k): _resolve_module(facts, str(m), context) for k, m in keys.items()})
+            mapping = {name: target[0] if _flagged(target) else target for name, target in mapping.items()
+                       if name not in keys}
+        _read_table(lazy, facts, mapping_name, mapping, function.node.lineno, context,
                     names_treated_apart(function.node), spelling)
-        _serve_modules_as_themselves(lazy, function.node, result.scope[mapping_name])
+        _serve_modules_as_themselves(lazy, function.node, mapping)
+        lazy.submodules = sorted({*lazy.submodules, *lazy.module_keys.values()})
     if listed is not None:
         lazy.module_keys = listed
         lazy.submodules = sorted({*lazy.submodules, *listed.values()})
@@ -73,6 +80,24 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         lazy.names.update(grouped)
         lazy.submodules = sorted({*lazy.submodules, *(entry.module for entry in grouped.values())})
     return lazy
+
+
+def _flagged(target: object) -> bool:
+    return isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], str) and isinstance(target[1], bool)
+
+
+def _flag_selects_module(function: ast.FunctionDef | ast.AsyncFunctionDef, table: str) -> bool:
+    """The ``__getattr__`` unpacks ``target, is_submodule = TABLE[name]`` and returns the imported module itself
+    when the flag is true, else the name fetched from it (the Stripe SDK's generated inits)."""
+    argument = _first_parameter(function)
+    flags = {node.targets[0].elts[1].id for node in ast.walk(function)
+             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)
+             and len(node.targets[0].elts) == 2 and isinstance(node.targets[0].elts[1], ast.Name)
+             and isinstance(node.value, ast.Subscript) and isinstance(node.value.value, ast.Name)
+             and node.value.value.id == table and isinstance(node.value.slice, ast.Name)
+             and node.value.slice.id == argument}
+    return any(isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id in flags
+               and node.body and isinstance(node.body[0], ast.Return) for node in ast.walk(function))
 
 
 def _serve_modules_as_themselves(lazy: LazyModule, function: ast.FunctionDef | ast.AsyncFunctionDef,
