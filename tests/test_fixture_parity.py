@@ -344,7 +344,8 @@ def test_getattr_over_a_table_of_module_and_submodule_flag():
     report = static_report("pep562_flagged", ())
     top = report.lazy_modules["pep562_flagged"]
     assert top.module_keys == {"billing": "pep562_flagged.billing"}
-    assert {n: e.module for n, e in top.names.items()} == {n: "pep562_flagged._customer" for n in ("Customer", "Refund")}
+    assert {n: e.module for n, e in top.names.items()} == {
+        n: "pep562_flagged._customer" for n in ("Customer", "Refund")}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Refund")]
 
 
