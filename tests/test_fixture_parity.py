@@ -327,6 +327,10 @@ def test_getattr_handing_its_table_to_a_helper_and_a_group_imported_by_statement
         n: "pep562_helper.models" for n in ("Model", "ModelTypedDict", "Ghost")}
     assert {n: e.module for n, e in report.lazy_modules["pep562_helper.extra"].names.items()} == {
         n: "pep562_helper.extra.realtime" for n in ("Speech", "SpeechError")}
+    assert report.lazy_modules["pep562_helper"].module_keys == {
+        "extra": "pep562_helper.extra", "tools": "pep562_helper.tools"}  # handed as sub_packages (google.genai)
+    assert report.lazy_modules["pep562_helper.tools"].module_keys == {  # listed in a literal set
+        "hammer": "pep562_helper.tools.hammer", "saw": "pep562_helper.tools.saw"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert report.modules["pep562_helper.cloud"].path == str(FIXTURES / "pep562_helper" / "pep562_helper" / "cloud")
     assert explain(report, "cloud.client.CloudClient").outcome_text == (

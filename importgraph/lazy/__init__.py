@@ -148,6 +148,10 @@ class _Context:
             self.factories[helper] = ImporterFactory.read(function) if isinstance(function, ast.FunctionDef) else None
         return self.factories[helper]
 
+    def helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The definition of ``helper``, when it is a function at the top of a module of the package."""
+        return self._helper_function(helper)
+
     def _helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, a function at the top of a module of the package (the module is read
         here: any change to it invalidates the result cache's entry)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,7 +56,8 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         None) or _handed_dict(function.node, filled, result, context)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
-    listed = _submodule_list(function.node, result, facts.name)
+    listed = _submodule_list(function.node, result.scope, facts.name) or _handed_submodules(
+        function.node, result, facts, context)
     grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
     if mapping_name is None and listed is None and not grouped:
         return None
@@ -201,20 +202,28 @@ def _fetches_attribute(body: list[ast.stmt], argument: str) -> bool:
                for statement in body for node in ast.walk(statement))
 
 
-def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
-                    module: str) -> dict[str, str] | None:
+def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Mapping[str, object],
+                    module: str, bound: Mapping[str, str] | None = None) -> dict[str, str] | None:
     """``{key: module}`` for a module-level list of keys a ``__getattr__`` serves as modules: it tests ``name in
     LIST`` and imports a submodule of this package spelled from the name (``f"scipy.{name}"``, ``"." + name``
-    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``)."""
+    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``).
+    ``scope``: the values of the names ``function`` reads (the module's); ``bound``: other names' strings (a helper's
+    ``package`` parameter, handed ``__package__``)."""
     argument = _first_parameter(function)
     if argument is None:
         return None
     keys = None
     for node in ast.walk(function):
         if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
-                and isinstance(node.left, ast.Name) and node.left.id == argument
-                and isinstance(node.comparators[0], ast.Name)):
-            value = result.scope.get(node.comparators[0].id)
+                and isinstance(node.left, ast.Name) and node.left.id == argument):
+            listed = node.comparators[0]
+            if isinstance(listed, ast.Name):
+                value = scope.get(listed.id)
+            elif isinstance(listed, (ast.Set, ast.List, ast.Tuple)):  # google.genai: ``if name in {'agents', ...}``
+                value = [e.value for e in listed.elts if isinstance(e, ast.Constant)]
+                value = value if len(value) == len(listed.elts) else None
+            else:
+                continue
             if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
                 keys = sorted({str(v) for v in value})
                 break
@@ -225,11 +234,11 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
         if not (isinstance(node, ast.Call) and node.args and calls_import_module(node.func)):
             continue
         name_argument, package_argument = _import_arguments(node)
-        if _HOLE not in (_spelled(name_argument, {argument: _HOLE, "__name__": module}, local) or ""):
+        if _HOLE not in (_spelled(name_argument, {**(bound or {}), argument: _HOLE, "__name__": module}, local) or ""):
             continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
         served = {}
         for key in keys:
-            names = {argument: key, "__name__": module}
+            names = {**(bound or {}), argument: key, "__name__": module}
             target = _spelled(name_argument, names, local)
             package = _spelled(package_argument, names, local) if package_argument is not None else None
             served[key] = resolve_relative(target, package) if target and (package or target[0] != ".") else None
@@ -520,6 +529,37 @@ def _from_importer(facts: ModuleFacts, importer: Importer, line: int, result: Ev
         lazy.undecided.append(Undecided(facts.path, importer.line, f"every other name is looked up in "
                                         f"{factory.fallback}={fallback!r}: what it serves is not modelled"))
     return lazy
+
+
+def _handed_submodules(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                       facts: ModuleFacts, context: _Context) -> dict[str, str] | None:
+    """The submodule keys a helper the ``__getattr__`` hands the name to serves from a list it is handed too
+    (Speakeasy's ``lazy_getattr(attr_name, package=__package__, dynamic_imports=..., sub_packages=_sub_packages)``,
+    google.genai: ``if sub_packages and attr_name in sub_packages: return import_module(f".{attr_name}", package)``),
+    read from the helper with its parameters bound to what this call hands it."""
+    argument = _first_parameter(function)
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args
+                and isinstance(node.args[0], ast.Name) and node.args[0].id == argument):
+            continue
+        helper = result.scope.get(node.func.id)
+        definition = helper.node if isinstance(helper, Function) else (
+            context.helper_function(helper) if isinstance(helper, ImportedName) else None)
+        if definition is None:
+            continue
+        parameters = [a.arg for a in (*definition.args.posonlyargs, *definition.args.args,
+                                       *definition.args.kwonlyargs)]
+        handed = dict(zip(parameters, node.args)) | {k.arg: k.value for k in node.keywords if k.arg}
+        scope, bound = {}, {}
+        for parameter, value in handed.items():
+            if isinstance(value, ast.Name) and value.id in ("__package__", "__name__"):
+                bound[parameter] = facts.package if value.id == "__package__" else facts.name
+            elif isinstance(value, ast.Name) and value.id in result.scope:
+                scope[parameter] = result.scope[value.id]
+        listed = _submodule_list(definition, scope, facts.name, bound)
+        if listed:
+            return listed
+    return None
 
 
 def _handed_dict(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Callable[[str], bool],
