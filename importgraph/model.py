@@ -164,7 +164,8 @@ class ModuleFacts:
     is_package: bool
     imports: list[ImportFact] = field(default_factory=list)
     bindings: dict[str, Binding] = field(default_factory=dict)
-    star_imports: list[str] = field(default_factory=list)
+    star_imports: list[tuple[str, int]] = field(default_factory=list)
+    """``from module import *`` at module level: (module, line), in the order they run."""
     dunder_all: list[str] | None = None
     dunder_all_line: int | None = None
     dunder_all_undecided: str | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Binding, LazyModule, ModuleFacts
+from .model import Binding, LazyModule, ModuleFacts, Scope
 
 
 MODULE_ATTRIBUTES = frozenset({"__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__",
@@ -61,13 +61,33 @@ def star_names(facts: ModuleFacts, modules: dict[str, ModuleFacts],
             return None
         return star_names(other, modules, seen)
     names = [n for n in facts.bindings if not n.startswith("_")]
-    for source in facts.star_imports:
+    names.extend(n for n in imported_submodules(facts, modules) if not n.startswith("_"))
+    for source, _ in facts.star_imports:
         other = modules.get(source)
         more = star_names(other, modules, seen) if other is not None else None
         if more is None:
             return None
         names.extend(n for n in more if not n.startswith("_"))
     return list(dict.fromkeys(names))
+
+
+def imported_submodules(facts: ModuleFacts, modules: dict[str, ModuleFacts]) -> list[str]:
+    """Names of the submodules a package's init imports for certain (``from .scores import accuracy`` binds
+    ``scores`` on the package, as the import system sets every imported submodule on its parent): attributes of the
+    package that no statement of its own binds, and so names ``from package import *`` gives when there is no
+    ``__all__`` (nltk's ``from nltk.metrics import *`` gives ``nltk.agreement``)."""
+    if not facts.is_package:
+        return []
+    prefix = facts.name + "."
+    found: list[str] = []
+    for fact in facts.imports:
+        if fact.scope is not Scope.MODULE or fact.conditional:
+            continue
+        if fact.module.startswith(prefix):
+            found.append(fact.module[len(prefix):].split(".")[0])
+        elif fact.module == facts.name:  # ``from . import sub``
+            found.extend(n for n in fact.names if prefix + n in modules)
+    return found
 
 
 def reexport_origin(module: str, name: str, modules: dict[str, ModuleFacts], hops: int = 10) -> tuple[str, str]:
@@ -127,7 +147,7 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
         return Resolution("bound", None, f"{module}.{name}", reason="a submodule")
     if module in _seen:
         return Resolution("missing")
-    for source in facts.star_imports:
+    for source, _ in reversed(facts.star_imports):  # the last one giving the name binds it last
         other = modules.get(source)
         if other is None:
             if not source.startswith(module.split(".")[0]):
@@ -210,16 +230,20 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     facts = modules.get(module)
     if facts is not None and facts.problem is None:
         binding = facts.bindings.get(name)
-        if binding is not None and binding.source != f"{module}:{name}":
-            return _follow_binding(module, binding, modules, lazy_modules, hops, asked)
-        # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
-        for source in facts.star_imports:
+        # The statement that binds the name last wins: a star import after the binding rebinds it (nltk's init
+        # star-imports ``accuracy`` from nltk.chunk, then from nltk.metrics)
+        for source, line in reversed(facts.star_imports):
+            if binding is not None and line < binding.line:
+                break
             other = modules.get(source)
             names = star_names(other, modules) if other is not None else None
             if names is not None and name in names:
                 found = locate(source, name, modules, lazy_modules, hops, asked)
                 if found is not None:
                     return found
+        if binding is not None and binding.source != f"{module}:{name}":
+            return _follow_binding(module, binding, modules, lazy_modules, hops, asked)
+        # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
     if lazy is not None:
         if name in lazy.module_keys:
             return Located(lazy.module_keys[name], "module", hops=hops)

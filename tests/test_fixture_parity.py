@@ -425,6 +425,35 @@ def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
     assert (found["Length"].module, found["Length"].kind) == ("aliases.schemas", "assign")  # a builtin: not followed
 
 
+def test_the_statement_that_binds_a_name_last_wins(tmp_path):
+    """nltk's init star-imports one subpackage after another, without ``__all__``: a later star import rebinds a name
+    an earlier one (or an explicit import) bound, and a package's star import gives the submodules its init
+    imports, which the import system binds on it (``nltk.agreement`` is ``nltk.metrics.agreement``). Each lookup
+    ends where the runtime finds the object (nltk 3.10: 98 of 103 such lookups disagreed before)."""
+    files = {
+        "__init__.py": "from stars.chunk import *\nfrom stars.metrics import *\nfrom .tools import helper\n"
+                       "from stars.late import *\n",
+        "chunk.py": "def accuracy():\n    pass\n",
+        "metrics/__init__.py": "from stars.metrics.scores import accuracy\nfrom .agreement import Task\n",
+        "metrics/scores.py": "def accuracy():\n    pass\n",
+        "metrics/agreement.py": "class Task:\n    pass\n",
+        "tools.py": "def helper():\n    pass\n",
+        "late.py": "def helper():\n    pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / "stars" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "stars" / name).write_text(text)
+    names = ["accuracy", "agreement", "scores", "helper", "Task"]
+    code = ("import stars, types; print(*[(o.__name__ if isinstance(o, types.ModuleType) else o.__module__) "
+            f"for o in [getattr(stars, n) for n in {names!r}]])")
+    runtime = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                             check=True).stdout.split()
+    assert runtime == ["stars.metrics.scores", "stars.metrics.agreement", "stars.metrics.scores", "stars.late",
+                       "stars.metrics.agreement"]
+    report = importgraph.analyze(str(tmp_path / "stars"))
+    assert [locate("stars", n, report.modules, report.lazy_modules).module for n in names] == runtime
+
+
 LANGCHAIN_STYLE_INIT = '''
 from lc._import_utils import import_attr
 

@@ -88,7 +88,7 @@ def test_relative_imports_resolve_against_the_package():
 
 def test_star_imports_are_recorded_for_later():
     facts = scan("from .impl import *\nfrom os.path import *\nif TYPE_CHECKING:\n    from .t import *\n")
-    assert facts.star_imports == ["top.pkg.impl", "os.path"]  # a TYPE_CHECKING star import binds nothing
+    assert facts.star_imports == [("top.pkg.impl", 1), ("os.path", 2)]  # a TYPE_CHECKING star import binds nothing
 
 
 # ----------------------------------------------------------------------------------------------- bindings

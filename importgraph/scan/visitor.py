@@ -148,7 +148,7 @@ class _Collector:
         for alias in node.names:
             if alias.name == "*":
                 if source and ctx.scope is Scope.MODULE:
-                    self.facts.star_imports.append(source)
+                    self.facts.star_imports.append((source, node.lineno))
                 continue
             self.bind(alias.asname or alias.name, node.lineno, "import", ctx, source=f"{source}:{alias.name}")
 
