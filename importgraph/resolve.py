@@ -312,6 +312,13 @@ def _follow_binding(module: str, binding: Binding, modules: dict[str, ModuleFact
     binding = _unalias(modules[module], binding)
     if binding.kind == "import" and not binding.source:  # ``import a.b`` binds the top-level ``a``
         return Located(binding.name, "module", hops=hops)
+    if binding.kind == "assign" and binding.source and "." in binding.source:  # ``X = alias.Attr``
+        base, _, attr = binding.source.partition(".")
+        holder = locate(module, base, modules, lazy_modules, hops, asked)
+        found = locate(holder.module, attr, modules, lazy_modules, hops, asked) \
+            if holder is not None and holder.kind == "module" and holder.module in modules else None
+        if found is not None:
+            return found
     if binding.kind != "import" or not binding.source:
         placeholder = any(part.startswith("dummy_") for part in module.split("."))
         return Located(module, binding.kind, placeholder, hops)

@@ -392,7 +392,8 @@ def test_names_a_pep562_getattr_treats_apart_are_undecided(tmp_path):
 
 def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
     """``Run = RunTree  # backwards compatibility`` (langchain_core.tracers.schemas), or annotated
-    (``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``, anthropic.lib.streaming): a lookup of ``Run`` ends where
+    (``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``, anthropic.lib.streaming), or of another module's attribute
+    (``AgentConfig = interactions_x.AntigravityAgentConfig``, google-genai): a lookup of ``Run`` ends where
     ``RunTree`` is defined, through imports and chains of aliases, as ``__module__`` says at runtime."""
     package = tmp_path / "aliases"
     package.mkdir()
@@ -402,6 +403,7 @@ def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
         from json import JSONDecoder
         from typing import TypeAlias
         from .models import RunTree
+        from . import models as models_alias
         class Local:
             pass
         Run = RunTree
@@ -410,17 +412,19 @@ def test_an_alias_resolves_to_the_object_it_copies(tmp_path):
         Twice = Same
         Length = len
         Event: TypeAlias = RunTree
+        Config = models_alias.RunTree
     """))
-    names = ["Run", "Decoder", "Same", "Twice", "Event"]
+    names = ["Run", "Decoder", "Same", "Twice", "Event", "Config"]
     code = f"import aliases.schemas as s; print(*[getattr(s, n).__module__ for n in {names!r}])"
     runtime = subprocess.run([sys.executable, "-B", "-c", code], cwd=tmp_path, capture_output=True, text=True,
                              check=True).stdout.split()
-    assert runtime == ["aliases.models", "json.decoder", "aliases.schemas", "aliases.schemas", "aliases.models"]
+    assert runtime == ["aliases.models", "json.decoder", "aliases.schemas", "aliases.schemas", "aliases.models",
+                       "aliases.models"]
     report = importgraph.analyze(str(package))
     found = {n: locate("aliases.schemas", n, report.modules, report.lazy_modules) for n in names + ["Length"]}
     assert [(found[n].module, found[n].kind) for n in names] == [
         ("aliases.models", "class"), ("json", "external"), ("aliases.schemas", "class"), ("aliases.schemas", "class"),
-        ("aliases.models", "class")]
+        ("aliases.models", "class"), ("aliases.models", "class")]
     assert runtime[1].startswith(found["Decoder"].module + ".")  # json re-exports it from json.decoder
     assert (found["Length"].module, found["Length"].kind) == ("aliases.schemas", "assign")  # a builtin: not followed
 

@@ -166,9 +166,9 @@ class _Collector:
         elif isinstance(node, ast.Assign):
             if ctx.scope is Scope.MODULE and not ctx.in_class and _hands_over_globals(node.value):
                 self.hands_over_globals = True
-            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Name):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _alias_of(node.value):
                 # an alias (``Run = RunTree  # backwards compatibility``): lookups follow it to the object
-                self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=node.value.id)
+                self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=_alias_of(node.value))
             else:
                 for target in node.targets:
                     self.bind_target(target, node.lineno, ctx)
@@ -176,8 +176,8 @@ class _Collector:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
-                    and isinstance(node.value, ast.Name):  # ``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``
-                self.bind(node.target.id, node.lineno, "assign", ctx, source=node.value.id)
+                    and _alias_of(node.value):  # ``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``
+                self.bind(node.target.id, node.lineno, "assign", ctx, source=_alias_of(node.value))
             elif not isinstance(node, ast.AnnAssign) or node.value is not None:
                 self.bind_target(node.target, node.lineno, ctx)
             if ctx.scope is Scope.MODULE and not ctx.in_class:
@@ -299,6 +299,16 @@ def _nested_statements(stmts: list[ast.stmt]):
             children = getattr(stmt, name)
             if children:
                 stack.extend(children)
+
+
+def _alias_of(value: ast.expr | None) -> str | None:
+    """What an assignment copies, when it only copies a name: ``RunTree``, or an attribute of one
+    (``interactions_x.AntigravityAgentConfig``, through a module imported under another name: google-genai)."""
+    if isinstance(value, ast.Name):
+        return value.id
+    if isinstance(value, ast.Attribute) and isinstance(value.value, ast.Name):
+        return f"{value.value.id}.{value.attr}"
+    return None
 
 
 def _hands_over_globals(value: ast.expr) -> bool:
