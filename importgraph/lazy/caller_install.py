@@ -18,7 +18,7 @@ import ast
 
 from ..model import LazyModule, LazyName, ModuleFacts, Undecided
 from .evaluator import EvaluationResult
-from .pep562 import resolve_relative
+from .spelling import resolve_relative
 from .values import ImportedName
 
 

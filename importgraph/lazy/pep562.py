@@ -1,38 +1,44 @@
 """PEP 562 ``__getattr__`` readers: what a module-level ``__getattr__`` serves, read from its source.
 
-A dict looked up by name (``name in MAP`` / ``MAP[name]`` / ``MAP.get(name)``) and handed to ``import_module``,
-directly or through a helper of the package; a list of submodule keys; a ``__getattr__`` a function of the package
-installs into the ``globals()`` it is handed (websockets); a ``__getattr__`` that hands the name to an importer a
-function of the package returned (langchain's ``create_importer``). Each becomes a ``pep562`` :class:`LazyModule`.
+The forms read, each found in a released package and checked against its runtime:
+
+- a dict looked up by name (``name in MAP`` / ``MAP[name]`` / ``MAP.get(name)``) and handed to ``import_module``,
+  directly or through a helper of the package (langchain-core's ``import_attr``), or handed whole to such a helper
+  with the name (Speakeasy's ``lazy_getattr``, mistralai); its values a module, a (module, name) pair (openai 1.x),
+  a (package, relative module) pair (pydantic) or a (module, is_submodule) pair (stripe); an entry the function
+  answers with the module itself is a submodule key (Fern's ``if module_name == f".{attr_name}"``, cohere);
+- a list, set or literal of submodule keys (scipy, google-genai), or one a helper is handed (Speakeasy's
+  ``sub_packages``);
+- groups of names, each fetched from one module (openai 3.x's ``if name in _COMPUTER_EXPORTS``, mistralai.extra);
+- a ``__getattr__`` a function of the package installs into the ``globals()`` it is handed (websockets), or one
+  that hands the name to an importer a function of the package returned (langchain's ``create_importer``).
+
+Each becomes a ``pep562`` :class:`LazyModule`; how the imported module is spelled is read by :mod:`.spelling`.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..model import LazyModule, LazyName, ModuleFacts, SourceRef, Undecided
 from .evaluator import EvaluationResult, bind_arguments
+from .spelling import (
+    HOLE,
+    assigned_locals,
+    calls_import_module,
+    first_parameter,
+    import_arguments,
+    is_spec_parent,
+    resolve_relative,
+    spelled,
+)
 from .values import Function, Globals, ImportedName
 
 if TYPE_CHECKING:
     from . import _Context
-
-def resolve_relative(path: str, package: str) -> str | None:
-    """``importlib.import_module(path, package)``'s module name (a string operation: nothing is imported);
-    ``(".", "pydantic_core")`` is ``pydantic_core`` itself. None when the path climbs above the top package."""
-    try:
-        return importlib.util.resolve_name(path, package) if path.startswith(".") else path
-    except (ImportError, ValueError):
-        return None
-
-
-
-_HOLE = "\0"
-"""Stands for the looked-up value while the import path around it is spelled (no module name holds a NUL)."""
 
 
 def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResult,
@@ -90,7 +96,7 @@ def _flagged(target: object) -> bool:
 def _flag_selects_module(function: ast.FunctionDef | ast.AsyncFunctionDef, table: str) -> bool:
     """The ``__getattr__`` unpacks ``target, is_submodule = TABLE[name]`` and returns the imported module itself
     when the flag is true, else the name fetched from it (the Stripe SDK's generated inits)."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     flags = {node.targets[0].elts[1].id for node in ast.walk(function)
              if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple)
              and len(node.targets[0].elts) == 2 and isinstance(node.targets[0].elts[1], ast.Name)
@@ -106,14 +112,14 @@ def _serve_modules_as_themselves(lazy: LazyModule, function: ast.FunctionDef | a
     """Entries the ``__getattr__`` answers with the imported module itself become module keys: Fern-generated SDKs
     (cohere, elevenlabs) map ``"audio": ".audio"`` and return ``module`` when ``module_name == f".{attr_name}"``,
     not ``getattr(module, "audio")``."""
-    argument = _first_parameter(function)
-    local = _locals(function)
+    argument = first_parameter(function)
+    local = assigned_locals(function)
     itself = _module_itself_when(function, argument, local) if argument is not None else None
     if itself is None:
         return
     for name, target in mapping.items():
         if isinstance(name, str) and isinstance(target, str) and name in lazy.names \
-                and _spelled(itself, {argument: str(name)}, local) == target:
+                and spelled(itself, {argument: str(name)}, local) == target:
             lazy.module_keys[str(name)] = lazy.names.pop(str(name)).module
 
 
@@ -130,7 +136,7 @@ def _module_itself_when(function: ast.FunctionDef | ast.AsyncFunctionDef, argume
             continue
         for value, other in ((node.test.left, node.test.comparators[0]), (node.test.comparators[0], node.test.left)):
             if isinstance(value, ast.Name) and value.id in local and value.id not in imported \
-                    and _HOLE in (_spelled(other, {argument: _HOLE}, local) or ""):
+                    and HOLE in (spelled(other, {argument: HOLE}, local) or ""):
                 return other
     return None
 
@@ -142,11 +148,11 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
     ``lib.streaming`` tests ``name in __all__``), or ``from . import realtime`` then ``getattr(realtime, name)``
     (mistralai.extra). The group is a module-level list, tuple or set of strings; the module is the same whatever
     the name. The first ``if`` that holds the name serves it, as its body returns."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     if argument is None:
         return {}
     names = {"__name__": facts.name, "__package__": facts.package}
-    local = _locals(function)
+    local = assigned_locals(function)
     served: dict[str, LazyName] = {}
     for test in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         group = _tested_group(test.test, argument, result)
@@ -156,10 +162,10 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
                  if isinstance(node, ast.Call) and node.args and calls_import_module(node.func)]
         modules = set()
         for call in calls:
-            name_argument, package_argument = _import_arguments(call)
-            target = _spelled(name_argument, names, local)
-            package = facts.package if _is_spec_parent(package_argument) else (
-                _spelled(package_argument, names, local) if package_argument is not None else None)
+            name_argument, package_argument = import_arguments(call)
+            target = spelled(name_argument, names, local)
+            package = facts.package if is_spec_parent(package_argument) else (
+                spelled(package_argument, names, local) if package_argument is not None else None)
             modules.add(resolve_relative(target, package) if target and (package or target[0] != ".") else None)
         modules.update(_submodules_imported(test.body, facts, context))
         if len(modules) != 1 or None in modules:
@@ -209,7 +215,7 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Map
     from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``).
     ``scope``: the values of the names ``function`` reads (the module's); ``bound``: other names' strings (a helper's
     ``package`` parameter, handed ``__package__``)."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     if argument is None:
         return None
     keys = None
@@ -229,85 +235,35 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Map
                 break
     if keys is None:
         return None
-    local = _locals(function)
+    local = assigned_locals(function)
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and node.args and calls_import_module(node.func)):
             continue
-        name_argument, package_argument = _import_arguments(node)
-        if _HOLE not in (_spelled(name_argument, {**(bound or {}), argument: _HOLE, "__name__": module}, local) or ""):
+        name_argument, package_argument = import_arguments(node)
+        if HOLE not in (spelled(name_argument, {**(bound or {}), argument: HOLE, "__name__": module}, local) or ""):
             continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
         served = {}
         for key in keys:
             names = {**(bound or {}), argument: key, "__name__": module}
-            target = _spelled(name_argument, names, local)
-            package = _spelled(package_argument, names, local) if package_argument is not None else None
+            target = spelled(name_argument, names, local)
+            package = spelled(package_argument, names, local) if package_argument is not None else None
             served[key] = resolve_relative(target, package) if target and (package or target[0] != ".") else None
         if all(m is not None and m.startswith(module + ".") for m in served.values()):
             return served
     return None
 
 
-def _spelled(node: ast.expr, names: dict[str, str], local: dict[str, ast.expr],
-             holes: dict[int, str] | None = None) -> str | None:
-    """The string ``node`` builds once the ``names`` are bound (literals, f-strings, ``+``, and locals assigned a
-    conditional on the argument), or None. ``holes``: sub-expressions (by ``id``) standing for a given string
-    (a table lookup ``MAP[name]`` whose value is not known yet)."""
-    holes = holes or {}
-
-    def spell(node: ast.expr, depth: int) -> str | None:
-        if depth > 5:
-            return None
-        if id(node) in holes:
-            return holes[id(node)]
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.Name):
-            if node.id in names:
-                return names[node.id]
-            return spell(local[node.id], depth + 1) if node.id in local else None
-        if isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare) and len(node.test.ops) == 1 \
-                and isinstance(node.test.ops[0], (ast.Eq, ast.NotEq)):
-            left = spell(node.test.left, depth + 1)
-            right = spell(node.test.comparators[0], depth + 1)
-            if left is None or right is None:
-                return None
-            return spell(node.body if (left == right) == isinstance(node.test.ops[0], ast.Eq) else node.orelse,
-                         depth + 1)
-        if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
-            return spell(node.value, depth + 1)
-        if isinstance(node, ast.JoinedStr) or isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            parts = [spell(part, depth + 1)
-                     for part in (node.values if isinstance(node, ast.JoinedStr) else (node.left, node.right))]
-            return None if None in parts else "".join(parts)
-        return None
-
-    return spell(node, 0)
-
-
-def _import_arguments(call: ast.Call) -> tuple[ast.expr, ast.expr | None]:
-    """The ``name`` and ``package`` arguments of an ``import_module(name, package=None)`` call."""
-    package = call.args[1] if len(call.args) > 1 else next(
-        (k.value for k in call.keywords if k.arg == "package"), None)
-    return call.args[0], package
-
-
-def _locals(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, ast.expr]:
-    """Locals assigned once by name (``module = MAP[name]``), for spelling what they are built into."""
-    return {n.targets[0].id: n.value for n in ast.walk(function)
-            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
-
-
 @dataclass(frozen=True)
 class TableImport:
     """How a ``__getattr__`` turns the value it looks up in ``table`` into the module it imports:
-    ``import_module(template with the value in place of _HOLE, package)``."""
+    ``import_module(template with the value in place of HOLE, package)``."""
 
     table: str
     template: str
     package: str | None
 
     def module(self, value: str) -> str | None:
-        target = self.template.replace(_HOLE, value)
+        target = self.template.replace(HOLE, value)
         if target.startswith("."):
             return resolve_relative(target, self.package) if self.package else None
         return target
@@ -327,25 +283,20 @@ def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Ca
                 lookups[id(node)] = table
     if not lookups:
         return None
-    local = _locals(function)
+    local = assigned_locals(function)
     names = {"__name__": facts.name, "__package__": facts.package} if facts is not None else {}
     for call in ast.walk(function):
         if not (isinstance(call, ast.Call) and call.args and calls_import_module(call.func)):
             continue
-        name, package = _import_arguments(call)
+        name, package = import_arguments(call)
         for table in dict.fromkeys(lookups.values()):
-            template = _spelled(name, names, local, {i: _HOLE for i, t in lookups.items() if t == table})
-            if template is None or _HOLE not in template:
+            template = spelled(name, names, local, {i: HOLE for i, t in lookups.items() if t == table})
+            if template is None or HOLE not in template:
                 continue
-            anchor = facts.package if facts is not None and _is_spec_parent(package) else (
-                _spelled(package, names, local) if package is not None else None)
+            anchor = facts.package if facts is not None and is_spec_parent(package) else (
+                spelled(package, names, local) if package is not None else None)
             return TableImport(table, template, anchor)
     return None
-
-
-def _is_spec_parent(node: ast.expr | None) -> bool:
-    return (isinstance(node, ast.Attribute) and node.attr == "parent" and isinstance(node.value, ast.Name)
-            and node.value.id == "__spec__")
 
 
 def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
@@ -395,14 +346,14 @@ class Installer:
     def read(function: ast.FunctionDef) -> Installer | None:
         parameters = tuple(a.arg for a in function.args.args)
         inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == "__getattr__"), None)
-        if not parameters or inner is None or _first_parameter(inner) is None:
+        if not parameters or inner is None or first_parameter(inner) is None:
             return None
         namespace = parameters[0]
         installs = any(isinstance(n, ast.Assign) and any(
             isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == namespace
             and isinstance(t.slice, ast.Constant) and t.slice.value == "__getattr__" for t in n.targets)
             for n in function.body)
-        argument = _first_parameter(inner)
+        argument = first_parameter(inner)
         tables: list[str] = []
         for node in ast.walk(inner):
             if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
@@ -457,7 +408,7 @@ class ImporterFactory:
     def read(function: ast.FunctionDef) -> ImporterFactory | None:
         returned = {n.value.id for n in function.body if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
         inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name in returned), None)
-        if inner is None or _first_parameter(inner) is None:
+        if inner is None or first_parameter(inner) is None:
             return None
         arguments = function.args
         parameters = tuple(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs))
@@ -501,7 +452,7 @@ class Importer:
 
 def _called_importer(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult) -> Importer | None:
     """The :class:`Importer` a ``__getattr__`` hands its argument to (``return _import_attribute(name)``)."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     for node in ast.walk(function):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1 \
                 and isinstance(node.args[0], ast.Name) and node.args[0].id == argument:
@@ -537,7 +488,7 @@ def _handed_submodules(function: ast.FunctionDef | ast.AsyncFunctionDef, result:
     (Speakeasy's ``lazy_getattr(attr_name, package=__package__, dynamic_imports=..., sub_packages=_sub_packages)``,
     google.genai: ``if sub_packages and attr_name in sub_packages: return import_module(f".{attr_name}", package)``),
     read from the helper with its parameters bound to what this call hands it."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.args
                 and isinstance(node.args[0], ast.Name) and node.args[0].id == argument):
@@ -568,7 +519,7 @@ def _handed_dict(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Cal
     (Speakeasy-generated SDKs, mistralai 3.x: ``return lazy_getattr(attr_name, package=__package__,
     dynamic_imports=_dynamic_imports)``, whose helper looks the name up and imports ``import_module(value,
     package)``)."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and any(isinstance(a, ast.Name) and a.id == argument for a in node.args)):
@@ -600,21 +551,10 @@ def _imports_module(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
     return False
 
 
-def calls_import_module(function: ast.AST) -> bool:
-    return any(isinstance(n, ast.Attribute) and n.attr == "import_module" or
-               isinstance(n, ast.Name) and n.id == "import_module" for n in ast.walk(function))
-
-
-def _first_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
-    """The name of a ``__getattr__``'s parameter, positional-only or not (optree's ``def __getattr__(name, /)``)."""
-    parameters = function.args.posonlyargs + function.args.args
-    return parameters[0].arg if parameters else None
-
-
 def names_treated_apart(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, int]:
     """Names a ``__getattr__`` compares its argument with (``name == "asyncio"``, ``name in ("a", "b")``), by
     line: the body may serve them otherwise than by the table lookup that is modelled."""
-    argument = _first_parameter(function)
+    argument = first_parameter(function)
     if argument is None:
         return {}
     apart: dict[str, int] = {}
