@@ -29,7 +29,8 @@ from ..scan.read import parse_file, parse_source, read_source
 from .caller_install import from_block, installer_called, installs_into_caller
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
 from .evaluator import EvaluationResult, Evaluator, Hooks
-from .pep562 import Importer, ImporterFactory, Installer, from_getattr, from_installer, installs_here, names_treated_apart
+from .pep562 import (Importer, ImporterFactory, Installer, from_getattr, from_installer, installs_here,
+                     names_treated_apart)
 from .spelling import calls_import_module, resolve_relative
 from .runtime import emulate, qualify
 from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown

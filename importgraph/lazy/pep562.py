@@ -56,7 +56,9 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     spelling = _table_import(function.node, is_dict, facts)
     # else the first dict looked up: its value goes to a helper that imports it (langchain-core's import_attr); an
     # empty one is a cache the function fills (textual.widgets' _WIDGETS_LAZY_LOADING_CACHE), not a table
-    filled = lambda name: is_dict(name) and bool(result.scope[name])  # noqa: E731
+    def filled(name: str) -> bool:
+        return is_dict(name) and bool(result.scope[name])
+
     mapping_name = spelling.table if spelling is not None else next(
         (table for node in ast.walk(function.node) if (table := _looked_up_dict(node, filled)) is not None),
         None) or _handed_dict(function.node, filled, result, context)
