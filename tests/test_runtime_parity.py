@@ -296,14 +296,14 @@ print(json.dumps([f"{m}.{n}" for m, n, source in json.loads(sys.argv[1])
 """
 
 
-@pytest.mark.parametrize("package, lazy_modules, names", [
-    ("mistralai", 10, 3500), ("cohere", 19, 770), ("stripe", 68, 6500), ("anyio", 2, 130)])
+@pytest.mark.parametrize("package, lazy_modules, names", [("cohere", 19, 770), ("anyio", 2, 130)])
 def test_static_maps_equal_runtime_on_generated_sdks(package, lazy_modules, names):
-    """Four PEP 562 forms found in a sweep of popular packages, each unread before: mistralai 3.7 (Speakeasy: the
-    ``__getattr__`` hands its table to ``lazy_getattr``), cohere 7.3 (Fern: a table entry answered with the module
-    itself), stripe 16.1 (``target, is_submodule = _import_map[name]``), anyio 4.16 (``install_lazy_importer()``
+    """Two PEP 562 forms found in a sweep of popular packages, each unread before: cohere 7.3 (Fern: a table entry
+    answered with the module itself, which gave false IG002 findings) and anyio 4.16 (``install_lazy_importer()``
     reading the ``TYPE_CHECKING`` half). Every declared name and lookup agrees with the runtime. anyio rewrites
-    ``__module__`` to ``anyio``, so there each name is checked to be the very object its module defines."""
+    ``__module__`` to ``anyio``, so there each name is checked to be the very object its module defines.
+    (mistralai 3.7 and stripe 16.1 pass the same check; their fixtures, pep562_helper and pep562_flagged, are in
+    the suite, the packages not: their probes take ~35 s.)"""
     python = ensure_venv(*GENERATED_SDKS)
     runtime = resolve_at_runtime(python, package)
     report = importgraph.analyze(package, python=str(python))

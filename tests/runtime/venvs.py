@@ -95,12 +95,10 @@ LANGCHAIN_CORE: tuple[str, list[str]] = ("langchain-core-1.8.3", [
 # plotly's own ``relative_import(__name__, [".sub"], ["._module.Name"])`` in 387 packages (narwhals and packaging
 # are its two dependencies; pinned so that the venv does not drift).
 PLOTLY: tuple[str, list[str]] = ("plotly-7.1.0", ["plotly==7.1.0", "narwhals==2.29.0", "packaging==26.4"])
-# Generated SDKs and anyio, each with a PEP 562 form of its own: mistralai's Speakeasy helper (google-auth and
-# websockets: its gcp client and its realtime extra import them), cohere's Fern table answering submodule keys with
-# the module itself, stripe's (module, is_submodule) table, anyio's importer reading the TYPE_CHECKING half.
-GENERATED_SDKS: tuple[str, list[str]] = ("generated-sdks-1", [
-    "anyio==4.16.0", "mistralai==3.7.0", "google-auth==2.63.0", "websockets==17.4", "cohere==7.3.1",
-    "stripe==16.1.0"])
+# A generated SDK and anyio, each with a PEP 562 form of its own: cohere's Fern table answering submodule keys with
+# the module itself, anyio's importer reading the TYPE_CHECKING half. (mistralai's Speakeasy helper and stripe's
+# (module, is_submodule) table were checked the same way outside the suite: their probes take ~35 s together.)
+GENERATED_SDKS: tuple[str, list[str]] = ("generated-sdks-2", ["anyio==4.16.0", "cohere==7.3.1"])
 OTHER_RELEASES: list[tuple[str, list[str]]] = [
     ("transformers-4.48.3", ["transformers==4.48.3"]),
     ("transformers-4.57.1", ["transformers==4.57.1"]),
