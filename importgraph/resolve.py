@@ -241,9 +241,9 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
                 found = locate(source, name, modules, lazy_modules, hops, asked)
                 if found is not None:
                     return found
+        # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
         if binding is not None and binding.source != f"{module}:{name}":
             return _follow_binding(module, binding, modules, lazy_modules, hops, asked)
-        # (``from plotly.io import templates`` in plotly.io's own init binds what its __getattr__ serves)
     if lazy is not None:
         if name in lazy.module_keys:
             return Located(lazy.module_keys[name], "module", hops=hops)

@@ -34,6 +34,7 @@ from .spelling import (
     is_spec_parent,
     resolve_relative,
     spelled,
+    spelled_import,
 )
 from .values import Function, Globals, ImportedName
 
@@ -83,7 +84,7 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         _serve_modules_as_themselves(lazy, function.node, mapping)
         lazy.submodules = sorted({*lazy.submodules, *lazy.module_keys.values()})
     if listed is not None:
-        lazy.module_keys = listed
+        lazy.module_keys.update(listed)
         lazy.submodules = sorted({*lazy.submodules, *listed.values()})
     if grouped:
         lazy.names.update(grouped)
@@ -157,18 +158,13 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
     local = assigned_locals(function)
     served: dict[str, LazyName] = {}
     for test in (node for node in ast.walk(function) if isinstance(node, ast.If)):
-        group = _tested_group(test.test, argument, result)
-        if group is None or not _fetches_attribute(test.body, argument):
-            continue
+        group = _tested_strings(test.test, argument, result.scope)
+        if group is None or not isinstance(test.test.comparators[0], ast.Name) \
+                or not _fetches_attribute(test.body, argument):
+            continue  # (a group is a module-level sequence)
         calls = [node for statement in test.body for node in ast.walk(statement)
                  if isinstance(node, ast.Call) and node.args and calls_import_module(node.func)]
-        modules = set()
-        for call in calls:
-            name_argument, package_argument = import_arguments(call)
-            target = spelled(name_argument, names, local)
-            package = facts.package if is_spec_parent(package_argument) else (
-                spelled(package_argument, names, local) if package_argument is not None else None)
-            modules.add(resolve_relative(target, package) if target and (package or target[0] != ".") else None)
+        modules = {spelled_import(call, names, local, facts.package) for call in calls}
         modules.update(_submodules_imported(test.body, facts, context))
         if len(modules) != 1 or None in modules:
             continue  # no import, one spelled from the name (a submodule list), or several: not a group
@@ -191,13 +187,20 @@ def _submodules_imported(body: list[ast.stmt], facts: ModuleFacts, context: _Con
     return found
 
 
-def _tested_group(test: ast.expr, argument: str, result: EvaluationResult) -> list[str] | None:
-    """The strings of the module-level list, tuple or set that ``test`` (``name in GROUP``) looks the name up in."""
-    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In)
-            and isinstance(test.left, ast.Name) and test.left.id == argument
-            and isinstance(test.comparators[0], ast.Name)):
+def _tested_strings(node: ast.AST, argument: str, scope: Mapping[str, object]) -> list[str] | None:
+    """The strings ``node`` (``name in GROUP``) tests the name against, in their order: a module-level list, tuple
+    or set (``scope`` holds the module's values), or a literal one (google-genai's ``name in {'agents', ...}``)."""
+    if not (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
+            and isinstance(node.left, ast.Name) and node.left.id == argument):
         return None
-    value = result.scope.get(test.comparators[0].id)
+    listed = node.comparators[0]
+    if isinstance(listed, ast.Name):
+        value = scope.get(listed.id)
+    elif isinstance(listed, (ast.Set, ast.List, ast.Tuple)):
+        value = [e.value for e in listed.elts if isinstance(e, ast.Constant)]
+        value = value if len(value) == len(listed.elts) else None
+    else:
+        return None
     if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
         return list(value) if isinstance(value, (list, tuple)) else sorted(value)
     return None
@@ -220,36 +223,20 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Map
     argument = first_parameter(function)
     if argument is None:
         return None
-    keys = None
-    for node in ast.walk(function):
-        if (isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In)
-                and isinstance(node.left, ast.Name) and node.left.id == argument):
-            listed = node.comparators[0]
-            if isinstance(listed, ast.Name):
-                value = scope.get(listed.id)
-            elif isinstance(listed, (ast.Set, ast.List, ast.Tuple)):  # google.genai: ``if name in {'agents', ...}``
-                value = [e.value for e in listed.elts if isinstance(e, ast.Constant)]
-                value = value if len(value) == len(listed.elts) else None
-            else:
-                continue
-            if isinstance(value, (list, tuple, set, frozenset)) and value and all(isinstance(v, str) for v in value):
-                keys = sorted({str(v) for v in value})
-                break
-    if keys is None:
+    tested = next((strings for node in ast.walk(function)
+                   if (strings := _tested_strings(node, argument, scope)) is not None), None)
+    if tested is None:
         return None
+    keys = sorted({str(v) for v in tested})
     local = assigned_locals(function)
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and node.args and calls_import_module(node.func)):
             continue
-        name_argument, package_argument = import_arguments(node)
+        name_argument = import_arguments(node)[0]
         if HOLE not in (spelled(name_argument, {**(bound or {}), argument: HOLE, "__name__": module}, local) or ""):
             continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
-        served = {}
-        for key in keys:
-            names = {**(bound or {}), argument: key, "__name__": module}
-            target = spelled(name_argument, names, local)
-            package = spelled(package_argument, names, local) if package_argument is not None else None
-            served[key] = resolve_relative(target, package) if target and (package or target[0] != ".") else None
+        served = {key: spelled_import(node, {**(bound or {}), argument: key, "__name__": module}, local)
+                  for key in keys}
         if all(m is not None and m.startswith(module + ".") for m in served.values()):
             return served
     return None

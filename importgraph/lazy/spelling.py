@@ -87,3 +87,14 @@ def first_parameter(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str | N
     """The name of a ``__getattr__``'s parameter, positional-only or not (optree's ``def __getattr__(name, /)``)."""
     parameters = function.args.posonlyargs + function.args.args
     return parameters[0].arg if parameters else None
+
+
+def spelled_import(call: ast.Call, names: dict[str, str], local: dict[str, ast.expr],
+                   spec_parent: str | None = None) -> str | None:
+    """The module ``import_module(name, package)`` imports once ``names`` are bound; ``spec_parent``: what a
+    ``package=__spec__.parent`` argument stands for. None when it cannot be spelled."""
+    name_argument, package_argument = import_arguments(call)
+    target = spelled(name_argument, names, local)
+    package = spec_parent if is_spec_parent(package_argument) else (
+        spelled(package_argument, names, local) if package_argument is not None else None)
+    return resolve_relative(target, package) if target and (package or target[0] != ".") else None

@@ -166,9 +166,9 @@ class _Collector:
         elif isinstance(node, ast.Assign):
             if ctx.scope is Scope.MODULE and not ctx.in_class and _hands_over_globals(node.value):
                 self.hands_over_globals = True
-            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _alias_of(node.value):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and (copied := _alias_of(node.value)):
                 # an alias (``Run = RunTree  # backwards compatibility``): lookups follow it to the object
-                self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=_alias_of(node.value))
+                self.bind(node.targets[0].id, node.lineno, "assign", ctx, source=copied)
             else:
                 for target in node.targets:
                     self.bind_target(target, node.lineno, ctx)
@@ -176,8 +176,8 @@ class _Collector:
                 self.all_collector.assign(node, ctx.conditional)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) \
-                    and _alias_of(node.value):  # ``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``
-                self.bind(node.target.id, node.lineno, "assign", ctx, source=_alias_of(node.value))
+                    and (copied := _alias_of(node.value)):  # ``BetaTextEvent: TypeAlias = ParsedBetaTextEvent``
+                self.bind(node.target.id, node.lineno, "assign", ctx, source=copied)
             elif not isinstance(node, ast.AnnAssign) or node.value is not None:
                 self.bind_target(node.target, node.lineno, ctx)
             if ctx.scope is Scope.MODULE and not ctx.in_class:
