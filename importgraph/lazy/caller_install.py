@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 
 from ..model import LazyModule, LazyName, ModuleFacts, Undecided
+from ..scan.guards import is_type_checking
 from .evaluator import EvaluationResult
 from .spelling import resolve_relative
 from .values import ImportedName
@@ -25,7 +26,7 @@ from .values import ImportedName
 def installer_called(node: ast.stmt, result: EvaluationResult) -> ImportedName | None:
     """The function ``if TYPE_CHECKING or not f():`` calls, when ``f`` comes from an import."""
     if not (isinstance(node, ast.If) and isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.Or)
-            and len(node.test.values) == 2 and _is_type_checking(node.test.values[0])):
+            and len(node.test.values) == 2 and is_type_checking(node.test.values[0])):
         return None
     negated = node.test.values[1]
     if not (isinstance(negated, ast.UnaryOp) and isinstance(negated.op, ast.Not)
@@ -34,11 +35,6 @@ def installer_called(node: ast.stmt, result: EvaluationResult) -> ImportedName |
         return None
     function = result.scope.get(negated.operand.func.id)
     return function if isinstance(function, ImportedName) else None
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
-            or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def installs_into_caller(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
