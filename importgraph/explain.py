@@ -368,12 +368,16 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
     assert attr is not None
     lazy = report.lazy_modules.get(owner)
     chain = lazy_chain(owner, attr, report.lazy_modules)
-    if chain and lazy is not None and shadowed(lazy, report.modules.get(owner), attr):
-        # the init binds the name itself: its __getattr__, and so the lazy map, is never asked (plotly's __version__)
+    served_key = lazy is not None and attr in lazy.module_keys
+    if (chain or served_key) and shadowed(lazy, report.modules.get(owner), attr):
+        # the init binds the name itself: its __getattr__, and so the lazy map, is never asked (plotly's
+        # __version__; astropy's __all__, read as its submodule list, holds ``log`` which the init assigns)
+        entry_text, where = ((f"entry {attr} -> {chain[0][1].module}", (rel(chain[0][1].path), chain[0][1].line))
+                             if chain else (f"key {attr} -> the module {lazy.module_keys[attr]}",
+                                            (rel(lazy.path), lazy.line)))
         result.hops.append(Hop("shadowed", f"{owner} binds {attr} itself, so its __getattr__ is never asked for it: "
-                                           f"the lazy entry {attr} -> {chain[0][1].module} is not used",
-                               rel(chain[0][1].path), chain[0][1].line))
-        chain = []
+                                           f"the lazy {entry_text} is not used", *where))
+        chain, served_key = [], False
     if not chain and lazy is not None and attr in lazy.extra_objects:
         result.hops.append(Hop("extra-object", f"{attr} is bound directly on the lazy module {owner} "
                                                "(extra_objects / setattr): nothing is imported", rel(lazy.path),
@@ -381,7 +385,7 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         result.outcome_text = f"the object bound on {owner} itself"
         _costs(report, result, [owner], detector)
         return result
-    if not chain and lazy is not None and attr in lazy.module_keys:  # served as a module found elsewhere
+    if served_key:  # served as a module found elsewhere
         served = lazy.module_keys[attr]
         facts = report.modules.get(served)
         result.hops.append(Hop("submodule", f"{owner}'s lazy map serves {attr!r} as the module {served}, "

@@ -277,6 +277,20 @@ def test_a_name_the_init_binds_itself_never_reaches_the_lazy_map(tmp_path):
     assert exp.outcome_text == "the real object, as lazyver binds it"
 
 
+def test_a_submodule_key_the_init_binds_itself_is_not_served_as_a_module():
+    """astropy's ``__getattr__`` imports ``astropy.<name>`` for every name of ``__all__``, which also lists ``log``,
+    an object the init assigns: ``from astropy import log`` gives that object (the IG001 negative fixture checks
+    it at runtime), so explain must not promise a module."""
+    from tests.conftest import fixture_package
+
+    report = importgraph.analyze(str(fixture_package("rule_ig001_neg_3")))
+    exp = explain(report, "log")
+    assert [h.kind for h in exp.hops[-2:]] == ["shadowed", "definition"]
+    assert "the lazy key log -> the module rule_ig001_neg_3.log is not used" in exp.hops[-2].summary
+    assert exp.outcome == "object" and exp.outcome_text == "the real object, as rule_ig001_neg_3 binds it"
+    assert explain(report, "units").outcome_text == "the module rule_ig001_neg_3.units"
+
+
 def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
     nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an

@@ -47,6 +47,7 @@ BACKENDS = {
     "pep562_caller_install": (),
     "pep562_helper": (),
     "pep562_flagged": (),
+    "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
 }
 
 
@@ -119,7 +120,7 @@ def test_static_map_equals_runtime(fixture, installed):
     for module, failing in planted.items():
         for name in failing:
             assert not runtime["modules"][module]["resolved"][name]["ok"], f"{module}.{name} resolved"
-    assert lookups > 0 and (names > 0 or fixture == "pep562_submodules")  # that one serves modules only
+    assert lookups > 0 and (names > 0 or fixture in ("pep562_submodules", "rule_ig001_neg_3"))  # modules only
     print(f"{fixture} [{'+'.join(installed) or 'none'}]: {names} names, {lookups} lookups agree")
 
 

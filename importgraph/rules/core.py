@@ -55,9 +55,12 @@ class LazyMissingModule(Rule):
                     f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. Point the key at the "
                     "module that defines its names, or add the module.")
             served_names = {entry.module for entry in lazy.names.values()}  # checked above (a PEP 562 table's)
+            keys = {module: key for key, module in lazy.module_keys.items()}
             for module in lazy.submodules:
                 if module in reported or ctx.module_exists(module) or module in served_names:
                     continue
+                if shadowed(lazy, facts, keys.get(module, module.rpartition(".")[2])):
+                    continue  # astropy's __all__ lists `log` too, which its init binds: never asked for
                 if not _in_package(ctx, module):
                     ctx.count_undecided(self.code)
                     reported.add(module)

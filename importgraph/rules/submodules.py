@@ -89,7 +89,8 @@ def _how_to_register(lazy: LazyModule, leaf: str) -> str:
     if lazy.style == "lazy_loader-stub":
         return f"Add `from . import {leaf}` to its __init__.pyi (read by lazy_loader.attach_stub)"
     if lazy.style == "lazy_loader":
-        return f"Add \"{leaf}\" to the submodules passed to lazy_loader.attach"
+        # The call may be lazy_loader.attach or the init's own copy of it (huggingface_hub's ``_attach``).
+        return f"Add \"{leaf}\" to the submodules passed to the attach call there"
     if lazy.style == "relative_import":
         return f"Add \".{leaf}\" to the rel_modules passed to relative_import"
     return f"Register it as a key (\"{leaf}\" with an empty list is enough)"
