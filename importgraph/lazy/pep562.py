@@ -154,8 +154,10 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
     argument = first_parameter(function)
     if argument is None:
         return {}
-    names = {"__name__": facts.name, "__package__": facts.package}
     local = assigned_locals(function)
+    # module-level strings spell the module too (litellm.sandbox's ``_HARNESS_SANDBOX_MODULE: Final = "..."``)
+    names = {name: value for name, value in result.scope.items() if isinstance(value, str) and name not in local}
+    names.update({"__name__": facts.name, "__package__": facts.package})
     served: dict[str, LazyName] = {}
     for test in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         group = _tested_strings(test.test, argument, result.scope)
