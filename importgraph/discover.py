@@ -186,7 +186,7 @@ def _installed_namespace_portion(folder: Path) -> bool:
 
 
 def _target_from_name(name: str, search_path: list[str], python: str | None) -> Target:
-    top = name.split(".")[0]
+    top, _, inner = name.partition(".")
     portions: list[str] = []
     for entry in search_path:
         base = Path(entry)
@@ -194,15 +194,34 @@ def _target_from_name(name: str, search_path: list[str], python: str | None) -> 
             continue
         pkg = base / top
         if (pkg / "__init__.py").is_file():
-            return _make_target(top, (str(pkg),), entry, search_path, "package", python)
+            return _whole_package(name, _make_target(top, (str(pkg),), entry, search_path, "package", python))
         module = base / f"{top}.py"
         if module.is_file():
-            return _make_target(top, (str(module),), entry, search_path, "module", python)
+            return _whole_package(name, _make_target(top, (str(module),), entry, search_path, "module", python))
         if pkg.is_dir() and any(pkg.iterdir()):
             portions.append(str(pkg))
     if portions:
-        return _make_target(top, tuple(portions), str(Path(portions[0]).parent), search_path, "namespace", python)
+        target = _make_target(top, tuple(portions), str(Path(portions[0]).parent), search_path, "namespace", python)
+        return _whole_package(name, target)
     raise TargetNotFound(_not_found_message(top, search_path, python))
+
+
+def _whole_package(name: str, target: Target) -> Target:
+    """``target`` for an import name given as TARGET: a top-level package. A dotted name (``numpy.linalg``) is
+    refused rather than silently analysed as its top-level package; whether it exists is said too."""
+    if name == target.name:
+        return target
+    inner = name.split(".")[1:]
+    exists = any((Path(root, *inner[:-1]) / f"{inner[-1]}.py").is_file() or Path(root, *inner).is_dir()
+                 for root in target.roots if Path(root).is_dir())
+    if not exists:
+        raise TargetNotFound(f"{target.name} has no module {name} (looked in {', '.join(target.roots)})")
+    # Lazy maps and imports cross subpackages (transformers' init serves every model's names), so the unit of
+    # analysis is the top-level package; explain answers for one name or module inside it.
+    raise TargetNotFound(
+        f"{name} is a module inside {target.name}; TARGET is a top-level package, as the lazy maps and imports "
+        f"of its subpackages depend on each other. Run `importgraph analyze {target.name}` (and `importgraph "
+        f"explain {target.name} {'.'.join(inner)}` for that module).")
 
 
 def _not_found_message(name: str, search_path: list[str], python: str | None) -> str:

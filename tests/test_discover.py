@@ -7,6 +7,7 @@ import system finds for the same ``sys.path`` (in a subprocess, so nothing is im
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -305,3 +306,23 @@ def test_not_found_raises_for_the_api(tmp_path):
         find_target("absent_pkg", search_path=[str(tmp_path)])
     with pytest.raises(TargetNotFound, match="no such file"):
         find_target(str(tmp_path / "missing" / "dir"))
+
+
+def test_a_dotted_name_is_refused_not_analysed_as_its_top_level_package(tmp_path):
+    """``importgraph analyze numpy.linalg`` used to analyse all of numpy without a word, and ``numpy.nonexistent``
+    too. A dotted TARGET is refused: whether the module exists is said, and the command to run instead."""
+    pkg = tmp_path / "toppkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "leaf.py").write_text("")
+    assert find_target("toppkg", search_path=[str(tmp_path)]).name == "toppkg"
+    for inside in ("toppkg.sub", "toppkg.leaf"):
+        with pytest.raises(TargetNotFound, match=rf"{inside} is a module inside toppkg; .*`importgraph analyze "
+                                                 rf"toppkg` \(and `importgraph explain toppkg {inside[7:]}`"):
+            find_target(inside, search_path=[str(tmp_path)])
+    with pytest.raises(TargetNotFound, match="toppkg has no module toppkg.gone"):
+        find_target("toppkg.gone", search_path=[str(tmp_path)])
+    proc = subprocess.run([sys.executable, "-m", "importgraph", "analyze", "toppkg.sub", "--no-html"], cwd=tmp_path,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 2 and "toppkg.sub is a module inside toppkg" in proc.stderr and proc.stdout == ""
