@@ -47,6 +47,7 @@ BACKENDS = {
     "pep562_caller_install": (),
     "pep562_helper": (),
     "pep562_flagged": (),
+    "pep562_branches": (),
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
 }
 
@@ -72,6 +73,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         return {"pep562_helper": {"Ghost"}}  # in the table, not defined by models
     if fixture == "pep562_caller_install":
         return {"pep562_caller_install": {"Ghost"}}  # imported in the TYPE_CHECKING block, not defined by _core
+    if fixture == "pep562_branches":
+        return {"pep562_branches": {"Ghost"}}  # its helper imports it from alpha, which does not define it
     if fixture == "pep562_groups":
         return {"pep562_groups": {"GhostDriver"}}  # listed in _COMPUTER_EXPORTS, not defined by lib.computer
     if fixture == "hf5_structure":
@@ -284,6 +287,23 @@ def test_getattr_serving_groups_of_names_each_from_one_module():
     exp = explain(report, "AssistantEventHandler")
     assert exp.hops[-1].path == "pep562_groups/lib/streaming/_assistants.py"
     assert exp.outcome_text == "the real object, imported from pep562_groups.lib.streaming._assistants"
+
+
+def test_getattr_comparing_the_name_with_one_string_after_another():
+    """langchain_community.llms: ``if name == "AI21": return _import_ai21()``, the helper importing the class and
+    returning it, or the branch importing it itself. Each such name is served by the module its import names (the
+    runtime agrees: ``test_static_map_equals_runtime``); a name served as an object of another name is undecided,
+    a branch without an import is no entry, and the name the module lacks is IG002."""
+    report = static_report("pep562_branches", ())
+    lazy = report.lazy_modules["pep562_branches"]
+    assert {n: (e.module, e.line) for n, e in lazy.names.items()} == {
+        "Alpha": ("pep562_branches.alpha", 25), "BetaLLM": ("pep562_branches.beta", 27),
+        "Gamma": ("pep562_branches.gamma", 29), "Ghost": ("pep562_branches.alpha", 33)}
+    assert [(u.line, u.reason) for u in lazy.undecided] == [
+        (27, "__getattr__ serves 'Beta' as BetaLLM from pep562_branches.beta: an entry under another name is not "
+             "modelled")]
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
+    assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
 
 
 def test_getattr_answering_a_submodule_key_with_the_module_itself():

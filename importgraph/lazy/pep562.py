@@ -68,10 +68,12 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     listed = _submodule_list(function.node, result.scope, facts.name) or _handed_submodules(
         function.node, result, facts, context)
     grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
+    branches, renamed = _named_branches(function.node, result, facts) if mapping_name is None else ({}, [])
+    grouped = {**branches, **grouped}
     if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
-                      type_checking=result.type_checking, undecided=list(result.undecided))
+                      type_checking=result.type_checking, undecided=[*result.undecided, *renamed])
     if mapping_name is not None:
         mapping = result.scope[mapping_name]
         if _flag_selects_module(function.node, mapping_name):  # stripe's ``{name: (module, is_submodule)}``
@@ -176,6 +178,72 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
                 served[str(name)] = LazyName(str(name), module, (), getattr(name, "path", facts.path),
                                              getattr(name, "line", test.lineno))
     return served
+
+
+def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
+                    facts: ModuleFacts) -> tuple[dict[str, LazyName], list[Undecided]]:
+    """Names a ``__getattr__`` compares its argument with one by one, each branch returning what an import gave:
+    ``if name == "AI21": return _import_ai21()``, the module-level ``_import_ai21`` doing ``from
+    langchain_community.llms.ai21 import AI21`` and returning it (langchain_community.llms), or the branch doing
+    so itself. A branch that returns an object of another name (``name == "Baichuan"`` gives ``BaichuanLLM``,
+    werkzeug's deprecated ``OrderedMultiDict`` gives ``_OrderedMultiDict``) is undecided: a lazy entry is fetched
+    by its own name. The first branch that holds the name serves it."""
+    argument = first_parameter(function)
+    served: dict[str, LazyName] = {}
+    renamed: list[Undecided] = []
+    if argument is None:
+        return served, renamed
+    for branch in (node for node in ast.walk(function) if isinstance(node, ast.If)):
+        tested = _compared_strings(branch.test, argument)
+        imported = _returned_import(branch.body, result, facts.package) if tested else None
+        if imported is None:
+            continue
+        module, attribute = imported
+        for name in tested:
+            if name in served:
+                continue
+            if name == attribute:
+                served[name] = LazyName(name, module, (), facts.path, branch.lineno)
+            else:
+                renamed.append(Undecided(facts.path, branch.lineno, f"__getattr__ serves {name!r} as {attribute} "
+                                         f"from {module}: an entry under another name is not modelled"))
+    return served, renamed
+
+
+def _compared_strings(test: ast.expr, argument: str) -> list[str]:
+    """``name == "X"``, or ``name == "X" or name == "Y"``: the strings, else nothing."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or) else [test]
+    strings = []
+    for part in parts:
+        if not (isinstance(part, ast.Compare) and len(part.ops) == 1 and isinstance(part.ops[0], ast.Eq)):
+            return []
+        sides = (part.left, part.comparators[0])
+        value = next((side.value for side in sides if isinstance(side, ast.Constant)), None)
+        if not isinstance(value, str) or not any(isinstance(side, ast.Name) and side.id == argument for side in sides):
+            return []
+        strings.append(value)
+    return strings
+
+
+def _returned_import(body: list[ast.stmt], result: EvaluationResult, package: str) -> tuple[str, str] | None:
+    """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, or the result of
+    calling, without arguments, a module-level function whose body does so."""
+    returned = next((statement.value for statement in body if isinstance(statement, ast.Return)), None)
+    if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name) and not returned.args \
+            and not returned.keywords:
+        helper = result.functions.get(returned.func.id)
+        return _returned_import(helper.node.body, result, package) if isinstance(helper, Function) else None
+    if not isinstance(returned, ast.Name):
+        return None
+    for statement in body:
+        if not isinstance(statement, ast.ImportFrom):
+            continue
+        for alias in statement.names:
+            if (alias.asname or alias.name) == returned.id:
+                base = "." * statement.level + (statement.module or "")
+                module = resolve_relative(base, package) if statement.level else statement.module
+                return (module, alias.name) if module else None
+    return None
 
 
 def _submodules_imported(body: list[ast.stmt], facts: ModuleFacts, context: _Context) -> set[str]:
