@@ -269,11 +269,17 @@ def test_static_maps_equal_runtime_on_pydantic():
     to the same module on both sides, and the stale names IG008 reports in ``pydantic.v1.typing.__all__`` really
     break its star import."""
     python = ensure_venv(*PYDANTIC)
-    runtime = resolve_at_runtime(python, "pydantic")
+    runtime = resolve_at_runtime(python, "pydantic", modules=True)
     report = importgraph.analyze("pydantic", python=str(python))
     assert report.target.version == "2.14.4"
-    assert {m: info["style"] for m, info in runtime["modules"].items()} == {"pydantic": "pep562"}
-    assert {m: lazy.style for m, lazy in report.lazy_modules.items()} == {"pydantic": "pep562"}
+    # pydantic.main's and .types' __getattr__ are deprecation shims (no map); missing_sentinel's, a plain module's,
+    # imports MISSING from pydantic_core when asked
+    assert {m: info["style"] for m, info in runtime["modules"].items() if info["style"] != "eager"} == dict.fromkeys(
+        ("pydantic", "pydantic.experimental.missing_sentinel", "pydantic.main", "pydantic.types"), "pep562")
+    assert {m: lazy.style for m, lazy in report.lazy_modules.items()} == {
+        "pydantic": "pep562", "pydantic.experimental.missing_sentinel": "pep562"}
+    shim = report.lazy_modules["pydantic.experimental.missing_sentinel"]
+    assert {n: e.module for n, e in shim.names.items()} == {"MISSING": "pydantic_core"}
     names, map_problems = compare_maps(report, runtime)
     lookups, resolve_problems = compare_resolution(report, runtime, {})
     assert not map_problems + resolve_problems, "\n".join(map_problems + resolve_problems)
@@ -389,7 +395,7 @@ def test_static_maps_equal_runtime_on_langchain_classic():
     print(f"\nlangchain-classic {report.target.version}: {len(lazy)} lazy modules, {names} names, {lookups} lookups "
           f"agree, {absent} more name langchain-community's module the runtime asks for, {deeper} end deeper in "
           "the other package than the module the map names")
-    assert len(lazy) >= 800 and names >= 1900 and lookups >= 45 and absent >= 1800 and deeper <= 8
+    assert len(lazy) >= 800 and names >= 1900 and lookups >= 45 and absent >= 1800 and deeper <= 9
 
 
 def test_static_maps_equal_runtime_on_plotly():
