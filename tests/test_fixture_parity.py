@@ -291,17 +291,19 @@ def test_getattr_serving_groups_of_names_each_from_one_module():
 
 def test_getattr_comparing_the_name_with_one_string_after_another():
     """langchain_community.llms: ``if name == "AI21": return _import_ai21()``, the helper importing the class and
-    returning it, or the branch importing it itself. Each such name is served by the module its import names (the
+    returning it, or the branch importing it itself; numpy: ``import numpy.linalg as linalg; return linalg``. Each such name is served by the module its import names (the
     runtime agrees: ``test_static_map_equals_runtime``); a name served as an object of another name is undecided,
     a branch without an import is no entry, and the name the module lacks is IG002."""
     report = static_report("pep562_branches", ())
     lazy = report.lazy_modules["pep562_branches"]
     assert {n: (e.module, e.line) for n, e in lazy.names.items()} == {
-        "Alpha": ("pep562_branches.alpha", 25), "BetaLLM": ("pep562_branches.beta", 27),
-        "Gamma": ("pep562_branches.gamma", 29), "Ghost": ("pep562_branches.alpha", 33)}
+        "Alpha": ("pep562_branches.alpha", 35), "BetaLLM": ("pep562_branches.beta", 37),
+        "Gamma": ("pep562_branches.gamma", 39), "Ghost": ("pep562_branches.alpha", 43)}
     assert [(u.line, u.reason) for u in lazy.undecided] == [
-        (27, "__getattr__ serves 'Beta' as BetaLLM from pep562_branches.beta: an entry under another name is not "
+        (37, "__getattr__ serves 'Beta' as BetaLLM from pep562_branches.beta: an entry under another name is not "
              "modelled")]
+    # numpy's branches returning a submodule; the whole function in the else: of `if __NUMPY_SETUP__:`
+    assert lazy.module_keys == {"linalg": "pep562_branches.linalg"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
 

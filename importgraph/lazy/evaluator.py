@@ -10,6 +10,7 @@ It never imports or calls anything of the analysed package: calls it does not kn
 from __future__ import annotations
 
 import ast
+import builtins
 import operator
 import os
 import re
@@ -292,6 +293,11 @@ class Evaluator:
         queries_before = len(self.queries)
         try:
             try:
+                if _tests_if_bound(node) and node.body[0].value.id not in self.scope \
+                        and not hasattr(builtins, node.body[0].value.id):
+                    # ``try: __NUMPY_SETUP__ / except NameError: __NUMPY_SETUP__ = False`` (numpy): a setup script
+                    # may inject the name into builtins; an import of the installed package finds it unbound
+                    raise _Raised("NameError", node.lineno)
                 self.block(node.body)
             except _Raised as exc:
                 handler = self.matching_handler(node, exc.name)
@@ -958,3 +964,15 @@ class _BoundMethod:
         if isinstance(result, str) and isinstance(obj, Tagged):
             return Tagged(result, obj.path, obj.line, obj.guard)
         return result
+
+
+def _tests_if_bound(node: ast.Try) -> bool:
+    """``try: NAME`` whose handler catches NameError and binds NAME: the idiom that asks whether a name exists."""
+    if not (len(node.body) == 1 and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Name)):
+        return False
+    name = node.body[0].value.id
+    return any(handler.type is not None and any(isinstance(t, ast.Name) and t.id == "NameError" for t in (
+        handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]))
+        and any(isinstance(target, ast.Name) and target.id == name for statement in handler.body
+                if isinstance(statement, ast.Assign) for target in statement.targets)
+        for handler in node.handlers)

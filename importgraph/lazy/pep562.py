@@ -68,8 +68,10 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     listed = _submodule_list(function.node, result.scope, facts.name) or _handed_submodules(
         function.node, result, facts, context)
     grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
-    branches, renamed = _named_branches(function.node, result, facts) if mapping_name is None else ({}, [])
+    branches, keys, renamed = _named_branches(function.node, result, facts, context) if mapping_name is None \
+        else ({}, {}, [])
     grouped = {**branches, **grouped}
+    listed = {**keys, **listed} if listed is not None else keys or None
     if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
@@ -181,33 +183,42 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
 
 
 def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
-                    facts: ModuleFacts) -> tuple[dict[str, LazyName], list[Undecided]]:
+                    facts: ModuleFacts, context: _Context) -> tuple[dict[str, LazyName], dict[str, str],
+                                                                    list[Undecided]]:
     """Names a ``__getattr__`` compares its argument with one by one, each branch returning what an import gave:
     ``if name == "AI21": return _import_ai21()``, the module-level ``_import_ai21`` doing ``from
     langchain_community.llms.ai21 import AI21`` and returning it (langchain_community.llms), or the branch doing
-    so itself. A branch that returns an object of another name (``name == "Baichuan"`` gives ``BaichuanLLM``,
-    werkzeug's deprecated ``OrderedMultiDict`` gives ``_OrderedMultiDict``) is undecided: a lazy entry is fetched
-    by its own name. The first branch that holds the name serves it."""
+    so itself. A branch returning a module it imported (numpy's ``import numpy.linalg as linalg; return linalg``)
+    serves a module key. A branch that returns an object of another name (``name == "Baichuan"`` gives
+    ``BaichuanLLM``, werkzeug's deprecated ``OrderedMultiDict`` gives ``_OrderedMultiDict``) is undecided: a lazy
+    entry is fetched by its own name. The first branch that holds the name serves it.
+    Returns (names, module keys, undecided)."""
     argument = first_parameter(function)
     served: dict[str, LazyName] = {}
+    keys: dict[str, str] = {}
     renamed: list[Undecided] = []
     if argument is None:
-        return served, renamed
+        return served, keys, renamed
     for branch in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         tested = _compared_strings(branch.test, argument)
         imported = _returned_import(branch.body, result, facts.package) if tested else None
         if imported is None:
             continue
         module, attribute = imported
+        submodule = module if attribute is None else f"{module}.{attribute}"
         for name in tested:
-            if name in served:
+            if name in served or name in keys:
                 continue
-            if name == attribute:
+            if submodule in context.facts:
+                keys[name] = submodule
+            elif attribute is None:
+                continue  # ``import json as name``: another package's module, not a lazy entry
+            elif name == attribute:
                 served[name] = LazyName(name, module, (), facts.path, branch.lineno)
             else:
                 renamed.append(Undecided(facts.path, branch.lineno, f"__getattr__ serves {name!r} as {attribute} "
                                          f"from {module}: an entry under another name is not modelled"))
-    return served, renamed
+    return served, keys, renamed
 
 
 def _compared_strings(test: ast.expr, argument: str) -> list[str]:
@@ -225,9 +236,11 @@ def _compared_strings(test: ast.expr, argument: str) -> list[str]:
     return strings
 
 
-def _returned_import(body: list[ast.stmt], result: EvaluationResult, package: str) -> tuple[str, str] | None:
-    """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, or the result of
-    calling, without arguments, a module-level function whose body does so."""
+def _returned_import(body: list[ast.stmt], result: EvaluationResult,
+                     package: str) -> tuple[str, str | None] | None:
+    """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, ``(module, None)``
+    when an ``import module as name`` bound it, or the result of calling, without arguments, a module-level function
+    whose body does either."""
     returned = next((statement.value for statement in body if isinstance(statement, ast.Return)), None)
     if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name) and not returned.args \
             and not returned.keywords:
@@ -236,6 +249,10 @@ def _returned_import(body: list[ast.stmt], result: EvaluationResult, package: st
     if not isinstance(returned, ast.Name):
         return None
     for statement in body:
+        if isinstance(statement, ast.Import):
+            bound = next((alias.name for alias in statement.names if alias.asname == returned.id), None)
+            if bound is not None:
+                return bound, None
         if not isinstance(statement, ast.ImportFrom):
             continue
         for alias in statement.names:
