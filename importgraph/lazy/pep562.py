@@ -9,7 +9,11 @@ The forms read, each found in a released package and checked against its runtime
   answers with the module itself is a submodule key (Fern's ``if module_name == f".{attr_name}"``, cohere);
 - a list, set or literal of submodule keys (scipy, google-genai), or one a helper is handed (Speakeasy's
   ``sub_packages``);
-- groups of names, each fetched from one module (openai 3.x's ``if name in _COMPUTER_EXPORTS``, mistralai.extra);
+- groups of names, each fetched from one module (openai 3.x's ``if name in _COMPUTER_EXPORTS``, mistralai.extra;
+  the module spelled by a module-level constant in litellm.sandbox);
+- names compared one by one, each branch returning what an import gives, directly or through a module-level helper
+  (langchain_community.llms' ``if name == "AI21": return _import_ai21()``), or a submodule (numpy's ``import
+  numpy.linalg as linalg; return linalg``);
 - a ``__getattr__`` a function of the package installs into the ``globals()`` it is handed (websockets), or one
   that hands the name to an importer a function of the package returned (langchain's ``create_importer``).
 
