@@ -39,7 +39,7 @@ from .graph import ancestors
 from .import_time import ImportTime
 from .installed import BackendDetector, BackendStatus, InstalledPackages
 from .model import Finding, ImportFact, LazyModule, LazyName, Scope, normalise_backend
-from .resolve import module_exists, resolve_name, shadowed
+from .resolve import group_missing, module_exists, resolve_name, shadowed
 from .rules.core import relative_key
 from .scan.read import decode_text, read_source
 
@@ -406,6 +406,13 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         if resolution.status == "missing":  # undecided (a __getattr__ we cannot read: textual.widgets) is said so
             raise UnknownName(name, close_names(report, name))
     bound_in = _binding_hops(report, final, attr, result.hops, rel, reached=not missing)
+    for lazy_module, entry in chain:
+        lacking = [n for n in group_missing(lazy_module, entry, report.modules, report.lazy_modules) if n != attr]
+        if lacking:
+            result.hops.append(Hop("missing", f"but {lazy_module.name}'s lazy module fetches every name it lists for "
+                                              f"{entry.module} on the first access to any of them, and {entry.module} "
+                                              f"does not bind {', '.join(lacking)}: AttributeError",
+                                   rel(entry.path), entry.line))
     stand_in = bound_in is None or ".dummy_" in bound_in  # not an object a dummy module re-exports (DummyObject)
     needed = sorted({b for _, entry in chain for b in entry.backends or (_dummy_backends(entry) if stand_in else ())})
     if detector is not None:

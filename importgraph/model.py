@@ -259,7 +259,8 @@ class LazyModule:
     line: int
     """The statement that installs the lazy module (``sys.modules[__name__] = _LazyModule(...)``)."""
     style: str
-    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub``, ``relative_import`` or ``pep562``."""
+    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub``, ``relative_import``, ``pep562`` or
+    ``recreate_module`` (celery's)."""
     names: dict[str, LazyName] = field(default_factory=dict)
     submodules: list[str] = field(default_factory=list)
     """Fully qualified modules the lazy module can import on attribute access."""
@@ -286,7 +287,7 @@ class LazyModule:
     def replaces_module(self) -> bool:
         """A ``_LazyModule`` object takes the init's place in ``sys.modules`` (its names are all the module has);
         every other style is a ``__getattr__`` on the init, asked only for names the init does not bind."""
-        return self.style in ("hf-dict", "hf-structure")
+        return self.style in ("hf-dict", "hf-structure", "recreate_module")
 
 
 @dataclass(frozen=True)

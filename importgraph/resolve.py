@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Binding, LazyModule, ModuleFacts, Scope
+from .model import Binding, LazyModule, LazyName, ModuleFacts, Scope
 
 
 MODULE_ATTRIBUTES = frozenset({"__name__", "__doc__", "__package__", "__loader__", "__spec__", "__file__",
@@ -278,11 +278,25 @@ def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, Module
         return Located(entry.module, "class", placeholder=True, hops=hops)
     if lazy.style == "hf-structure" and entry is None and submodule in lazy.missing_modules:
         return Located(submodule, "class", placeholder=True, hops=hops)
+    if entry is not None and group_missing(lazy, entry, modules, lazy_modules):
+        return None
     if entry is not None:
         return _hop(entry.module, name, modules, lazy_modules, hops, asked, False)
-    if submodule in lazy.submodules:
+    if name in lazy.module_keys:  # celery's ``direct``
+        return Located(lazy.module_keys[name], "module", hops=hops)
+    if submodule in lazy.submodules and lazy.style != "recreate_module":  # celery's serves names, not modules
         return Located(submodule, "module", hops=hops)
     return None
+
+
+def group_missing(lazy: LazyModule, entry: LazyName, modules: dict[str, ModuleFacts],
+                  lazy_modules: dict[str, LazyModule]) -> list[str]:
+    """The names listed with ``entry`` for its module that the module lacks, when the lazy module fetches them all
+    on the first access to any of them (celery's): each makes every one of them raise AttributeError."""
+    if lazy.style != "recreate_module":
+        return []
+    return [other.name for other in lazy.names.values() if other.module == entry.module
+            and resolve_name(other.module, other.name, modules, lazy_modules).status == "missing"]
 
 
 def _hop(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyModule],

@@ -48,6 +48,7 @@ BACKENDS = {
     "pep562_helper": (),
     "pep562_flagged": (),
     "pep562_branches": (),
+    "recreate_module": (),  # celery's local.recreate_module
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
 }
 
@@ -73,6 +74,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         return {"pep562_helper": {"Ghost"}}  # in the table, not defined by models
     if fixture == "pep562_caller_install":
         return {"pep562_caller_install": {"Ghost"}}  # imported in the TYPE_CHECKING block, not defined by _core
+    if fixture == "recreate_module":
+        return {"recreate_module": {"Ghost", "chain", "uuid"}}  # one name .canvas lacks breaks its whole group
     if fixture == "pep562_branches":
         return {"pep562_branches": {"Ghost"}}  # its helper imports it from alpha, which does not define it
     if fixture == "pep562_groups":
@@ -306,6 +309,25 @@ def test_getattr_comparing_the_name_with_one_string_after_another():
     assert lazy.module_keys == {"linalg": "pep562_branches.linalg"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
+
+
+def test_celery_recreate_module():
+    """celery 5.7: ``local.recreate_module(__name__, by_module={...}, direct={...}, **attrs)`` replaces the init with a
+    LazyModule whose __dict__ is ``attrs``. Its names, module keys and objects agree with the runtime
+    (``test_static_map_equals_runtime``), as does what each lookup gives: the name ``.canvas`` lacks breaks the
+    other names listed with it, which IG002 and explain say."""
+    report = static_report("recreate_module", ())
+    lazy = report.lazy_modules["recreate_module"]
+    assert lazy.style == "recreate_module" and lazy.replaces_module
+    assert {n: (e.module, e.line) for n, e in lazy.names.items()} == {
+        "Celery": ("recreate_module.app", 13), "Task": ("recreate_module.app.task", 14),
+        "chain": ("recreate_module.canvas", 15), "uuid": ("recreate_module.canvas", 15),
+        "Ghost": ("recreate_module.canvas", 15)}
+    assert lazy.module_keys == {"tasks": "recreate_module.app.tasks"} and lazy.extra_objects == ["SERIES"]
+    [finding] = report.findings
+    assert (finding.rule, finding.symbol) == ("IG002", "Ghost") and "and so do chain, uuid" in finding.message
+    assert explain(report, "chain").outcome == "import-error"
+    assert explain(report, "Celery").outcome_text == "the real object, imported from recreate_module.app"
 
 
 def test_getattr_answering_a_submodule_key_with_the_module_itself():

@@ -37,7 +37,8 @@ from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tag
 
 __all__ = ["LazyStage", "build_lazy_modules", "known_backends"]
 
-_LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals", "caller_install"}
+_LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals", "caller_install",
+               "recreate_module"}
 
 
 @dataclass
@@ -317,10 +318,40 @@ def _from_build(facts: ModuleFacts, build: LazyBuild, result: EvaluationResult, 
     elif build.kind == "relative_import":
         _fill_relative_import(lazy, name, _arg(build, 1, "rel_modules"), _arg(build, 2, "rel_classes"), build.line)
         lazy.style = "relative_import"
+    elif build.kind == "recreate_module":
+        lazy.name = name
+        lazy.style = "recreate_module"
+        _fill_recreate_module(lazy, build)
     else:
         lazy.style = "lazy_loader-stub"
         _fill_stub(lazy, name, facts, build)
     return lazy
+
+
+_RECREATE_PARAMETERS = ("name", "compat_modules", "by_module", "direct", "base")
+
+
+def _fill_recreate_module(lazy: LazyModule, build: LazyBuild) -> None:
+    """celery's ``recreate_module(__name__, by_module={module: [names]}, direct={name: module}, **attrs)``: a
+    ``LazyModule`` subclass instance replaces the init in ``sys.modules``; its ``__dict__`` is ``attrs`` (extra
+    objects), its ``__getattr__`` imports each ``by_module`` name from its module and each ``direct`` key as a
+    module. The compat modules it adds from ``celery.local.COMPAT_MODULES`` (deprecated) are not read."""
+    by_module, direct = _arg(build, 2, "by_module"), _arg(build, 3, "direct")
+    for value, label in ((by_module, "by_module"), (direct, "direct")):
+        if value is not None and not isinstance(value, dict):
+            lazy.undecided.append(Undecided(lazy.path, build.line, f"recreate_module {label} not evaluated"))
+    for module, names in (by_module.items() if isinstance(by_module, dict) else ()):
+        if not isinstance(names, (list, tuple)):
+            lazy.undecided.append(Undecided(lazy.path, build.line, f"recreate_module names of {module} not evaluated"))
+            continue
+        for name in names:  # (the evaluator's strings carry the line they are written on)
+            if isinstance(name, str) and isinstance(module, str) and name not in lazy.names:
+                lazy.names[str(name)] = LazyName(str(name), str(module), (), getattr(name, "path", lazy.path),
+                                                 getattr(name, "line", build.line))
+    if isinstance(direct, dict):
+        lazy.module_keys = {str(k): str(v) for k, v in direct.items() if isinstance(k, str) and isinstance(v, str)}
+    lazy.submodules = sorted({entry.module for entry in lazy.names.values()} | set(lazy.module_keys.values()))
+    lazy.extra_objects = sorted(k for k in build.kwargs if k not in _RECREATE_PARAMETERS and not k.startswith("__"))
 
 
 def _fill_lazymodule(lazy: LazyModule, build: LazyBuild, result: EvaluationResult, context: _Context) -> None:

@@ -394,7 +394,8 @@ class Evaluator:
                 value.installed = True
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, LazyBuild):
-                value.installed = any(isinstance(e, ast.Name) and e.id == "__getattr__" for e in target.elts)
+                value.installed = value.installed or any(isinstance(e, ast.Name) and e.id == "__getattr__"
+                                                         for e in target.elts)
                 for elt in target.elts:
                     if isinstance(elt, ast.Name):
                         self.scope[elt.id] = Unknown("lazy_loader result", line)
@@ -733,6 +734,9 @@ class Evaluator:
             return self.capture(LazyBuild("attach_stub", line, args, kwargs))
         if name == "relative_import" and func.module.rpartition(".")[2] == "importers":
             return self.capture(LazyBuild("relative_import", line, args, kwargs))
+        if name == "recreate_module" and func.module.split(".")[0] == self.module.split(".")[0]:
+            # celery's own ``local.recreate_module``: it puts the new module into sys.modules itself
+            return self.capture(LazyBuild("recreate_module", line, args, kwargs, installed=True))
         if name in ("OptionalDependencyNotAvailable",) or name.endswith(("Error", "Exception", "NotAvailable")):
             return ExceptionValue(name)
         if name == "Path" and func.module in ("pathlib",) and args and isinstance(args[0], str):

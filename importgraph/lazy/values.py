@@ -107,7 +107,7 @@ class LazyBuild:
     """A ``_LazyModule(...)`` (or ``lazy.attach(...)``) call captured while evaluating an init."""
 
     kind: str
-    """``lazymodule``, ``attach``, ``attach_stub`` or ``relative_import`` (plotly's)."""
+    """``lazymodule``, ``attach``, ``attach_stub``, ``relative_import`` (plotly's) or ``recreate_module`` (celery's)."""
     line: int
     args: list[object]
     kwargs: dict[str, object]

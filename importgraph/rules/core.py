@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from ..distribution import runs_here
 from ..graph import serve
-from ..model import UNLISTABLE, Finding, LazyModule, Severity
+from ..model import UNLISTABLE, Finding, LazyModule, LazyName, Severity
 from ..resolve import resolve_name, shadowed, star_names
 from .base import Rule, RuleContext, register
 
@@ -98,6 +98,15 @@ class LazyMissingModule(Rule):
                 f"or require a {top} release that has the module.")
 
 
+def _group_fails(lazy: LazyModule, entry: LazyName) -> str:
+    """celery's lazy module fetches every name listed for a module at once, on the first access to any of them."""
+    group = sorted(n for n, e in lazy.names.items() if e.module == entry.module and n != entry.name)
+    if lazy.style != "recreate_module" or not group:
+        return ""
+    return (f", and so do {', '.join(group[:3])}{' ...' if len(group) > 3 else ''}: its lazy module fetches every "
+            f"name it lists for {entry.module} on the first access to any of them")
+
+
 def _in_package(ctx: RuleContext, module: str) -> bool:
     return module.split(".")[0] == ctx.target.name
 
@@ -150,8 +159,8 @@ class LazyMissingName(Rule):
                     yield self.finding(
                         lazy.name, entry.name, entry.path, entry.line,
                         f"{lazy.name} maps {entry.name!r} to {entry.module}, which does not bind it; "
-                        f"`from {lazy.name} import {entry.name}` raises ImportError. Fix the name or the "
-                        "key, or define/re-export the name there.")
+                        f"`from {lazy.name} import {entry.name}` raises ImportError{_group_fails(lazy, entry)}. "
+                        "Fix the name or the key, or define/re-export the name there.")
                     continue
                 binding = resolution.binding
                 if binding is not None and binding.guarded_by:

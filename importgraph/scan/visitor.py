@@ -26,6 +26,7 @@ LAZY_MARKERS = {
     "def __getattr__": "getattr",
     "TYPE_CHECKING or not ": "caller_install",  # anyio's ``if TYPE_CHECKING or not install_lazy_importer():``
     "sys.modules[__name__]": "replaces_module",
+    "recreate_module(": "recreate_module",  # celery's ``local.recreate_module(__name__, by_module={...}, ...)``
     # names written into the module's namespace at run time (``globals()[name] = ...``, openai's
     # ``__locals = locals()`` then ``__locals[symbol] = ...``); ``__import__(m, globals(), locals())`` is not
     "globals()[": "dynamic_globals",

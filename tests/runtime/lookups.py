@@ -31,7 +31,7 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         static = report.lazy_modules.get(module)
         if static is None:
             continue
-        dotted = info["style"] in ("pep562", "relative_import")  # their declared modules are dotted already
+        dotted = info["style"] in ("pep562", "relative_import", "recreate_module")  # declared modules are dotted
         runtime_names = {name: key if dotted else f"{module}.{key}" for name, key in info["declared"].items()}
         unknown = {name for name, key in runtime_names.items() if key is None}  # a group's module: see the lookups
         static_names = {n: None if n in unknown else e.module for n, e in static.names.items()
@@ -43,7 +43,7 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         if info["style"] == "pep562":  # the keys a list names (scipy's submodules); where they lead: the lookups
             if set(info["submodules"]) != set(static.module_keys):
                 problems.append(f"{module}: listed submodules {info['submodules']} != {sorted(static.module_keys)}")
-        elif info["style"] == "relative_import":  # each key imports a module of its own choosing
+        elif info["style"] in ("relative_import", "recreate_module"):  # each key imports a module of its choosing
             if info["module_keys"] != static.module_keys:
                 problems.append(f"{module}: module keys differ "
                                 f"{sorted(info['module_keys'].items() ^ static.module_keys.items())}")
