@@ -1,8 +1,9 @@
 """Stage 3: rebuild every lazy map of the package exactly as the runtime would build it.
 
 Each init that looks lazy is evaluated by :class:`~importgraph.lazy.evaluator.Evaluator`; the lazy
-objects it installs (``_LazyModule``, ``lazy_loader.attach``/``attach_stub``, a PEP 562
-``__getattr__`` over a name -> module dict) are turned into :class:`~importgraph.model.LazyModule`.
+objects it installs (``_LazyModule``, ``lazy_loader.attach``/``attach_stub``, plotly's ``relative_import``,
+celery's ``recreate_module``, a PEP 562 ``__getattr__``: :mod:`.pep562`) are turned into
+:class:`~importgraph.model.LazyModule`.
 """
 
 from __future__ import annotations
