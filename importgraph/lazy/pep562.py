@@ -23,7 +23,7 @@ Each becomes a ``pep562`` :class:`LazyModule`; how the imported module is spelle
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -245,6 +245,7 @@ def _returned_import(body: list[ast.stmt], result: EvaluationResult,
     """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, ``(module, None)``
     when an ``import module as name`` bound it, or the result of calling, without arguments, a module-level function
     whose body does either."""
+    body = list(_outside_try(body))  # mlflow.entities: ``try: from ... import X; return X`` / ``except ImportError:``
     returned = next((statement.value for statement in body if isinstance(statement, ast.Return)), None)
     if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name) and not returned.args \
             and not returned.keywords:
@@ -265,6 +266,15 @@ def _returned_import(body: list[ast.stmt], result: EvaluationResult,
                 module = resolve_relative(base, package) if statement.level else statement.module
                 return (module, alias.name) if module else None
     return None
+
+
+def _outside_try(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of ``body``, those of a ``try:`` block in their place."""
+    for statement in body:
+        if isinstance(statement, ast.Try):
+            yield from _outside_try(statement.body)
+        else:
+            yield statement
 
 
 def _submodules_imported(body: list[ast.stmt], facts: ModuleFacts, context: _Context) -> set[str]:
