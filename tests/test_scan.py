@@ -121,6 +121,10 @@ BINDINGS = """
         u = 1
     except ImportError:
         raise
+    try:
+        import json as wrapped
+    except BaseException as exc:
+        wrapped = exc
     for loop_var in range(2):
         pass
     with open(os.devnull) as handle:
@@ -151,6 +155,10 @@ def test_binding_details():
     assert b["only_if"].conditional and b["only_else"].conditional
     assert not b["t"].conditional and b["maybe"].conditional
     assert not b["u"].conditional  # the handler re-raises: if the import succeeds, u is bound
+    # trimesh's ``from . import path`` / ``except: path = ExceptionWrapper(E)``: the import is what a run that
+    # succeeds binds, the handler's assignment only what a failed one does
+    assert (b["wrapped"].kind, b["wrapped"].source, b["wrapped"].conditional) == ("import", "json", False)
+    assert b["t"].line == b["maybe"].line + 1  # ``t = 1`` in the body, not the handler's ``t = None``
 
 
 def test_guarded_binding_carries_the_backend():

@@ -260,9 +260,13 @@ class _Collector:
             self.body(node.orelse, replace(branch, guards=_merge(ctx.guards, guard)))
         finally:
             happy = self.branch_logs.pop()
+        # What the body bound is what an import that succeeds leaves (trimesh's ``from . import path`` under
+        # ``try:``, ``path = ExceptionWrapper(E)`` in the handler): a handler re-binding it does not replace it.
+        succeeded = {name: self.facts.bindings[name] for name in happy if name in self.facts.bindings}
         fallback = replace(branch, fallback_for=_merge(ctx.fallback_for, guard))
         for handler in node.handlers:
             self.body(handler.body, fallback)
+        self.facts.bindings.update(succeeded)
         self._settle_try(happy, node, ctx)
         self.body(node.finalbody, ctx)
 
