@@ -259,7 +259,8 @@ def _make_target(
     def environment() -> list[str]:
         return [*search_path, *_search_path(python, None)] if search_path == [entry] else search_path
 
-    found = installed_metadata(name, Path(entry)) or checkout_metadata(name, Path(entry), environment)
+    found = installed_metadata(name, Path(entry), namespace=kind == "namespace") or checkout_metadata(
+        name, Path(entry), environment)
     return Target(
         name=name,
         roots=roots,
@@ -272,6 +273,7 @@ def _make_target(
         requirements_from=found.source if found is not None else None,
         requirements_unread=found.unread if found is not None else (),
         requires_python=found.requires_python if found is not None else None,
+        shared_by=found.shared_by if found is not None else (),
         python=python,
     )
 

@@ -57,6 +57,9 @@ class PackageMetadata:
     ``python_requires``) as the same source declares them."""
     unread: tuple[str, ...] = ()
     """Those of ``requires`` not installed on the path looked at: what they require in turn is unknown."""
+    shared_by: tuple[str, ...] = ()
+    """For a namespace package several distributions install parts of (``google``): each, as ``name version``;
+    ``name`` and ``version`` are then None and ``requires`` is everything any of them requires."""
 
 
 def canonical(name: str) -> str:
@@ -92,17 +95,26 @@ def conditional_names(specs: Iterable[str]) -> set[str]:
 # --------------------------------------------------------------------------- installed metadata
 
 
-def installed_metadata(top_level: str, entry: Path) -> PackageMetadata | None:
+def installed_metadata(top_level: str, entry: Path, namespace: bool = False) -> PackageMetadata | None:
     """The ``*.dist-info`` in ``entry`` that installed ``top_level``: name, version and hard requirements —
     its own (``Requires-Dist`` without an extra) and, through the metadata installed beside it, theirs (trl
-    requires accelerate, which requires torch: torch is there wherever trl is)."""
+    requires accelerate, which requires torch: torch is there wherever trl is). A ``namespace`` package may be
+    installed by several (google-auth, google-api-core, protobuf... all install ``google``): each of them is
+    installed, so are all their requirements."""
     by_name = _dist_infos([entry])
     wanted = canonical(top_level)
     best = by_name.get(wanted)
-    if best is None:
-        best = next((info for info in _sorted_dist_infos(entry)
-                     if wanted in {canonical(n) for n in top_level_names(info)}), None)
-    return _from_dist_info(best, by_name) if best is not None else None
+    if best is not None:
+        return _from_dist_info(best, by_name)
+    claiming = [info for info in _sorted_dist_infos(entry) if wanted in {canonical(n) for n in top_level_names(info)}]
+    found = [meta for meta in (_from_dist_info(info, by_name) for info in claiming[:None if namespace else 1])
+             if meta is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    requires = tuple(sorted({r for meta in found for r in meta.requires}))
+    unread = tuple(sorted({r for meta in found for r in meta.unread}))
+    return PackageMetadata(None, None, requires, str(entry), None, unread,
+                           shared_by=tuple(f"{meta.name} {meta.version}".strip() for meta in found))
 
 
 def top_level_names(info: Path) -> set[str]:

@@ -50,6 +50,9 @@ class Target:
     turn is unknown, so it counts as optional (a checkout analysed without its environment)."""
     requires_python: str | None = None
     """The Python versions the distribution declares it supports (``>=3.12``), from the same place."""
+    shared_by: tuple[str, ...] = ()
+    """The distributions (``name version``) that install parts of a namespace package installed by several
+    (``google``); ``distribution`` and ``version`` are then None."""
     python: str | None = None
     """The interpreter whose ``sys.path`` was searched, when ``--python`` was given."""
 

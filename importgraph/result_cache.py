@@ -328,7 +328,7 @@ def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes) -> Payl
 def _target_key(target: Target) -> tuple:
     return (target.name, tuple(os.path.abspath(r) for r in target.roots), target.search_path,
             target.sys_path_entry, target.kind, target.version, target.distribution, target.requires,
-            target.requires_python)  # IG009 tells newer syntax apart by it
+            target.requires_python, target.shared_by)  # IG009 tells newer syntax apart by requires_python
 
 
 def _env_key(env: Environment) -> tuple:

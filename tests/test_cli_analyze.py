@@ -36,8 +36,8 @@ def json_runs(tmp_path_factory) -> list[str]:
 
 # The README's schema: key -> type (None: JSON null allowed as well)
 TOP = {"schema_version": int, "tool": dict, "package": str, "version": (str, type(None)),
-       "distribution": (str, type(None)), "requirements_from": (str, type(None)), "requirements_unread": list,
-       "base": str, "roots": list, "python": (str, type(None)),
+       "distribution": (str, type(None)), "shared_by": list, "requirements_from": (str, type(None)),
+       "requirements_unread": list, "base": str, "roots": list, "python": (str, type(None)),
        "environment": dict, "structure_rules": (str, type(None)), "stats": dict, "lazy_modules": dict,
        "problems": list, "findings": list}
 STATS = {"files": int, "modules": int, "lazy_modules": int, "lazy_names": int, "import_edges": int,

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 import importgraph
 from importgraph.cli import app
+from importgraph.discover import find_target
 from importgraph.distribution import ProjectFileWarning, canonical, checkout_metadata, requirement_names
 from importgraph.render.json_report import to_json
 from tests.conftest import FIXTURES
@@ -311,3 +312,30 @@ def test_an_unreadable_setup_py_is_no_requirement(tmp_path):
     """)})
     found, report = ig007(str(repo))
     assert report.target.requirements_from is None and [f.symbol for f in found] == ["Plain"]
+
+
+def test_a_namespace_package_installed_by_several_distributions_takes_all_their_metadata(tmp_path):
+    """``google`` is installed in parts by google-auth, google-api-core and protobuf: none of them is *the*
+    distribution (it used to be the first in name order, with its version), and each one's requirements are
+    installed, so all of them count as always available."""
+    site = tmp_path / "site"
+    for dist, version, part, requires in (("google_auth", "2.63.0", "auth", ["cachetools", "rsa"]),
+                                          ("protobuf", "7.36.2", "protobuf", []),
+                                          ("google_api_core", "2.44.0", "api_core", ["requests; extra == 'x'"])):
+        (site / "google" / part).mkdir(parents=True)
+        (site / "google" / part / "__init__.py").write_text("")
+        info = site / f"{dist}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Name: {dist.replace('_', '-')}\nVersion: {version}\n"
+                                       + "".join(f"Requires-Dist: {r}\n" for r in requires))
+        (info / "RECORD").write_text(f"google/{part}/__init__.py,,\n")
+    (site / "cachetools-5.0.dist-info").mkdir()
+    (site / "cachetools-5.0.dist-info" / "METADATA").write_text("Name: cachetools\nVersion: 5.0\n")
+    target = find_target("google", search_path=[str(site)])
+    assert target.kind == "namespace" and target.version is None and target.distribution is None
+    assert target.shared_by == ("google-api-core 2.44.0", "google-auth 2.63.0", "protobuf 7.36.2")
+    assert target.requires == ("cachetools", "rsa") and target.requirements_unread == ("rsa",)
+    report = importgraph.analyze(target)
+    assert report.environment.always == {"cachetools", "rsa"}  # not requests: only an extra wants it
+    doc = json.loads(to_json(report))
+    assert doc["shared_by"] == list(target.shared_by) and doc["version"] is None

@@ -93,6 +93,7 @@ def report_dict(report: Report, timings: bool = False) -> dict[str, Any]:
         "package": target.name,
         "version": target.version,
         "distribution": target.distribution,
+        "shared_by": list(target.shared_by),
         "requirements_from": relative(report, target.requirements_from) if target.requirements_from else None,
         "requirements_unread": list(target.requirements_unread),
         "base": target.sys_path_entry,
