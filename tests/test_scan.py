@@ -122,9 +122,14 @@ BINDINGS = """
     except ImportError:
         raise
     try:
-        import json as wrapped
+        from . import wrapped
     except BaseException as exc:
         wrapped = exc
+    try:
+        from json import dumps as fallback
+    except ImportError:
+        def fallback(value):
+            return str(value)
     for loop_var in range(2):
         pass
     with open(os.devnull) as handle:
@@ -155,10 +160,11 @@ def test_binding_details():
     assert b["only_if"].conditional and b["only_else"].conditional
     assert not b["t"].conditional and b["maybe"].conditional
     assert not b["u"].conditional  # the handler re-raises: if the import succeeds, u is bound
-    # trimesh's ``from . import path`` / ``except: path = ExceptionWrapper(E)``: the import is what a run that
-    # succeeds binds, the handler's assignment only what a failed one does
-    assert (b["wrapped"].kind, b["wrapped"].source, b["wrapped"].conditional) == ("import", "json", False)
-    assert b["t"].line == b["maybe"].line + 1  # ``t = 1`` in the body, not the handler's ``t = None``
+    # trimesh's ``from . import path`` / ``except: path = ExceptionWrapper(E)``: an import of the package's own
+    # module is what a run binds, the handler's assignment only what a broken install does
+    assert (b["wrapped"].kind, b["wrapped"].source, b["wrapped"].conditional) == ("import", "top.pkg:wrapped", False)
+    # another package's import may fail where it is not installed (skimage's pooch): the fallback is recorded
+    assert (b["fallback"].kind, b["t"].kind) == ("def", "assign") and not b["fallback"].conditional
 
 
 def test_guarded_binding_carries_the_backend():

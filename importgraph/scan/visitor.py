@@ -260,15 +260,25 @@ class _Collector:
             self.body(node.orelse, replace(branch, guards=_merge(ctx.guards, guard)))
         finally:
             happy = self.branch_logs.pop()
-        # What the body bound is what an import that succeeds leaves (trimesh's ``from . import path`` under
-        # ``try:``, ``path = ExceptionWrapper(E)`` in the handler): a handler re-binding it does not replace it.
-        succeeded = {name: self.facts.bindings[name] for name in happy if name in self.facts.bindings}
+        # A body that imports only the package's own modules is expected to succeed (trimesh's ``from . import
+        # path`` under ``try:``, ``path = ExceptionWrapper(E)`` in the handler): what it bound stays bound. Whether
+        # another package's import succeeds depends on the environment (skimage's ``from pooch import file_hash``,
+        # its own ``def file_hash`` in the handler): the handler's binding stays the one recorded, as before.
+        succeeded = {name: self.facts.bindings[name] for name in happy
+                     if name in self.facts.bindings} if self._imports_own_modules_only(node.body) else {}
         fallback = replace(branch, fallback_for=_merge(ctx.fallback_for, guard))
         for handler in node.handlers:
             self.body(handler.body, fallback)
         self.facts.bindings.update(succeeded)
         self._settle_try(happy, node, ctx)
         self.body(node.finalbody, ctx)
+
+    def _imports_own_modules_only(self, body: list[ast.stmt]) -> bool:
+        top = self.facts.name.partition(".")[0]
+        imports = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        return bool(imports) and all(
+            node.level > 0 or (node.module or "").partition(".")[0] == top if isinstance(node, ast.ImportFrom)
+            else all(alias.name.partition(".")[0] == top for alias in node.names) for node in imports)
 
     def _settle_try(self, happy: set[str], node: ast.Try, ctx: _Context) -> None:
         """Names bound by the body and re-bound by every handler that completes are bound either way
