@@ -302,12 +302,12 @@ def test_getattr_comparing_the_name_with_one_string_after_another():
     assert {n: (e.module, e.line) for n, e in lazy.names.items()} == {
         "Alpha": ("pep562_branches.alpha", 35), "BetaLLM": ("pep562_branches.beta", 37),
         "Gamma": ("pep562_branches.gamma", 39), "Ghost": ("pep562_branches.alpha", 43),
-        "Delta": ("pep562_branches.delta", 51)}  # imported in a try: (mlflow.entities)
+        "Delta": ("pep562_branches.delta", 55)}  # imported in a try: (mlflow.entities)
     assert [(u.line, u.reason) for u in lazy.undecided] == [
         (37, "__getattr__ serves 'Beta' as BetaLLM from pep562_branches.beta: an entry under another name is not "
              "modelled")]
     # numpy's branches returning a submodule; the whole function in the else: of `if __NUMPY_SETUP__:`
-    assert lazy.module_keys == {"linalg": "pep562_branches.linalg"}
+    assert lazy.module_keys == {"linalg": "pep562_branches.linalg", "sparse": "pep562_branches.sparse"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
 

@@ -203,9 +203,10 @@ def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
     renamed: list[Undecided] = []
     if argument is None:
         return served, keys, renamed
+    names = {"__name__": facts.name, "__package__": facts.package}
     for branch in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         tested = _compared_strings(branch.test, argument)
-        imported = _returned_import(branch.body, result, facts.package) if tested else None
+        imported = _returned_import(branch.body, result, names) if tested else None
         if imported is None:
             continue
         module, attribute = imported
@@ -241,16 +242,21 @@ def _compared_strings(test: ast.expr, argument: str) -> list[str]:
 
 
 def _returned_import(body: list[ast.stmt], result: EvaluationResult,
-                     package: str) -> tuple[str, str | None] | None:
+                     names: dict[str, str]) -> tuple[str, str | None] | None:
     """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, ``(module, None)``
-    when an ``import module as name`` bound it, or the result of calling, without arguments, a module-level function
-    whose body does either."""
+    when an ``import module as name`` bound it or it returns ``import_module(module)`` (panel.chat), or the result of
+    calling, without arguments, a module-level function whose body does either. ``names``: ``__name__`` and
+    ``__package__``."""
+    package = names["__package__"]
     body = list(_outside_try(body))  # mlflow.entities: ``try: from ... import X; return X`` / ``except ImportError:``
     returned = next((statement.value for statement in body if isinstance(statement, ast.Return)), None)
+    if isinstance(returned, ast.Call) and returned.args and calls_import_module(returned.func):
+        module = spelled_import(returned, names, {}, package)
+        return (module, None) if module else None
     if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name) and not returned.args \
             and not returned.keywords:
         helper = result.functions.get(returned.func.id)
-        return _returned_import(helper.node.body, result, package) if isinstance(helper, Function) else None
+        return _returned_import(helper.node.body, result, names) if isinstance(helper, Function) else None
     if not isinstance(returned, ast.Name):
         return None
     for statement in body:
