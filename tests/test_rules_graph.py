@@ -8,6 +8,7 @@ finding is never only the analyser's word. Fixture packages: tests/fixtures/pack
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,27 @@ def test_lazy_import_cycle_chain_is_the_cycle():
     # quant/auto.py:1 touches integrations.helper -> integrations/impl.py:1 imports quant.utils (quant/__init__
     # runs) -> quant/__init__.py:1 imports quant.auto
     assert hops == [("quant/auto.py", 1), ("integrations/impl.py", 1), ("quant/__init__.py", 1)]
+
+
+def test_lazy_import_cycle_that_the_init_order_defuses_is_a_warning(tmp_path):
+    """mlflow 3.17: the package's init imports the module touching the lazy name before anything can import the
+    module serving it, so no entry point fails today (with the init's condition true or false): a warning. The
+    same package whose init does not import it first fails, as the warning says."""
+    fixture = "rule_ig006_pos_3"
+    report = importgraph.analyze(str(fixture_package(fixture)), select={"IG006"})
+    assert [(f.severity.value, os.path.basename(f.path), f.line, f.symbol) for f in report.findings] == [
+        ("warning", "client.py", 1, "rule_ig006_pos_3.entities.Dataset")]
+    assert "It works as long as rule_ig006_pos_3's __init__" in report.findings[0].message
+    assert "(it does under a condition)" in report.findings[0].message
+    assert run_python(fixture, f"import {fixture}.entities.dataset").returncode == 0
+    reordered = tmp_path / fixture
+    shutil.copytree(fixture_package(fixture), reordered)
+    init = reordered / "__init__.py"
+    init.write_text(init.read_text().replace("from . import tracking", "pass"))
+    assert [f.severity.value for f in importgraph.analyze(str(reordered), select={"IG006"}).findings] == ["error"]
+    broken = subprocess.run([sys.executable, "-c", f"import {fixture}.entities.dataset"], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert broken.returncode != 0 and "partially initialized" in broken.stderr
 
 
 @pytest.mark.parametrize("fixture", ["rule_ig006_neg_1", "rule_ig006_neg_2"])

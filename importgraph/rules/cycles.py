@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..graph import digraph, runtime_import_graph
+from ..graph import ancestors, digraph, runtime_import_graph
+from ..import_time import ImportTime
 from ..model import Finding, Scope, Severity, SourceRef
 from .base import Rule, RuleContext, register
 
@@ -124,7 +125,10 @@ class LazyImportCycle(Rule):
 
     Severity error when the cycle fails for some entry point: the lazily served name is bound in its
     module *after* the statement through which that module re-enters the cycle. When the name is bound
-    before it (the cycle currently works, by statement order only) the finding is a warning.
+    before it (the cycle currently works, by statement order only) the finding is a warning; so it is when a
+    parent package's init, which runs before the serving module, imports the module touching the name first
+    (for certain or under a condition: mlflow's init imports ``mlflow.tracking.client``, which touches
+    ``mlflow.entities.EvaluationDataset``): no entry point reaches the serving module first today.
 
     Fix: import the name from its defining submodule (``from pkg.b import B``) or move the import into
     the function that needs it, to break the cycle.
@@ -150,9 +154,9 @@ class LazyImportCycle(Rule):
                     continue
                 seen.add(frozenset(nodes))
                 hops = [hop(graph, a, b) for a, b in zip(nodes, nodes[1:])]
-                yield self._finding(ctx, hops)
+                yield self._finding(ctx, graph, hops)
 
-    def _finding(self, ctx: RuleContext, hops: list[Hop]) -> Finding:
+    def _finding(self, ctx: RuleContext, graph: nx.DiGraph, hops: list[Hop]) -> Finding:
         lazy_hop = hops[0]
         lazy_module, _, name = (lazy_hop.via or ":").partition(":")
         server = lazy_hop.target
@@ -161,7 +165,17 @@ class LazyImportCycle(Rule):
         fails = binding is None or binding.line > reentry.line
         where = (f"{name!r} is bound at line {binding.line} of {server}, after its line {reentry.line}"
                  if binding is not None else f"{server} binds {name!r} only indirectly")
-        if fails:
+        first = _imported_first(ctx, graph, lazy_hop.source, server) if fails else None
+        if first is not None:
+            # mlflow: its init imports mlflow.tracking.client (under `if not IS_TRACING_SDK_ONLY:`), which touches
+            # mlflow.entities.EvaluationDataset, before anything imports mlflow.entities.evaluation_dataset
+            parent, certain = first
+            effect = (f"It works as long as {parent}'s __init__, which runs before {server}, imports "
+                      f"{lazy_hop.source} first ({'it does' if certain else 'it does under a condition'}): the "
+                      f"lookup then runs {server} from its start. An entry point reaching {server} first fails: "
+                      f"{where}, and the lazy lookup finds a partially initialised module.")
+            fails = False
+        elif fails:
             effect = (f"`import {server}` (or touching {lazy_module}.{name} first) fails: {where}, so the "
                       f"lazy lookup finds a partially initialised module.")
         else:
@@ -172,6 +186,22 @@ class LazyImportCycle(Rule):
             f"import cycle through a lazy name: {_render(hops)}. {effect} Import {name} from {server} "
             "directly or move one import into a function.",
             severity=Severity.ERROR if fails else Severity.WARNING, chain=_chain(ctx, hops))
+
+
+def _imported_first(ctx: RuleContext, graph: nx.DiGraph, source: str, server: str) -> tuple[str, bool] | None:
+    """``(parent, certain)``: the parent package of ``server`` whose init imports ``source`` (itself or through
+    what it imports, before reaching ``server``), for certain or under a condition, if any. Every import of
+    ``server`` runs that init first: when it imports ``source``, ``source`` starts the cycle, not ``server``."""
+    import_time = ImportTime(ctx.target.name, ctx.modules, ctx.lazy_modules, ctx.init_trees)
+    parents = list(reversed(list(ancestors(server))))  # the top-level package's init runs first
+    for parent in parents:
+        if source == parent or source in import_time.imported_by(parent):
+            return parent, True
+    allowed = set(graph) - {server}
+    for parent in parents:
+        if parent in graph and shortest_path(graph, parent, source, allowed) is not None:
+            return parent, False
+    return None
 
 
 @register
