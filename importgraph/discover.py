@@ -186,7 +186,7 @@ def _installed_namespace_portion(folder: Path) -> bool:
 
 
 def _target_from_name(name: str, search_path: list[str], python: str | None) -> Target:
-    top, _, inner = name.partition(".")
+    top = name.partition(".")[0]
     portions: list[str] = []
     for entry in search_path:
         base = Path(entry)

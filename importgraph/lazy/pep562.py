@@ -163,9 +163,7 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
     if argument is None:
         return {}
     local = assigned_locals(function)
-    # module-level strings spell the module too (litellm.sandbox's ``_HARNESS_SANDBOX_MODULE: Final = "..."``)
-    names = {name: value for name, value in result.scope.items() if isinstance(value, str) and name not in local}
-    names.update({"__name__": facts.name, "__package__": facts.package})
+    names = _module_strings(result, facts, local)
     served: dict[str, LazyName] = {}
     for test in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         group = _tested_strings(test.test, argument, result.scope)
@@ -203,7 +201,7 @@ def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
     renamed: list[Undecided] = []
     if argument is None:
         return served, keys, renamed
-    names = {"__name__": facts.name, "__package__": facts.package}
+    names = _module_strings(result, facts, assigned_locals(function))
     for branch in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         tested = _compared_strings(branch.test, argument)
         imported = _returned_import(branch.body, result, names) if tested else None
@@ -241,12 +239,20 @@ def _compared_strings(test: ast.expr, argument: str) -> list[str]:
     return strings
 
 
-def _returned_import(body: list[ast.stmt], result: EvaluationResult,
-                     names: dict[str, str]) -> tuple[str, str | None] | None:
+def _module_strings(result: EvaluationResult, facts: ModuleFacts, local: Mapping[str, ast.expr]) -> dict[str, str]:
+    """What the names a ``__getattr__`` may spell a module with stand for: ``__name__``, ``__package__`` and the
+    module-level strings it does not shadow (litellm.sandbox's ``_HARNESS_SANDBOX_MODULE: Final = "..."``)."""
+    names = {name: value for name, value in result.scope.items() if isinstance(value, str) and name not in local}
+    names.update({"__name__": facts.name, "__package__": facts.package})
+    return names
+
+
+def _returned_import(body: list[ast.stmt], result: EvaluationResult, names: dict[str, str],
+                     depth: int = 0) -> tuple[str, str | None] | None:
     """``(module, name)`` when ``body`` returns a name a ``from module import name`` in it bound, ``(module, None)``
     when an ``import module as name`` bound it or it returns ``import_module(module)`` (panel.chat), or the result of
-    calling, without arguments, a module-level function whose body does either. ``names``: ``__name__`` and
-    ``__package__``."""
+    calling, without arguments, a module-level function whose body does either (a few calls deep). ``names``: what
+    names spell (:func:`_module_strings`)."""
     package = names["__package__"]
     body = list(_outside_try(body))  # mlflow.entities: ``try: from ... import X; return X`` / ``except ImportError:``
     returned = next((statement.value for statement in body if isinstance(statement, ast.Return)), None)
@@ -256,7 +262,9 @@ def _returned_import(body: list[ast.stmt], result: EvaluationResult,
     if isinstance(returned, ast.Call) and isinstance(returned.func, ast.Name) and not returned.args \
             and not returned.keywords:
         helper = result.functions.get(returned.func.id)
-        return _returned_import(helper.node.body, result, names) if isinstance(helper, Function) else None
+        if not isinstance(helper, Function) or depth > 3:
+            return None
+        return _returned_import(helper.node.body, result, names, depth + 1)
     if not isinstance(returned, ast.Name):
         return None
     for statement in body:
@@ -268,10 +276,14 @@ def _returned_import(body: list[ast.stmt], result: EvaluationResult,
             continue
         for alias in statement.names:
             if (alias.asname or alias.name) == returned.id:
-                base = "." * statement.level + (statement.module or "")
-                module = resolve_relative(base, package) if statement.level else statement.module
+                module = _from_module(statement, package)
                 return (module, alias.name) if module else None
     return None
+
+
+def _from_module(node: ast.ImportFrom, package: str) -> str | None:
+    """The absolute module a ``from ... import`` statement imports from (None above the top-level package)."""
+    return resolve_relative("." * node.level + (node.module or ""), package) if node.level else node.module
 
 
 def _outside_try(body: list[ast.stmt]) -> Iterator[ast.stmt]:
@@ -287,7 +299,7 @@ def _submodules_imported(body: list[ast.stmt], facts: ModuleFacts, context: _Con
     """Submodules a block imports by statement (``from . import realtime``, ``from pkg import sub``)."""
     found = set()
     for node in (node for statement in body for node in ast.walk(statement) if isinstance(node, ast.ImportFrom)):
-        base = resolve_relative("." * node.level + (node.module or ""), facts.package) if node.level else node.module
+        base = _from_module(node, facts.package)
         for alias in node.names:
             if base is not None and f"{base}.{alias.name}" in context.facts:
                 found.add(f"{base}.{alias.name}")

@@ -140,6 +140,7 @@ class LazyImportCycle(Rule):
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
         graph = import_time_graph(ctx)
+        import_time = ImportTime(ctx.target.name, ctx.modules, ctx.lazy_modules, ctx.init_trees)  # parses on demand
         for component in _components(graph):
             seen: set[frozenset[str]] = set()
             succ = graph._succ
@@ -154,9 +155,9 @@ class LazyImportCycle(Rule):
                     continue
                 seen.add(frozenset(nodes))
                 hops = [hop(graph, a, b) for a, b in zip(nodes, nodes[1:])]
-                yield self._finding(ctx, graph, hops)
+                yield self._finding(ctx, graph, import_time, hops)
 
-    def _finding(self, ctx: RuleContext, graph: nx.DiGraph, hops: list[Hop]) -> Finding:
+    def _finding(self, ctx: RuleContext, graph: nx.DiGraph, import_time: ImportTime, hops: list[Hop]) -> Finding:
         lazy_hop = hops[0]
         lazy_module, _, name = (lazy_hop.via or ":").partition(":")
         server = lazy_hop.target
@@ -165,7 +166,7 @@ class LazyImportCycle(Rule):
         fails = binding is None or binding.line > reentry.line
         where = (f"{name!r} is bound at line {binding.line} of {server}, after its line {reentry.line}"
                  if binding is not None else f"{server} binds {name!r} only indirectly")
-        first = _imported_first(ctx, graph, lazy_hop.source, server) if fails else None
+        first = _imported_first(graph, import_time, lazy_hop.source, server) if fails else None
         if first is not None:
             # mlflow: its init imports mlflow.tracking.client (under `if not IS_TRACING_SDK_ONLY:`), which touches
             # mlflow.entities.EvaluationDataset, before anything imports mlflow.entities.evaluation_dataset
@@ -188,19 +189,14 @@ class LazyImportCycle(Rule):
             severity=Severity.ERROR if fails else Severity.WARNING, chain=_chain(ctx, hops))
 
 
-def _imported_first(ctx: RuleContext, graph: nx.DiGraph, source: str, server: str) -> tuple[str, bool] | None:
+def _imported_first(graph: nx.DiGraph, import_time: ImportTime, source: str, server: str) -> tuple[str, bool] | None:
     """``(parent, certain)``: the parent package of ``server`` whose init imports ``source`` (itself or through
-    what it imports, before reaching ``server``), for certain or under a condition, if any. Every import of
-    ``server`` runs that init first: when it imports ``source``, ``source`` starts the cycle, not ``server``."""
-    import_time = ImportTime(ctx.target.name, ctx.modules, ctx.lazy_modules, ctx.init_trees)
-    parents = list(reversed(list(ancestors(server))))  # the top-level package's init runs first
-    for parent in parents:
-        if source == parent or source in import_time.imported_by(parent):
-            return parent, True
+    what it imports, without going through ``server``), if any, and whether it does so for certain or only under a
+    condition. Every import of ``server`` runs that init first: ``source`` starts the cycle then, not ``server``."""
     allowed = set(graph) - {server}
-    for parent in parents:
-        if parent in graph and shortest_path(graph, parent, source, allowed) is not None:
-            return parent, False
+    for parent in reversed(list(ancestors(server))):  # the top-level package's init runs first
+        if parent == source or (parent in graph and shortest_path(graph, parent, source, allowed) is not None):
+            return parent, parent == source or source in import_time.imported_by(parent)
     return None
 
 

@@ -274,11 +274,15 @@ class _Collector:
         self.body(node.finalbody, ctx)
 
     def _imports_own_modules_only(self, body: list[ast.stmt]) -> bool:
+        """``body`` imports something, and only modules of the package this file belongs to."""
         top = self.facts.name.partition(".")[0]
-        imports = [node for node in body if isinstance(node, (ast.Import, ast.ImportFrom))]
-        return bool(imports) and all(
-            node.level > 0 or (node.module or "").partition(".")[0] == top if isinstance(node, ast.ImportFrom)
-            else all(alias.name.partition(".")[0] == top for alias in node.names) for node in imports)
+        imported: list[str] = []
+        for node in body:
+            if isinstance(node, ast.ImportFrom):
+                imported.append(top if node.level else (node.module or ""))
+            elif isinstance(node, ast.Import):
+                imported.extend(alias.name for alias in node.names)
+        return bool(imported) and all(module.partition(".")[0] == top for module in imported)
 
     def _settle_try(self, happy: set[str], node: ast.Try, ctx: _Context) -> None:
         """Names bound by the body and re-bound by every handler that completes are bound either way
