@@ -312,6 +312,44 @@ def test_getattr_comparing_the_name_with_one_string_after_another():
     assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
 
 
+def test_getattr_branch_whose_helper_calls_itself(tmp_path):
+    """A branch returning a helper that returns a call of itself (or of another helper that calls it back): the
+    reader follows helpers a few calls deep and gives up, without a RecursionError; the branch is no entry."""
+    package = tmp_path / "loops"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent("""\
+        def _again():
+            return _again()
+
+
+        def _ping():
+            return _pong()
+
+
+        def _pong():
+            return _ping()
+
+
+        def _real():
+            from .real import Real
+
+            return Real
+
+
+        def __getattr__(name):
+            if name == "Again":
+                return _again()
+            if name == "Ping":
+                return _ping()
+            if name == "Real":
+                return _real()
+            raise AttributeError(name)
+        """))
+    (package / "real.py").write_text("class Real:\n    pass\n")
+    report = importgraph.analyze(str(package))
+    assert {n: e.module for n, e in report.lazy_modules["loops"].names.items()} == {"Real": "loops.real"}
+
+
 def test_celery_recreate_module():
     """celery 5.7: ``local.recreate_module(__name__, by_module={...}, direct={...}, **attrs)`` replaces the init with a
     LazyModule whose __dict__ is ``attrs``. Its names, module keys and objects agree with the runtime
