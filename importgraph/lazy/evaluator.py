@@ -293,8 +293,8 @@ class Evaluator:
         queries_before = len(self.queries)
         try:
             try:
-                if _tests_if_bound(node) and node.body[0].value.id not in self.scope \
-                        and not hasattr(builtins, node.body[0].value.id):
+                tested = _name_tested_for(node)
+                if tested is not None and tested not in self.scope and not hasattr(builtins, tested):
                     # ``try: __NUMPY_SETUP__ / except NameError: __NUMPY_SETUP__ = False`` (numpy): a setup script
                     # may inject the name into builtins; an import of the installed package finds it unbound
                     raise _Raised("NameError", node.lineno)
@@ -970,13 +970,16 @@ class _BoundMethod:
         return result
 
 
-def _tests_if_bound(node: ast.Try) -> bool:
-    """``try: NAME`` whose handler catches NameError and binds NAME: the idiom that asks whether a name exists."""
+def _name_tested_for(node: ast.Try) -> str | None:
+    """NAME of ``try: NAME`` whose handler catches NameError and binds NAME (the idiom that asks whether a name
+    exists), else None."""
     if not (len(node.body) == 1 and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Name)):
-        return False
+        return None
     name = node.body[0].value.id
-    return any(handler.type is not None and any(isinstance(t, ast.Name) and t.id == "NameError" for t in (
-        handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]))
-        and any(isinstance(target, ast.Name) and target.id == name for statement in handler.body
-                if isinstance(statement, ast.Assign) for target in statement.targets)
-        for handler in node.handlers)
+    for handler in node.handlers:
+        caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        binds = {target.id for statement in handler.body if isinstance(statement, ast.Assign)
+                 for target in statement.targets if isinstance(target, ast.Name)}
+        if any(isinstance(t, ast.Name) and t.id == "NameError" for t in caught) and name in binds:
+            return name
+    return None

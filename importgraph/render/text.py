@@ -45,15 +45,10 @@ def print_summary(report: Report, console: Console) -> None:
     if env["unavailable"]:
         line += f"; without {', '.join(env['unavailable'])}"
     console.print(escape(line))
-    if target.shared_by:
-        console.print(escape(f"  hard requirements (always installed): {len(target.requires)}, from the "
-                             f"{len(target.shared_by)} distributions that install parts of this namespace package: "
-                             f"{', '.join(target.shared_by)}"))
-        if target.requirements_unread:
-            console.print(escape(f"  {unread_requirements_note(target)}"))
-    elif target.requirements_from is not None:
-        console.print(escape(f"  hard requirements (always installed): {len(target.requires)}, from "
-                             f"{relative(report, target.requirements_from)}"))
+    if target.requirements_from is not None:
+        source = (f"the {len(target.shared_by)} distributions that install parts of this namespace package: "
+                  f"{', '.join(target.shared_by)}" if target.shared_by else relative(report, target.requirements_from))
+        console.print(escape(f"  hard requirements (always installed): {len(target.requires)}, from {source}"))
         if target.requirements_unread:
             console.print(escape(f"  {unread_requirements_note(target)}"))
     else:
