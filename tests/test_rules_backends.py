@@ -61,11 +61,23 @@ def test_ig007_chain_names_every_hop_and_the_mapped_import():
     assert "'fakepil'" in found[0].message  # backend `vision` mapped through is_vision_available()
 
 
-@pytest.mark.parametrize("fixture,names", [("rule_ig007_neg_1", ["Plain"]), ("rule_ig007_neg_2", ["Plain", "Sub"])])
+@pytest.mark.parametrize("fixture,names", [("rule_ig007_neg_1", ["Plain"]), ("rule_ig007_neg_2", ["Plain", "Sub"]),
+                                           ("rule_ig007_neg_3", ["Plain"])])
 def test_ig007_negative_works_at_runtime(fixture, names):
     found, _ = findings(fixture, "IG007")
     assert found == []
     assert run_in_fixture(fixture, f"from {fixture} import {', '.join(names)}") == "ok"
+
+
+def test_ig007_probe_importing_the_standard_library_probes_only_its_backend():
+    """torch's ``_is_spmd_types_available()`` imports ``importlib.util`` to call ``find_spec``: the backend it
+    probes is fakebackend alone, so a module importing ``importlib`` needs no backend (before, IG007 reported
+    ``Plain`` as needing 'importlib')."""
+    _, report = findings("rule_ig007_neg_3", "IG007")
+    probes = BackendImports.from_modules(report.modules)
+    assert probes.covered("fakebackend") == {"fakebackend"}
+    # Heavy is declared only when the probe finds fakebackend (never here): the probe really runs
+    assert run_in_fixture("rule_ig007_neg_3", "from rule_ig007_neg_3 import Heavy") == "ImportError"
 
 
 # ----------------------------------------------------------------------------- IG008

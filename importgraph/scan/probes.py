@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 
 from ..model import Probe
 from .read import parse_source
 
 PROBE = re.compile(r"^_?is_(\w+?)_available$")
 _PROBE_DEF = re.compile(rb"^def _?is_\w+?_available\(", re.MULTILINE)
+_STDLIB = sys.stdlib_module_names
 _PACKAGE_CHECKS = {"_is_package_available", "find_spec", "is_package_available", "_is_package_installed"}
 
 
@@ -37,14 +39,16 @@ def read_probes(source: bytes, path: str, tree: ast.Module | None = None) -> tup
 
 
 def _probed_packages(node: ast.AST) -> tuple[list[str], list[str]]:
-    """(package names probed, other backends called) inside ``node``."""
+    """(package names probed, other backends called) inside ``node``. The standard library a probe imports to do
+    its probing (torch's ``import importlib.util`` before ``find_spec("spmd_types")``) is not what it probes."""
     packages: list[str] = []
     calls: list[str] = []
     for inner in ast.walk(node):
         if isinstance(inner, ast.Import):
-            packages.extend(alias.name.split(".")[0] for alias in inner.names)
+            packages.extend(top for alias in inner.names if (top := alias.name.split(".")[0]) not in _STDLIB)
         elif isinstance(inner, ast.ImportFrom) and inner.level == 0 and inner.module:
-            packages.append(inner.module.split(".")[0])
+            if (top := inner.module.split(".")[0]) not in _STDLIB:
+                packages.append(top)
         elif isinstance(inner, ast.Call):
             func = inner.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
