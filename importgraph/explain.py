@@ -369,7 +369,7 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
     lazy = report.lazy_modules.get(owner)
     chain = lazy_chain(owner, attr, report.lazy_modules)
     served_key = lazy is not None and attr in lazy.module_keys
-    if (chain or served_key) and shadowed(lazy, report.modules.get(owner), attr):
+    if (chain or served_key) and shadowed(lazy, report.modules.get(owner), attr, report.modules):
         # the init binds the name itself: its __getattr__, and so the lazy map, is never asked (plotly's
         # __version__; astropy's __all__, read as its submodule list, holds ``log`` which the init assigns)
         entry_text, where = ((f"entry {attr} -> {chain[0][1].module}", (rel(chain[0][1].path), chain[0][1].line))

@@ -109,14 +109,32 @@ def module_exists(module: str, modules: dict[str, ModuleFacts], lazy_modules: di
     return any(module in lazy.aliases for lazy in lazy_modules.values())
 
 
-def shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str) -> bool:
+def shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str, modules: dict[str, ModuleFacts]) -> bool:
     """A module-level ``__getattr__`` (lazy_loader, relative_import, PEP 562) runs only for names the module does
-    not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``).
-    A ``_LazyModule`` replaces the init's namespace, so nothing shadows its entries."""
+    not bind: an entry for a name the init binds unconditionally is never looked up (plotly's ``__version__``),
+    itself or by a star import (torch.ao.nn.intrinsic's ``from .modules import *`` binds every name of its
+    ``__all__``, which its ``__getattr__`` would import as submodules). A ``_LazyModule`` replaces the init's
+    namespace, so nothing shadows its entries."""
     if lazy.replaces_module or facts is None:
         return False
     binding = facts.bindings.get(name)
-    return binding is not None and not binding.conditional and not binding.guarded_by
+    if binding is not None:
+        return not binding.conditional and not binding.guarded_by
+    return _star_bound(facts, name, modules)
+
+
+def _star_bound(facts: ModuleFacts, name: str, modules: dict[str, ModuleFacts]) -> bool:
+    """A star import that surely runs (module level, no guard, ``try`` or condition) binds ``name``."""
+    if not facts.star_imports:
+        return False
+    surely_run = {imp.line for imp in facts.imports if imp.names == ("*",) and imp.scope is Scope.MODULE
+                  and not (imp.conditional or imp.guarded_by or imp.in_try or imp.fallback_for or imp.in_with)}
+    for source, line in facts.star_imports:
+        other = modules.get(source) if line in surely_run else None
+        names = star_names(other, modules) if other is not None else None
+        if names is not None and name in names:
+            return True
+    return False
 
 
 def another_package(module: str, modules: dict[str, ModuleFacts]) -> bool:
@@ -141,7 +159,9 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
     if name in MODULE_ATTRIBUTES or (name == "__path__" and facts.is_package):
         return Resolution("bound", None, module, reason="every module has it")
     lazy = lazy_modules.get(module)
-    if lazy is not None and (name in lazy.names or name in lazy.extra_objects or name in lazy.module_keys):
+    served = lazy is not None and (name in lazy.names or name in lazy.extra_objects or name in lazy.module_keys)
+    if served and (lazy.replaces_module or not _star_bound(facts, name, modules)):
+        # (a module-level __getattr__ is not asked for a name a star import binds: torch.ao.nn.intrinsic)
         return Resolution("bound", None, module, reason="served by its lazy map")
     if f"{module}.{name}" in modules:
         return Resolution("bound", None, f"{module}.{name}", reason="a submodule")

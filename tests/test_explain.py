@@ -291,6 +291,18 @@ def test_a_submodule_key_the_init_binds_itself_is_not_served_as_a_module():
     assert explain(report, "units").outcome_text == "the module rule_ig001_neg_3.units"
 
 
+def test_a_submodule_key_a_star_import_binds_is_not_served_as_a_module():
+    """torch.ao.nn.intrinsic's ``__getattr__`` imports ``.<name>`` for every name of ``__all__``, but the init's
+    ``from .modules import *`` binds those names first (the IG001 negative fixture checks it at runtime)."""
+    from tests.conftest import fixture_package
+
+    report = importgraph.analyze(str(fixture_package("rule_ig001_neg_4")))
+    exp = explain(report, "ConvBn1d")
+    assert [h.kind for h in exp.hops[-3:]] == ["shadowed", "re-export", "definition"] and exp.outcome == "object"
+    assert exp.hops[-1].summary == "rule_ig001_neg_4.modules.fused binds ConvBn1d (class)"
+    assert explain(report, "qat").outcome_text == "the module rule_ig001_neg_4.qat"
+
+
 def test_a_chain_ending_in_a_module_getattr_is_undecided_not_an_error(tmp_path):
     """The lazy map sends ``Thing`` to ``impl``, which serves it from its own module-level ``__getattr__``:
     nothing in the source binds it, and the import works. explain must say it cannot tell, not predict an

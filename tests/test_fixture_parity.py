@@ -50,6 +50,7 @@ BACKENDS = {
     "pep562_branches": (),
     "recreate_module": (),  # celery's local.recreate_module
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
+    "rule_ig001_neg_4": (),  # torch.ao.nn.intrinsic: the same, names bound by a star import
 }
 
 
@@ -126,7 +127,8 @@ def test_static_map_equals_runtime(fixture, installed):
     for module, failing in planted.items():
         for name in failing:
             assert not runtime["modules"][module]["resolved"][name]["ok"], f"{module}.{name} resolved"
-    assert lookups > 0 and (names > 0 or fixture in ("pep562_submodules", "rule_ig001_neg_3"))  # modules only
+    assert lookups > 0 and (names > 0 or fixture in ("pep562_submodules", "rule_ig001_neg_3",
+                                                                  "rule_ig001_neg_4"))  # modules only
     print(f"{fixture} [{'+'.join(installed) or 'none'}]: {names} names, {lookups} lookups agree")
 
 

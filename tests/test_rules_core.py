@@ -91,6 +91,9 @@ def test_ig001_positive_other_names_work():
     # astropy's __all__ as a PEP 562 submodule list, holding names the init binds itself (log, __version__)
     ("rule_ig001_neg_3", "import rule_ig001_neg_3 as p\nassert type(p.log).__name__ == '_Logger'\n"
                          "assert p.__version__ == '1.0' and p.units.METRE == 1.0"),
+    # torch.ao.nn.intrinsic: the same, the names bound by the init's star import
+    ("rule_ig001_neg_4", "import rule_ig001_neg_4 as p\nassert p.ConvBn1d.__module__ == 'rule_ig001_neg_4.modules.fused'\n"
+                         "assert p.LinearReLU and p.qat.TRAINING"),
 ])
 def test_ig001_negative(fixture, runtime_check):
     assert findings(fixture, "IG001") == []

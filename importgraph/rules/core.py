@@ -42,7 +42,7 @@ class LazyMissingModule(Rule):
             for entry in lazy.names.values():
                 if entry.module in reported or ctx.module_exists(entry.module):
                     continue
-                if shadowed(lazy, facts, entry.name):
+                if shadowed(lazy, facts, entry.name, ctx.modules):
                     continue  # the module binds the name itself: its __getattr__ is never asked for it
                 reported.add(entry.module)
                 if not _in_package(ctx, entry.module):
@@ -59,7 +59,7 @@ class LazyMissingModule(Rule):
             for module in lazy.submodules:
                 if module in reported or ctx.module_exists(module) or module in served_names:
                     continue
-                if shadowed(lazy, facts, keys.get(module, module.rpartition(".")[2])):
+                if shadowed(lazy, facts, keys.get(module, module.rpartition(".")[2]), ctx.modules):
                     continue  # astropy's __all__ lists `log` too, which its init binds: never asked for
                 if not _in_package(ctx, module):
                     ctx.count_undecided(self.code)
