@@ -51,6 +51,7 @@ BACKENDS = {
     "recreate_module": (),  # celery's local.recreate_module
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
     "rule_ig001_neg_4": (),  # torch.ao.nn.intrinsic: the same, names bound by a star import
+    "rule_ig001_neg_5": (),  # torch: the TYPE_CHECKING half imports from a stub-only module
 }
 
 

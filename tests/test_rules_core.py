@@ -94,10 +94,25 @@ def test_ig001_positive_other_names_work():
     # torch.ao.nn.intrinsic: the same, the names bound by the init's star import
     ("rule_ig001_neg_4", "import rule_ig001_neg_4 as p\nassert p.ConvBn1d.__module__ == 'rule_ig001_neg_4.modules.fused'\n"
                          "assert p.LinearReLU and p.qat.TRAINING"),
+    # torch: the TYPE_CHECKING half star-imports a module that exists only as a stub (.pyi)
+    ("rule_ig001_neg_5", "import rule_ig001_neg_5 as p\nassert p.Tool.__module__ == 'rule_ig001_neg_5.tools'"),
 ])
 def test_ig001_negative(fixture, runtime_check):
     assert findings(fixture, "IG001") == []
     assert run_in_fixture(fixture, runtime_check) == "ok"
+
+
+def test_ig001_type_checking_import_needs_the_stub(tmp_path):
+    """Without its ``.pyi`` stub the TYPE_CHECKING import of ``_native._functions`` is reported (type checkers
+    cannot resolve it); the stub of the package (``a/b/__init__.pyi``) counts too."""
+    package = tmp_path / "rule_ig001_neg_5"
+    shutil.copytree(fixture_package("rule_ig001_neg_5"), package)
+    (package / "_native" / "_functions.pyi").unlink()
+    assert findings("", "IG001", package) == [("IG001", "error", "rule_ig001_neg_5", "_native._functions",
+                                               "__init__.py", 5)]
+    (package / "_native" / "_functions").mkdir()
+    (package / "_native" / "_functions" / "__init__.pyi").write_text("def add(a: int, b: int) -> int: ...\n")
+    assert findings("", "IG001", package) == []
 
 
 def test_ig001_negative_compiled_extension(tmp_path):

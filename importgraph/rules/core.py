@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Iterable
 
 from ..distribution import runs_here
 from ..graph import serve
+from ..inputs import is_file
 from ..model import UNLISTABLE, Finding, LazyModule, LazyName, Severity
 from ..resolve import resolve_name, shadowed, star_names
 from .base import Rule, RuleContext, register
@@ -19,7 +21,8 @@ class LazyMissingModule(Rule):
     At runtime the lazy module calls ``importlib.import_module`` on the key the first time one of its
     names is touched, and the user gets ``ModuleNotFoundError`` (transformers wraps it in a
     ``RuntimeError``) for a name the package advertises. In the ``TYPE_CHECKING`` half the import
-    breaks type checkers and IDEs instead.
+    breaks type checkers and IDEs instead; there a stub file (``.pyi``) of the package is enough (torch's
+    ``from torch._C._VariableFunctions import *``, whose module exists only as ``_C/_VariableFunctions.pyi``).
 
     An entry pointing into another top-level package (langchain_classic's shims into langchain_community) is
     looked up on the analysed ``sys.path`` without importing it: a module the installed release of that
@@ -74,7 +77,7 @@ class LazyMissingModule(Rule):
                 if not _in_package(ctx, imp.module):
                     continue
                 # one finding per missing module: a key already reported is not reported again for its import
-                if ctx.module_exists(imp.module) or imp.module in reported:
+                if ctx.module_exists(imp.module) or imp.module in reported or _has_stub(ctx, imp.module):
                     continue
                 reported.add(imp.module)
                 yield self.finding(
@@ -105,6 +108,18 @@ def _group_fails(lazy: LazyModule, entry: LazyName) -> str:
         return ""
     return (f", and so do {', '.join(group[:3])}{' ...' if len(group) > 3 else ''}: its lazy module fetches every "
             f"name it lists for {entry.module} on the first access to any of them")
+
+
+def _has_stub(ctx: RuleContext, module: str) -> bool:
+    """The package ships a stub for ``module`` (``a/b.pyi`` or ``a/b/__init__.pyi``): type checkers read it."""
+    parts = module.split(".")[1:]
+    if ctx.target.kind == "module" or not parts:
+        return False
+    for root in ctx.target.roots:
+        base = os.path.join(root, *parts)
+        if is_file(base + ".pyi") or is_file(os.path.join(base, "__init__.pyi")):
+            return True
+    return False
 
 
 def _in_package(ctx: RuleContext, module: str) -> bool:
