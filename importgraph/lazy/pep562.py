@@ -88,7 +88,7 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
             mapping = {name: target[0] if _flagged(target) else target for name, target in mapping.items()
                        if name not in keys}
         _read_table(lazy, facts, mapping_name, mapping, function.node.lineno, context,
-                    names_treated_apart(function.node), spelling)
+                    names_treated_apart(function.node), spelling, _value_split(function.node, mapping_name))
         _serve_modules_as_themselves(lazy, function.node, mapping)
         lazy.submodules = sorted({*lazy.submodules, *lazy.module_keys.values()})
     if listed is not None:
@@ -408,16 +408,27 @@ def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Ca
 
 
 def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
-                apart: dict[str, int] | None = None, spelling: TableImport | None = None) -> None:
+                apart: dict[str, int] | None = None, spelling: TableImport | None = None,
+                split: ValueSplit | None = None) -> None:
     """Add the names a PEP 562 table serves to ``lazy`` (a name already there, from an earlier table, stays):
     ``name -> module``, openai's ``name -> (module, name)``, pydantic's ``name -> (package, ".module")``.
     ``apart``: names the ``__getattr__`` special-cases (by line), which are undecided. ``spelling``: how the
-    ``__getattr__`` builds the imported module from a ``name -> module`` value, when it was read."""
+    ``__getattr__`` builds the imported module from a ``name -> module`` value, when it was read. ``split``: how it
+    splits a ``"module:attribute"`` value (vllm)."""
     for name, target in mapping.items():
         if apart and name in apart:  # filelock: ``value = module if name == "asyncio" else getattr(module, name)``
             lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
                                             f"its {table} lookup: what it serves is not modelled"))
             continue
+        if split is not None and isinstance(target, str) and isinstance(name, str):
+            module, attribute = split.parts(target)
+            if module is None or attribute != name:
+                why = (f"serves {name!r} as {attribute} from {module}: an entry under another name is not modelled"
+                       if module is not None else f"cannot split {target!r} at {split.separator!r}")
+                lazy.undecided.append(Undecided(getattr(name, "path", facts.path), getattr(name, "line", line),
+                                                f"{table}[{name!r}]: __getattr__ {why}"))
+                continue
+            target = module
         absolute = _is_anchored(target)
         if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
             target = resolve_relative(target[1], target[0])
@@ -437,6 +448,46 @@ def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict,
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
                                          ref.path, ref.line)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
+
+
+@dataclass(frozen=True)
+class ValueSplit:
+    """How a ``__getattr__`` splits the value it looks up into module and attribute: vllm's
+    ``module_name, attr_name = MODULE_ATTRS[name].split(":")`` for ``{"LLM": ".entrypoints.llm:LLM"}``."""
+
+    method: str
+    """``split``, ``rsplit``, ``partition`` or ``rpartition``."""
+    separator: str
+    maxsplit: int = -1
+
+    def parts(self, value: str) -> tuple[str | None, str | None]:
+        """``(module, attribute)``, or ``(None, None)`` where the runtime's unpacking would fail."""
+        if self.method in ("split", "rsplit"):
+            pieces = getattr(value, self.method)(self.separator, self.maxsplit)
+            return (pieces[0], pieces[1]) if len(pieces) == 2 else (None, None)
+        module, found, attribute = (value.partition if self.method == "partition" else value.rpartition)(
+            self.separator)
+        return (module, attribute) if found else (None, None)
+
+
+def _value_split(function: ast.FunctionDef | ast.AsyncFunctionDef, table: str) -> ValueSplit | None:
+    """How ``function`` splits the value it looks up in ``table`` (directly, or through a local assigned from the
+    lookup), if it does."""
+    is_table = table.__eq__
+    looked_up = {name for name, value in assigned_locals(function).items() if _looked_up_dict(value, is_table)}
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("split", "rsplit", "partition", "rpartition") and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            continue
+        maxsplit = [*node.args[1:], *(k.value for k in node.keywords if k.arg == "maxsplit")]
+        if maxsplit and not (len(maxsplit) == 1 and isinstance(maxsplit[0], ast.Constant)
+                             and isinstance(maxsplit[0].value, int)):
+            continue
+        value = node.func.value
+        if _looked_up_dict(value, is_table) or isinstance(value, ast.Name) and value.id in looked_up:
+            return ValueSplit(node.func.attr, node.args[0].value, maxsplit[0].value if maxsplit else -1)
+    return None
 
 
 @dataclass(frozen=True)
