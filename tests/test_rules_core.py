@@ -92,7 +92,8 @@ def test_ig001_positive_other_names_work():
     ("rule_ig001_neg_3", "import rule_ig001_neg_3 as p\nassert type(p.log).__name__ == '_Logger'\n"
                          "assert p.__version__ == '1.0' and p.units.METRE == 1.0"),
     # torch.ao.nn.intrinsic: the same, the names bound by the init's star import
-    ("rule_ig001_neg_4", "import rule_ig001_neg_4 as p\nassert p.ConvBn1d.__module__ == 'rule_ig001_neg_4.modules.fused'\n"
+    ("rule_ig001_neg_4", "import rule_ig001_neg_4 as p\n"
+                         "assert p.ConvBn1d.__module__ == 'rule_ig001_neg_4.modules.fused'\n"
                          "assert p.LinearReLU and p.qat.TRAINING"),
     # torch: the TYPE_CHECKING half star-imports a module that exists only as a stub (.pyi)
     ("rule_ig001_neg_5", "import rule_ig001_neg_5 as p\nassert p.Tool.__module__ == 'rule_ig001_neg_5.tools'"),
