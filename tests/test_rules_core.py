@@ -97,6 +97,9 @@ def test_ig001_positive_other_names_work():
                          "assert p.LinearReLU and p.qat.TRAINING"),
     # torch: the TYPE_CHECKING half star-imports a module that exists only as a stub (.pyi)
     ("rule_ig001_neg_5", "import rule_ig001_neg_5 as p\nassert p.Tool.__module__ == 'rule_ig001_neg_5.tools'"),
+    # pyvista-validation: a helper imports f"{root}.{_SUBMODULES[name]}", root chosen at runtime
+    ("rule_ig001_neg_6", "import rule_ig001_neg_6 as p\n"
+                         "assert p.Matrix.__module__ == 'rule_ig001_neg_6.backends.stock.matrix' and p.Transform"),
 ])
 def test_ig001_negative(fixture, runtime_check):
     assert findings(fixture, "IG001") == []

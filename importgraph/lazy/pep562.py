@@ -69,6 +69,9 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         None) or _handed_dict(function.node, filled, result, context)
     if mapping_name is not None and not _imports_module(function.node, result, context):
         mapping_name = None
+    unread_helper = None
+    if mapping_name is not None and spelling is None:  # the module may be spelled in a helper the name goes to
+        spelling, unread_helper = _helper_spelling(function.node, mapping_name, result, facts)
     listed = _submodule_list(function.node, result.scope, facts.name) or _handed_submodules(
         function.node, result, facts, context)
     grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
@@ -87,6 +90,12 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
             lazy.module_keys.update({str(k): _resolve_module(facts, str(m), context) for k, m in keys.items()})
             mapping = {name: target[0] if _flagged(target) else target for name, target in mapping.items()
                        if name not in keys}
+        if unread_helper is not None:  # pyvista's f"{root}.{_VTK_SUBMODULES[name]}", root chosen at runtime
+            lazy.undecided.extend(Undecided(getattr(name, "path", facts.path), getattr(name, "line", lazy.line),
+                                            f"{unread_helper}() builds the module it imports from "
+                                            f"{mapping_name}[{name!r}] in a way not read")
+                                  for name in mapping)
+            mapping = {}
         _read_table(lazy, facts, mapping_name, mapping, function.node.lineno, context,
                     names_treated_apart(function.node), spelling, _value_split(function.node, mapping_name))
         _serve_modules_as_themselves(lazy, function.node, mapping)
@@ -405,6 +414,30 @@ def _table_import(function: ast.FunctionDef | ast.AsyncFunctionDef, is_table: Ca
                 spelled(package, names, local) if package is not None else None)
             return TableImport(table, template, anchor)
     return None
+
+
+def _helper_spelling(function: ast.FunctionDef | ast.AsyncFunctionDef, table: str, result: EvaluationResult,
+                     facts: ModuleFacts) -> tuple[TableImport | None, str | None]:
+    """How a helper of this module that ``function`` hands the name to spells the module it imports from its own
+    lookup of ``table``: ``(spelling, None)`` when read, ``(None, helper's name)`` when the helper's
+    ``import_module`` argument looks ``table`` up but is built from something not known statically
+    (pyvista-validation's ``import_module(f"{root}.{_VTK_SUBMODULES[name]}")``, ``root`` chosen at runtime);
+    ``(None, None)`` when no helper does such a lookup."""
+    is_table = table.__eq__
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        helper = result.scope.get(node.func.id)
+        if not isinstance(helper, Function):
+            continue
+        spelled_here = _table_import(helper.node, is_table, facts)
+        if spelled_here is not None:
+            return spelled_here, None
+        for call in ast.walk(helper.node):
+            if (isinstance(call, ast.Call) and call.args and calls_import_module(call.func)
+                    and any(_looked_up_dict(inner, is_table) for inner in ast.walk(call.args[0]))):
+                return None, node.func.id
+    return None, None
 
 
 def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict, line: int, context: _Context,
