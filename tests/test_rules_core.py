@@ -75,6 +75,22 @@ def test_ig001_target_in_another_installed_package():
     assert run_in_fixture("rule_ig001_pos_4", "from rule_ig001_pos_4 import Present") == "ok"
 
 
+def test_ig001_relative_key_under_a_plain_module():
+    """semantic-kernel 1.45: a plain module's ``__getattr__`` imports ``import_module(".chroma", package=__name__)``,
+    which resolves under the module itself: every name fails, and the fix names the sibling the key meant (which,
+    resolved against ``__package__``, works)."""
+    assert findings("rule_ig001_pos_5", "IG001") == [
+        ("IG001", "error", "rule_ig001_pos_5.stores", "chroma", "stores.py", 5)]
+    message = messages("rule_ig001_pos_5", "IG001")[0]
+    assert "rule_ig001_pos_5.stores is a module, not a package" in message
+    assert "rule_ig001_pos_5.chroma exists: resolve the key against the package (`package=__package__`" in message
+    check = "from rule_ig001_pos_5 import stores\nstores.ChromaStore"
+    assert run_in_fixture("rule_ig001_pos_5", check) == "ModuleNotFoundError"
+    fixed = ("from rule_ig001_pos_5 import stores\nimport importlib\n"
+             "assert importlib.import_module(stores._IMPORTS['ChromaStore'], package=stores.__package__).ChromaStore")
+    assert run_in_fixture("rule_ig001_pos_5", fixed) == "ok"
+
+
 def test_ig001_positive_other_names_work():
     assert run_in_fixture("rule_ig001_pos_1", "from rule_ig001_pos_1 import Config") == "ok"
     assert run_in_fixture("rule_ig001_pos_2", "from rule_ig001_pos_2 import Engine") == "ok"

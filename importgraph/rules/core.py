@@ -55,8 +55,9 @@ class LazyMissingModule(Rule):
                 yield self.finding(
                     lazy.name, key, entry.path, entry.line,
                     f"lazy key {key!r} of {lazy.name} names module {entry.module}, which does not exist; "
-                    f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. Point the key at the "
-                    "module that defines its names, or add the module.")
+                    f"touching {lazy.name}.{entry.name} raises ModuleNotFoundError. "
+                    + (_under_plain_module(ctx, lazy, facts, entry.module) or
+                       "Point the key at the module that defines its names, or add the module."))
             served_names = {entry.module for entry in lazy.names.values()}  # checked above (a PEP 562 table's)
             keys = {module: key for key, module in lazy.module_keys.items()}
             for module in lazy.submodules:
@@ -108,6 +109,19 @@ def _group_fails(lazy: LazyModule, entry: LazyName) -> str:
         return ""
     return (f", and so do {', '.join(group[:3])}{' ...' if len(group) > 3 else ''}: its lazy module fetches every "
             f"name it lists for {entry.module} on the first access to any of them")
+
+
+def _under_plain_module(ctx: RuleContext, lazy: LazyModule, facts, module: str) -> str:
+    """The fix when a plain module (not a package) resolves its keys under itself, as semantic-kernel 1.45's
+    ``connectors/memory.py`` does with ``import_module(".chroma", package=__name__)``: a module has no submodules,
+    and the sibling the key meant exists."""
+    if facts is None or facts.is_package or not module.startswith(lazy.name + "."):
+        return ""
+    sibling = f"{lazy.name.rpartition('.')[0]}.{module[len(lazy.name) + 1:]}"
+    if not ctx.module_exists(sibling):
+        return ""
+    return (f"{lazy.name} is a module, not a package, so a key relative to it has nothing to name; {sibling} "
+            "exists: resolve the key against the package (`package=__package__`, not `__name__`).")
 
 
 def _has_stub(ctx: RuleContext, module: str) -> bool:
