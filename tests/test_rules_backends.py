@@ -69,6 +69,17 @@ def test_ig007_negative_works_at_runtime(fixture, names):
     assert run_in_fixture(fixture, f"from {fixture} import {', '.join(names)}") == "ok"
 
 
+def test_ig007_plain_getattr_table_cannot_declare_a_backend():
+    """sglang's kernel facade: a PEP 562 table has no way to declare a backend and no placeholder to serve, so its
+    name needing fakebackend fails with ModuleNotFoundError by design (before: an IG007 error whose fix, declaring
+    the backend on the entry, was impossible); its other name works."""
+    found, report = findings("rule_ig007_neg_4", "IG007")
+    assert found == [] and report.lazy_modules["rule_ig007_neg_4.kernels"].style == "pep562"
+    assert run_in_fixture("rule_ig007_neg_4", "from rule_ig007_neg_4.kernels import plain_norm") == "ok"
+    assert run_in_fixture("rule_ig007_neg_4", "from rule_ig007_neg_4.kernels import fused_norm") == \
+        "ModuleNotFoundError"
+
+
 def test_ig007_probe_importing_the_standard_library_probes_only_its_backend():
     """torch's ``_is_spmd_types_available()`` imports ``importlib.util`` to call ``find_spec``: the backend it
     probes is fakebackend alone, so a module importing ``importlib`` needs no backend (before, IG007 reported

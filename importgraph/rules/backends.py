@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..graph import resolve_import, serve
-from ..model import Finding, ImportFact, LazyName, Scope, SourceRef, normalise_backend
+from ..model import Finding, ImportFact, LazyModule, LazyName, Scope, SourceRef, normalise_backend
 from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
 from .base import Rule, RuleContext, register
 
@@ -68,6 +68,11 @@ class UndeclaredBackend(Rule):
     backend names to import names (``is_vision_available`` probes ``PIL``); hard requirements from
     ``Requires-Dist`` are always installed and never reported. The finding's chain gives every hop.
 
+    Only lazy maps that can declare a backend are checked: transformers' and diffusers' structures, and any other
+    map with at least one entry declaring one. A plain ``__getattr__`` table (sglang's kernel facade) has no
+    placeholder to serve: a name whose module needs an optional package fails with ``ModuleNotFoundError`` by
+    design there.
+
     Fix: declare the backend on the entry (``@requires(backends=("torch",))``, or move the entry under
     the ``is_torch_available()`` guard of the structure), or make the import lazy (inside the function
     that needs it, or under ``if is_torch_available():``).
@@ -114,6 +119,8 @@ class UndeclaredBackend(Rule):
         entry, outer lazy modules first: the same for every backend checked, so worked out once."""
         served = []
         for lazy_name in sorted(ctx.lazy_modules, key=lambda n: (n.count("."), n)):
+            if not _declares_backends(ctx.lazy_modules[lazy_name]):
+                continue
             for entry in ctx.lazy_modules[lazy_name].names.values():
                 if entry.origin != "structure":
                     continue
@@ -181,6 +188,11 @@ class UndeclaredBackend(Rule):
                         target.update(backends)
                         changed = True
         return routed
+
+
+def _declares_backends(lazy: LazyModule) -> bool:
+    """The lazy map has a way to say a name needs a backend (and to serve a placeholder without it)."""
+    return lazy.style in ("hf-dict", "hf-structure") or any(entry.backends for entry in lazy.names.values())
 
 
 def runtime_imports(ctx: RuleContext, backends: BackendMap):
