@@ -93,7 +93,7 @@ def lazy_chain(module: str, name: str, lazy_modules: dict[str, LazyModule]) -> l
         chain.append((lazy, entry))
         if entry.module == module:
             break
-        module = entry.module
+        module, name = entry.module, entry.fetched
     return chain
 
 
@@ -394,18 +394,18 @@ def explain(report: Report, name: str, detector: BackendDetector | None = None) 
         _costs(report, result, [owner, served], detector)
         return result
     missing: tuple[str, ...] = ()
-    final = owner
+    final, fetched = owner, attr
     for index, (lazy_module, entry) in enumerate(chain):
         if index:
             _package_hops(report, lazy_module.name, result.hops, rel, first=False, reached=not missing)
         result.hops.append(_entry_hop(lazy_module, entry, rel, reached=not missing))
         missing = missing or entry.missing_backends
-        final = entry.module
+        final, fetched = entry.module, entry.fetched
     if not chain:
         resolution = resolve_name(owner, attr, report.modules, report.lazy_modules)
         if resolution.status == "missing":  # undecided (a __getattr__ we cannot read: textual.widgets) is said so
             raise UnknownName(name, close_names(report, name))
-    bound_in = _binding_hops(report, final, attr, result.hops, rel, reached=not missing)
+    bound_in = _binding_hops(report, final, fetched, result.hops, rel, reached=not missing)
     for lazy_module, entry in chain:
         lacking = [n for n in group_missing(lazy_module, entry, report.modules, report.lazy_modules) if n != attr]
         if lacking:
@@ -466,6 +466,8 @@ def _entry_hop(lazy: LazyModule, entry: LazyName, rel, reached: bool) -> Hop:
     else:
         where = "unguarded"
     text = f"lazy entry {entry.name} -> {key!r} ({where})"
+    if entry.attribute:
+        text += f"; served under another name: the runtime fetches {entry.attribute} from {entry.module}"
     if entry.origin == "dummy":
         text += "; a dummy-object fallback: the backend is missing, so the name is rerouted here"
     if entry.missing_backends:

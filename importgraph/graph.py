@@ -172,7 +172,7 @@ def serve(module: str, name: str, lazy_modules: dict[str, LazyModule], depth: in
     entry = lazy.names.get(name)
     if entry is None:
         return None
-    deeper = serve(entry.module, name, lazy_modules, depth + 1)
+    deeper = serve(entry.module, entry.fetched, lazy_modules, depth + 1)
     return deeper or entry.module
 
 

@@ -221,6 +221,14 @@ class LazyName:
     """Backends absent in the modelled environment: the runtime serves a placeholder instead."""
     origin: str = "structure"
     """``structure``, ``dummy`` (dummy-object fallback), ``attribute`` (``setattr`` after building)."""
+    attribute: str | None = None
+    """The attribute fetched from ``module`` when it is not ``name``: an entry served under another name (vllm's
+    ``"OldEngine": ".engine.core:Engine"``, langchain_community's ``Baichuan`` served as ``BaichuanLLM``)."""
+
+    @property
+    def fetched(self) -> str:
+        """The attribute the runtime fetches from ``module``."""
+        return self.attribute or self.name
 
 
 @dataclass(frozen=True)

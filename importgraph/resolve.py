@@ -269,7 +269,7 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
             return Located(lazy.module_keys[name], "module", hops=hops)
         entry = lazy.names.get(name)
         if entry is not None:
-            return _hop(entry.module, name, modules, lazy_modules, hops, asked, bool(entry.missing_backends))
+            return _hop(entry.module, entry.fetched, modules, lazy_modules, hops, asked, bool(entry.missing_backends))
     if f"{module}.{name}" in modules:
         return Located(f"{module}.{name}", "module", hops=hops)
     if facts is not None and facts.path.endswith(_COMPILED):
@@ -284,7 +284,7 @@ def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, Module
         return Located(lazy.name, "object", hops=hops)
     entry = lazy.names.get(name)
     if entry is not None and entry.origin == "attribute":  # setattr on the module object: in its __dict__
-        return _hop(entry.module, name, modules, lazy_modules, hops, asked, False)
+        return _hop(entry.module, entry.fetched, modules, lazy_modules, hops, asked, False)
     submodule = f"{lazy.name}.{name}"
     if lazy.style == "hf-dict" and submodule in lazy.submodules:
         return Located(submodule, "module", hops=hops)
@@ -301,7 +301,7 @@ def _locate_in_lazymodule(lazy: LazyModule, name: str, modules: dict[str, Module
     if entry is not None and group_missing(lazy, entry, modules, lazy_modules):
         return None
     if entry is not None:
-        return _hop(entry.module, name, modules, lazy_modules, hops, asked, False)
+        return _hop(entry.module, entry.fetched, modules, lazy_modules, hops, asked, False)
     if name in lazy.module_keys:  # celery's ``direct``
         return Located(lazy.module_keys[name], "module", hops=hops)
     if submodule in lazy.submodules and lazy.style != "recreate_module":  # celery's serves names, not modules

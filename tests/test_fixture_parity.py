@@ -79,6 +79,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         return {"pep562_caller_install": {"Ghost"}}  # imported in the TYPE_CHECKING block, not defined by _core
     if fixture == "recreate_module":
         return {"recreate_module": {"Ghost", "chain", "uuid"}}  # one name .canvas lacks breaks its whole group
+    if fixture == "pep562_colon":
+        return {"pep562_colon": {"Legacy"}}  # served as LegacyEngine, which engine.core does not define
     if fixture == "pep562_branches":
         return {"pep562_branches": {"Ghost"}}  # its helper imports it from alpha, which does not define it
     if fixture == "pep562_groups":
@@ -300,16 +302,16 @@ def test_getattr_comparing_the_name_with_one_string_after_another():
     """langchain_community.llms: ``if name == "AI21": return _import_ai21()``, the helper importing the class and
     returning it, or the branch importing it itself; numpy: ``import numpy.linalg as linalg; return linalg``. Each such name is served by the module its import names (the
     runtime agrees: ``test_static_map_equals_runtime``); a name served as an object of another name is undecided,
-    a branch without an import is no entry, and the name the module lacks is IG002."""
+    a branch without an import is no entry, and the name the module lacks is IG002. A name served as an object of
+    another name is an entry fetching that attribute (``LazyName.attribute``)."""
     report = static_report("pep562_branches", ())
     lazy = report.lazy_modules["pep562_branches"]
-    assert {n: (e.module, e.line) for n, e in lazy.names.items()} == {
-        "Alpha": ("pep562_branches.alpha", 35), "BetaLLM": ("pep562_branches.beta", 37),
-        "Gamma": ("pep562_branches.gamma", 39), "Ghost": ("pep562_branches.alpha", 43),
-        "Delta": ("pep562_branches.delta", 55)}  # imported in a try: (mlflow.entities)
-    assert [(u.line, u.reason) for u in lazy.undecided] == [
-        (37, "__getattr__ serves 'Beta' as BetaLLM from pep562_branches.beta: an entry under another name is not "
-             "modelled")]
+    assert {n: (e.module, e.line, e.attribute) for n, e in lazy.names.items()} == {
+        "Alpha": ("pep562_branches.alpha", 35, None), "BetaLLM": ("pep562_branches.beta", 37, None),
+        "Beta": ("pep562_branches.beta", 37, "BetaLLM"),  # served under another name
+        "Gamma": ("pep562_branches.gamma", 39, None), "Ghost": ("pep562_branches.alpha", 43, None),
+        "Delta": ("pep562_branches.delta", 55, None)}  # imported in a try: (mlflow.entities)
+    assert lazy.undecided == []
     # numpy's branches returning a submodule; the whole function in the else: of `if __NUMPY_SETUP__:`
     assert lazy.module_keys == {"linalg": "pep562_branches.linalg", "sparse": "pep562_branches.sparse"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
@@ -320,17 +322,23 @@ def test_getattr_splitting_module_colon_attribute_values():
     """vllm: ``module_name, attr_name = MODULE_ATTRS[name].split(":")`` over ``{"LLM": ".llm:LLM"}``; a dotted
     ``"pkg.sub.tools.Tool"`` split by ``rsplit(".", 1)`` likewise. Each name is served by the module before the
     separator (the runtime agrees: ``test_static_map_equals_runtime``); a value naming another attribute is an entry
-    under another name, undecided (before, every value was taken whole as a module: 22 false IG001 errors on vllm)."""
+    under another name (before, every value was taken whole as a module: 22 false IG001 errors on vllm)."""
     report = static_report("pep562_colon", ())
-    assert {n: e.module for n, e in report.lazy_modules["pep562_colon"].names.items()} == {
-        "Engine": "pep562_colon.engine.core", "EngineArgs": "pep562_colon.engine.args", "LLM": "pep562_colon.llm"}
-    assert [(u.line, u.reason) for u in report.lazy_modules["pep562_colon"].undecided] == [
-        (8, "MODULE_ATTRS['OldEngine']: __getattr__ serves 'OldEngine' as Engine from .engine.core: an entry under "
-            "another name is not modelled")]
+    assert {n: (e.module, e.attribute) for n, e in report.lazy_modules["pep562_colon"].names.items()} == {
+        "Engine": ("pep562_colon.engine.core", None), "EngineArgs": ("pep562_colon.engine.args", None),
+        "LLM": ("pep562_colon.llm", None), "OldEngine": ("pep562_colon.engine.core", "Engine"),
+        "Legacy": ("pep562_colon.engine.core", "LegacyEngine")}
+    assert report.lazy_modules["pep562_colon"].undecided == []
     assert {n: e.module for n, e in report.lazy_modules["pep562_colon.sub"].names.items()} == {
         "Tool": "pep562_colon.sub.tools"}
-    assert report.findings == []
+    assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Legacy")]
+    assert "maps 'Legacy' to pep562_colon.engine.core (as 'LegacyEngine'), which does not bind 'LegacyEngine'" in \
+        report.findings[0].message
     assert explain(report, "LLM").outcome_text == "the real object, imported from pep562_colon.llm"
+    old = explain(report, "OldEngine")
+    assert "served under another name: the runtime fetches Engine from pep562_colon.engine.core" in \
+        [h for h in old.hops if h.kind == "lazy-entry"][0].summary
+    assert old.hops[-1].summary == "pep562_colon.engine.core binds Engine (class)"
 
 
 def test_getattr_branch_whose_helper_calls_itself(tmp_path):
@@ -409,14 +417,15 @@ def test_getattr_answering_a_submodule_key_with_the_module_itself():
 def test_getattr_installed_from_the_type_checking_half():
     """anyio 4.16: ``if TYPE_CHECKING or not install_lazy_importer():``, where the function (recognised by what it
     does: reaches its caller's frame, assigns ``__getattr__`` there) serves the block's own imports lazily. Each
-    import is a lazy name (a renamed one is undecided), ``from . import sub`` a module key, and the block does not
+    import is a lazy name (a renamed one fetches its attribute), ``from . import sub`` a module key, and the block does not
     run (the runtime agrees: ``test_static_map_equals_runtime``). explain knows ``Lock``; ``Ghost`` is IG002."""
     report = static_report("pep562_caller_install", ())
     top = report.lazy_modules["pep562_caller_install"]
-    assert {n: e.module for n, e in top.names.items()} == {n: "pep562_caller_install._core"
-                                                           for n in ("Event", "Lock", "Ghost")}
+    assert {n: (e.module, e.attribute) for n, e in top.names.items()} == {
+        **{n: ("pep562_caller_install._core", None) for n in ("Event", "Lock", "Ghost")},
+        "nap": ("pep562_caller_install._core", "sleep")}  # ``from ._core import sleep as nap``
     assert top.module_keys == {"lowlevel": "pep562_caller_install.lowlevel"}
-    assert [u.line for u in top.undecided] == [9] and "'nap' is served as 'sleep'" in top.undecided[0].reason
+    assert top.undecided == []
     assert set(report.lazy_modules["pep562_caller_install.abc"].names) == {"AsyncResource"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Lock").outcome_text == "the real object, imported from pep562_caller_install._core"

@@ -395,7 +395,10 @@ def test_static_maps_equal_runtime_on_langchain_classic():
     print(f"\nlangchain-classic {report.target.version}: {len(lazy)} lazy modules, {names} names, {lookups} lookups "
           f"agree, {absent} more name langchain-community's module the runtime asks for, {deeper} end deeper in "
           "the other package than the module the map names")
-    assert len(lazy) >= 800 and names >= 1900 and lookups >= 45 and absent >= 1800 and deeper <= 9
+    # (deeper: 10 since ``Prompt``, served as langchain_core.prompts' PromptTemplate, is read as an entry under
+    # another name)
+    assert len(lazy) >= 800 and names >= 1900 and lookups >= 45 and absent >= 1800 and deeper <= 10
+    assert lazy["langchain_classic"].names["Prompt"].attribute == "PromptTemplate"
 
 
 def test_static_maps_equal_runtime_on_plotly():

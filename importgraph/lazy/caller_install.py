@@ -8,8 +8,9 @@ run. Only a caller whose block imports nothing keeps the eager imports (it retur
 
 The function is recognised by what it does, not by its name: a function of the package that takes no arguments,
 reaches its caller's frame (``sys._getframe(1)``, ``inspect.currentframe().f_back``) and assigns ``__getattr__``
-into a namespace. Names imported under another name (``from m import a as b``) and the deprecated aliases of a
-``set_deprecated_aliases({...})`` call in the block are served as another attribute: undecided, not modelled.
+into a namespace. A name imported under another name (``from m import a as b``) is served as that attribute
+(:attr:`LazyName.attribute`); the deprecated aliases of a ``set_deprecated_aliases({...})`` call in the block
+(dotted paths to other modules' attributes) are undecided, not modelled.
 """
 
 from __future__ import annotations
@@ -69,11 +70,10 @@ def from_block(facts: ModuleFacts, block: ast.If, result: EvaluationResult) -> L
             base = resolve_relative("." * statement.level + statement.module, anchor)
             for alias in statement.names:
                 served = alias.asname or alias.name
-                if base is None or alias.name == "*" or served != alias.name:
-                    lazy.undecided.append(Undecided(facts.path, statement.lineno, f"{served!r} is served as "
-                                                    f"{alias.name!r} of {statement.module}: not modelled"))
+                if base is None or alias.name == "*":
                     continue
-                lazy.names.setdefault(served, LazyName(served, base, (), facts.path, statement.lineno))
+                lazy.names.setdefault(served, LazyName(served, base, (), facts.path, statement.lineno,
+                                                       attribute=None if served == alias.name else alias.name))
         elif _deprecated_aliases(statement):
             lazy.undecided.append(Undecided(facts.path, statement.lineno, "deprecated aliases are served as "
                                             "other attributes: not modelled"))

@@ -75,14 +75,13 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     listed = _submodule_list(function.node, result.scope, facts.name) or _handed_submodules(
         function.node, result, facts, context)
     grouped = _name_groups(function.node, result, facts, context) if mapping_name is None else {}
-    branches, keys, renamed = _named_branches(function.node, result, facts, context) if mapping_name is None \
-        else ({}, {}, [])
+    branches, keys = _named_branches(function.node, result, facts, context) if mapping_name is None else ({}, {})
     grouped = {**branches, **grouped}
     listed = {**keys, **listed} if listed is not None else keys or None
     if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
-                      type_checking=result.type_checking, undecided=[*result.undecided, *renamed])
+                      type_checking=result.type_checking, undecided=list(result.undecided))
     if mapping_name is not None:
         mapping = result.scope[mapping_name]
         if _flag_selects_module(function.node, mapping_name):  # stripe's ``{name: (module, is_submodule)}``
@@ -194,22 +193,20 @@ def _name_groups(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Evalu
 
 
 def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: EvaluationResult,
-                    facts: ModuleFacts, context: _Context) -> tuple[dict[str, LazyName], dict[str, str],
-                                                                    list[Undecided]]:
+                    facts: ModuleFacts, context: _Context) -> tuple[dict[str, LazyName], dict[str, str]]:
     """Names a ``__getattr__`` compares its argument with one by one, each branch returning what an import gave:
     ``if name == "AI21": return _import_ai21()``, the module-level ``_import_ai21`` doing ``from
     langchain_community.llms.ai21 import AI21`` and returning it (langchain_community.llms), or the branch doing
     so itself. A branch returning a module it imported (numpy's ``import numpy.linalg as linalg; return linalg``)
     serves a module key. A branch that returns an object of another name (``name == "Baichuan"`` gives
-    ``BaichuanLLM``, werkzeug's deprecated ``OrderedMultiDict`` gives ``_OrderedMultiDict``) is undecided: a lazy
-    entry is fetched by its own name. The first branch that holds the name serves it.
-    Returns (names, module keys, undecided)."""
+    ``BaichuanLLM``, werkzeug's deprecated ``OrderedMultiDict`` gives ``_OrderedMultiDict``) serves it under that
+    name (:attr:`LazyName.attribute`). The first branch that holds the name serves it.
+    Returns (names, module keys)."""
     argument = first_parameter(function)
     served: dict[str, LazyName] = {}
     keys: dict[str, str] = {}
-    renamed: list[Undecided] = []
     if argument is None:
-        return served, keys, renamed
+        return served, keys
     names = _module_strings(result, facts, assigned_locals(function))
     for branch in (node for node in ast.walk(function) if isinstance(node, ast.If)):
         tested = _compared_strings(branch.test, argument)
@@ -225,12 +222,10 @@ def _named_branches(function: ast.FunctionDef | ast.AsyncFunctionDef, result: Ev
                 keys[name] = submodule
             elif attribute is None:
                 continue  # ``import json as name``: another package's module, not a lazy entry
-            elif name == attribute:
-                served[name] = LazyName(name, module, (), facts.path, branch.lineno)
-            else:
-                renamed.append(Undecided(facts.path, branch.lineno, f"__getattr__ serves {name!r} as {attribute} "
-                                         f"from {module}: an entry under another name is not modelled"))
-    return served, keys, renamed
+            else:  # under another name: ``name == "Baichuan"`` gives ``BaichuanLLM``
+                served[name] = LazyName(name, module, (), facts.path, branch.lineno,
+                                        attribute=None if name == attribute else attribute)
+    return served, keys
 
 
 def _compared_strings(test: ast.expr, argument: str) -> list[str]:
@@ -453,24 +448,24 @@ def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict,
             lazy.undecided.append(Undecided(facts.path, apart[name], f"__getattr__ treats {name!r} apart from "
                                             f"its {table} lookup: what it serves is not modelled"))
             continue
+        attribute = None
         if split is not None and isinstance(target, str) and isinstance(name, str):
-            module, attribute = split.parts(target)
-            if module is None or attribute != name:
-                why = (f"serves {name!r} as {attribute} from {module}: an entry under another name is not modelled"
-                       if module is not None else f"cannot split {target!r} at {split.separator!r}")
+            target, attribute = split.parts(target)
+            if target is None:
                 lazy.undecided.append(Undecided(getattr(name, "path", facts.path), getattr(name, "line", line),
-                                                f"{table}[{name!r}]: __getattr__ {why}"))
+                                                f"{table}[{name!r}]: __getattr__ cannot split {mapping[name]!r} at "
+                                                f"{split.separator!r}"))
                 continue
-            target = module
         absolute = _is_anchored(target)
         if absolute:  # pydantic's ``{"Field": ("pydantic", ".fields")}``
             target = resolve_relative(target[1], target[0])
-        elif isinstance(target, tuple) and len(target) == 2 and target[1] == name:
-            target = target[0]  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
+        elif isinstance(target, tuple) and len(target) == 2 and all(isinstance(part, str) for part in target) \
+                and target[1].isidentifier() and not target[1].startswith("__"):
+            target, attribute = target  # openai's ``{"Audio": (".audio", "Audio")}``: module and attribute
         if not isinstance(name, str) or not isinstance(target, str) or target.startswith("__"):
             lazy.undecided.append(Undecided(facts.path, getattr(name, "line", line),
                                             f"{table}[{name!r}] is not a module name (or a (module, "
-                                            "same name) or (package, relative module) pair): the name it serves "
+                                            "attribute) or (package, relative module) pair): the name it serves "
                                             "is not modelled"))  # langchain's "__module__": the submodule itself
             continue
         if str(name) in lazy.names:
@@ -479,7 +474,7 @@ def _read_table(lazy: LazyModule, facts: ModuleFacts, table: str, mapping: dict,
         module = str(target) if absolute else spelled or _resolve_module(facts, str(target), context)
         ref = SourceRef(getattr(name, "path", facts.path), getattr(name, "line", line))
         lazy.names[str(name)] = LazyName(str(name), module, tuple(sorted(getattr(name, "guard", ()))),
-                                         ref.path, ref.line)
+                                         ref.path, ref.line, attribute=None if attribute == name else attribute)
     lazy.submodules = sorted({n.module for n in lazy.names.values()})
 
 

@@ -60,6 +60,8 @@ def report_dict(report: Report, timings: bool = False) -> dict[str, Any]:
                 item["missing_backends"] = sorted(entry.missing_backends)
             if entry.origin != "structure":
                 item["origin"] = entry.origin
+            if entry.attribute:
+                item["attribute"] = entry.attribute
             names[entry_name] = item
         lazy_modules[name] = {
             "path": relative(report, lazy.path),

@@ -127,11 +127,11 @@ class UndeclaredBackend(Rule):
                 declared = set(entry.backends)
                 module = entry.module
                 # a key naming a lazy package (4.x ``"models.albert": [...]``): follow to the serving module
-                inner = serve(entry.module, entry.name, ctx.lazy_modules)
+                inner = serve(entry.module, entry.fetched, ctx.lazy_modules)
                 if inner is not None and inner != entry.module:
                     nested = ctx.lazy_modules.get(entry.module)
-                    if nested is not None and entry.name in nested.names:
-                        declared |= set(nested.names[entry.name].backends)
+                    if nested is not None and entry.fetched in nested.names:
+                        declared |= set(nested.names[entry.fetched].backends)
                     module = inner
                 served.append((lazy_name, entry, module, frozenset(declared)))
         return served
@@ -176,7 +176,7 @@ class UndeclaredBackend(Rule):
         for lazy in ctx.lazy_modules.values():
             for entry in lazy.names.values():
                 if entry.module in ctx.lazy_modules and entry.module != lazy.name:
-                    routed.setdefault((entry.module, entry.name), set()).update(entry.backends)
+                    routed.setdefault((entry.module, entry.fetched), set()).update(entry.backends)
         changed = True
         while changed:  # propagate down chains of nested lazy packages
             changed = False

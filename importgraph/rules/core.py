@@ -102,6 +102,10 @@ class LazyMissingModule(Rule):
                 f"or require a {top} release that has the module.")
 
 
+def _as_attribute(entry: LazyName) -> str:
+    return f" (as {entry.attribute!r})" if entry.attribute else ""
+
+
 def _group_fails(lazy: LazyModule, entry: LazyName) -> str:
     """celery's lazy module fetches every name listed for a module at once, on the first access to any of them."""
     group = sorted(n for n, e in lazy.names.items() if e.module == entry.module and n != entry.name)
@@ -170,11 +174,12 @@ class LazyMissingName(Rule):
             for entry in lazy.names.values():
                 if entry.origin != "structure" or not ctx.module_exists(entry.module):
                     continue
-                resolution = resolve_name(entry.module, entry.name, ctx.modules, ctx.lazy_modules)
+                resolution = resolve_name(entry.module, entry.fetched, ctx.modules, ctx.lazy_modules)
                 if resolution.status == "undecided":
                     ctx.count_undecided(self.code)
                     continue
-                if resolution.status == "missing" and entry.module == f"{lazy.name}.{entry.name}":
+                if resolution.status == "missing" and entry.attribute is None \
+                        and entry.module == f"{lazy.name}.{entry.name}":
                     yield self.finding(
                         lazy.name, entry.name, entry.path, entry.line,
                         f"{lazy.name} maps {entry.name!r} to its own submodule {entry.module} and fetches "
@@ -187,7 +192,8 @@ class LazyMissingName(Rule):
                 if resolution.status == "missing":
                     yield self.finding(
                         lazy.name, entry.name, entry.path, entry.line,
-                        f"{lazy.name} maps {entry.name!r} to {entry.module}, which does not bind it; "
+                        f"{lazy.name} maps {entry.name!r} to {entry.module}{_as_attribute(entry)}, which does not "
+                        f"bind {'it' if entry.attribute is None else repr(entry.attribute)}; "
                         f"`from {lazy.name} import {entry.name}` raises ImportError{_group_fails(lazy, entry)}. "
                         "Fix the name or the key, or define/re-export the name there.")
                     continue
@@ -197,7 +203,7 @@ class LazyMissingName(Rule):
                     if unguarded:
                         yield self.finding(
                             lazy.name, entry.name, entry.path, entry.line,
-                            f"{resolution.module} binds {entry.name!r} only when "
+                            f"{resolution.module} binds {entry.fetched!r} only when "
                             f"{', '.join(sorted(unguarded))} is available (line {binding.line}), but the lazy "
                             f"entry does not declare that backend; without it the name raises ImportError "
                             "instead of a placeholder. Declare the backend on the entry.")
