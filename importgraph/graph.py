@@ -57,6 +57,11 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
             if entry.module not in builder.nodes:
                 builder.node(entry.module, kind="missing" if entry.module.startswith(top + ".") else "external")
             builder.edge(lazy.name, entry.module, "lazy", name=entry.name)
+        for key in sorted(lazy.proxies):  # mlflow's ``pyfunc = LazyLoader(...)``: imported on first use
+            target = lazy.module_keys[key]
+            if target not in builder.nodes:
+                builder.node(target, kind="missing" if target.startswith(top + ".") else "external")
+            builder.edge(lazy.name, target, "lazy", name=key)
     return builder.graph(package=top)
 
 

@@ -270,8 +270,9 @@ class LazyModule:
     line: int
     """The statement that installs the lazy module (``sys.modules[__name__] = _LazyModule(...)``)."""
     style: str
-    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub``, ``relative_import``, ``pep562`` or
-    ``recreate_module`` (celery's)."""
+    """``hf-dict``, ``hf-structure``, ``lazy_loader``, ``lazy_loader-stub``, ``relative_import``, ``pep562``,
+    ``recreate_module`` (celery's) or ``module_proxy`` (names bound to objects that import a module on first use:
+    mlflow's ``LazyLoader``)."""
     names: dict[str, LazyName] = field(default_factory=dict)
     submodules: list[str] = field(default_factory=list)
     """Fully qualified modules the lazy module can import on attribute access."""
@@ -290,6 +291,9 @@ class LazyModule:
     wrapped_at: int | None = None
     """Line of a module-level ``def __getattr__`` that replaces the installed one afterwards (names outside the
     map may be served by it: undecided)."""
+    proxies: dict[str, int] = field(default_factory=dict)
+    """Module keys bound at import time to a module proxy (mlflow's ``pyfunc = LazyLoader(...)``), each with its
+    line: the name is bound for certain, the module imported when the proxy is first used."""
     missing_modules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Submodule keys the runtime serves as placeholders (backend-keyed structures: a key listed under a
     backend set with a missing backend), with those missing backends, as ``_object_missing_backend`` has them."""

@@ -115,8 +115,8 @@ def shadowed(lazy: LazyModule, facts: ModuleFacts | None, name: str, modules: di
     itself or by a star import (torch.ao.nn.intrinsic's ``from .modules import *`` binds every name of its
     ``__all__``, which its ``__getattr__`` would import as submodules). A ``_LazyModule`` replaces the init's
     namespace, so nothing shadows its entries."""
-    if lazy.replaces_module or facts is None:
-        return False
+    if lazy.replaces_module or facts is None or name in lazy.proxies:
+        return False  # (a proxy is the binding: it imports its module when first used)
     binding = facts.bindings.get(name)
     if binding is not None:
         return not binding.conditional and not binding.guarded_by
@@ -247,6 +247,8 @@ def locate(module: str, name: str, modules: dict[str, ModuleFacts], lazy_modules
     lazy = lazy_modules.get(module)
     if lazy is not None and lazy.replaces_module:
         return _locate_in_lazymodule(lazy, name, modules, lazy_modules, hops, asked)
+    if lazy is not None and name in lazy.proxies:  # bound to a proxy of the module it imports on first use
+        return Located(lazy.module_keys[name], "module", hops=hops)
     facts = modules.get(module)
     if facts is not None and facts.problem is None:
         binding = facts.bindings.get(name)

@@ -50,6 +50,7 @@ BACKENDS = {
     "pep562_branches": (),
     "recreate_module": (),  # celery's local.recreate_module
     "pep562_colon": (),  # vllm's {"Name": ".module:Name"} split by the __getattr__
+    "module_proxy": (),  # mlflow's LazyLoader and optuna's _LazyImport proxies, in the init and a plain module
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
     "rule_ig001_neg_4": (),  # torch.ao.nn.intrinsic: the same, names bound by a star import
     "rule_ig001_neg_5": (),  # torch: the TYPE_CHECKING half imports from a stub-only module
@@ -93,11 +94,16 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
     return {}
 
 
+PLAIN_MODULES = {"module_proxy"}
+"""Fixtures with lazy plain modules (not only inits): the probe inspects those too (``--modules``)."""
+
+
 def run_runtime(fixture: str, installed: tuple[str, ...], extra_env: dict[str, str] | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FIXTURE_", "PYTHON"))}
     env.update({f"FIXTURE_HAS_{b.upper()}": "1" for b in installed})
     env.update(extra_env or {})
-    proc = subprocess.run([sys.executable, "-B", str(RUNTIME_RESOLVE), "--path", str(FIXTURES / fixture), fixture],
+    proc = subprocess.run([sys.executable, "-B", str(RUNTIME_RESOLVE), "--path", str(FIXTURES / fixture), fixture,
+                           *(["--modules"] if fixture in PLAIN_MODULES else [])],
                           capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -132,7 +138,7 @@ def test_static_map_equals_runtime(fixture, installed):
         for name in failing:
             assert not runtime["modules"][module]["resolved"][name]["ok"], f"{module}.{name} resolved"
     assert lookups > 0 and (names > 0 or fixture in ("pep562_submodules", "rule_ig001_neg_3",
-                                                                  "rule_ig001_neg_4"))  # modules only
+                                                                  "rule_ig001_neg_4", "module_proxy"))  # modules only
     print(f"{fixture} [{'+'.join(installed) or 'none'}]: {names} names, {lookups} lookups agree")
 
 
@@ -339,6 +345,29 @@ def test_getattr_splitting_module_colon_attribute_values():
     assert "served under another name: the runtime fetches Engine from pep562_colon.engine.core" in \
         [h for h in old.hops if h.kind == "lazy-entry"][0].summary
     assert old.hops[-1].summary == "pep562_colon.engine.core binds Engine (class)"
+
+
+def test_module_proxies_bound_at_import_time():
+    """mlflow's (TensorFlow's) ``plots = LazyLoader("module_proxy.plots", globals(), "module_proxy.plots")`` and
+    optuna's ``_frame = _LazyImport("module_proxy._frame")``: each name is a module key bound to a proxy, whose
+    class is recognised by what it does (``import_module(self.__name__)`` on the name its ``__init__`` hands to
+    ``ModuleType``, or on ``self._name``); the runtime agrees (``test_static_map_equals_runtime``), explain serves
+    the module, and nothing of it is imported at ``import module_proxy``."""
+    report = static_report("module_proxy", ())
+    top = report.lazy_modules["module_proxy"]
+    assert (top.style, top.module_keys, top.proxies) == (
+        "module_proxy", {"plots": "module_proxy.plots", "extras": "module_proxy.extras"}, {"plots": 5, "extras": 6})
+    study = report.lazy_modules["module_proxy.study"]
+    assert (study.module_keys, study.proxies) == ({"_frame": "module_proxy._frame"}, {"_frame": 4})
+    assert report.findings == [] and "module_proxy._lazy" not in report.lazy_modules
+    assert explain(report, "module_proxy.plots").outcome_text == "the module module_proxy.plots"
+    lazy_edges = {(s, t) for s, t, d in report.graph.edges(data=True) if "lazy" in d["kinds"]}
+    assert {("module_proxy", "module_proxy.plots"), ("module_proxy.study", "module_proxy._frame")} <= lazy_edges
+    check = ("import sys, module_proxy\nassert 'module_proxy.plots' not in sys.modules\n"
+             "assert module_proxy.plots.plot() == 'plotted' and 'module_proxy.plots' in sys.modules")
+    out = subprocess.run([sys.executable, "-c", check], cwd=FIXTURES / "module_proxy", capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
 
 
 def test_getattr_branch_whose_helper_calls_itself(tmp_path):

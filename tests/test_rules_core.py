@@ -91,6 +91,17 @@ def test_ig001_relative_key_under_a_plain_module():
     assert run_in_fixture("rule_ig001_pos_5", fixed) == "ok"
 
 
+def test_ig001_module_proxy_of_a_missing_module():
+    """mlflow's ``LazyLoader``: ``charts`` is bound to a proxy of ``rule_ig001_pos_6.charts``, which does not exist;
+    the import works, the proxy's first use fails (reported at the proxy's own line), ``plots`` works."""
+    assert findings("rule_ig001_pos_6", "IG001") == [
+        ("IG001", "error", "rule_ig001_pos_6", "charts", "__init__.py", 5)]
+    assert "rule_ig001_pos_6.charts is a proxy of module rule_ig001_pos_6.charts, which does not exist" in \
+        messages("rule_ig001_pos_6", "IG001")[0]
+    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.charts.bar") == "ModuleNotFoundError"
+    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\nassert p.plots.plot() == 'plotted'") == "ok"
+
+
 def test_ig001_positive_other_names_work():
     assert run_in_fixture("rule_ig001_pos_1", "from rule_ig001_pos_1 import Config") == "ok"
     assert run_in_fixture("rule_ig001_pos_2", "from rule_ig001_pos_2 import Engine") == "ok"

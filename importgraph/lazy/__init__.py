@@ -34,12 +34,13 @@ from .pep562 import (Importer, ImporterFactory, Installer, from_getattr, from_in
                      names_treated_apart)
 from .spelling import calls_import_module, resolve_relative
 from .runtime import emulate, qualify
-from .values import Function, ImportedName, LazyBuild, ObjectRef, PathValue, Tagged, Unknown
+from .proxies import ProxyClass
+from .values import Function, ImportedName, LazyBuild, ModuleProxy, ObjectRef, PathValue, Tagged, Unknown
 
 __all__ = ["LazyStage", "build_lazy_modules", "known_backends"]
 
 _LAZY_KINDS = {"lazymodule", "lazy_loader", "relative_import", "getattr", "hands_over_globals", "caller_install",
-               "recreate_module"}
+               "recreate_module", "module_proxy"}
 
 
 @dataclass
@@ -77,6 +78,8 @@ class _Context:
         """Functions of the package that install a ``__getattr__`` into their caller's globals (anyio's)."""
         self.factories: dict[ImportedName, ImporterFactory | None] = {}
         """Functions of the package that return a name importer (langchain's ``create_importer``)."""
+        self.proxy_classes: dict[ImportedName, ProxyClass | None] = {}
+        """Classes of the package whose objects import a module on first use (mlflow's ``LazyLoader``)."""
         self.helper_trees: dict[str, ast.Module | None] = {}
         """The modules defining those functions (path -> tree), parsed once per run."""
 
@@ -142,6 +145,14 @@ class _Context:
             self.factories[helper] = ImporterFactory.read(function) if isinstance(function, ast.FunctionDef) else None
         return self.factories[helper]
 
+    def module_proxy(self, helper: ImportedName) -> ProxyClass | None:
+        """``helper`` as a :class:`~.proxies.ProxyClass`, when it is a class of the package whose objects import a
+        module on first use (TensorFlow's and mlflow's ``LazyLoader``, optuna's ``_LazyImport``)."""
+        if helper not in self.proxy_classes:
+            node = self._helper_definition(helper, "class")
+            self.proxy_classes[helper] = ProxyClass.read(node) if isinstance(node, ast.ClassDef) else None
+        return self.proxy_classes[helper]
+
     def helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, when it is a function at the top of a module of the package."""
         return self._helper_function(helper)
@@ -149,17 +160,23 @@ class _Context:
     def _helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, a function at the top of a module of the package (the module is read
         here: any change to it invalidates the result cache's entry)."""
-        # through re-exports: langchain_classic._api -> langchain_classic._api.module_import
+        node = self._helper_definition(helper, "def")
+        return node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+    def _helper_definition(self, helper: ImportedName, kind: str) -> ast.stmt | None:
+        """The ``def`` (``kind`` "def") or ``class`` ("class") statement at the top of a module of the package that
+        binds ``helper``, through re-exports (langchain_classic._api -> langchain_classic._api.module_import)."""
         module, name = reexport_origin(helper.module, helper.name, self.facts, hops=5)
         facts = self.facts.get(module)
         binding = facts.bindings.get(name) if facts is not None and facts.problem is None else None
-        if binding is None or binding.kind != "def" or not facts.path.endswith(".py"):
+        if binding is None or binding.kind != kind or not facts.path.endswith(".py"):
             return None
         if facts.path not in self.helper_trees:
             self.helper_trees[facts.path] = parse_file(facts.path)
         tree = self.helper_trees[facts.path]
-        return next((node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-                     and node.name == name), None) if tree is not None else None
+        wanted = ast.ClassDef if kind == "class" else (ast.FunctionDef, ast.AsyncFunctionDef)
+        return next((node for node in tree.body if isinstance(node, wanted) and node.name == name),
+                    None) if tree is not None else None
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
@@ -239,6 +256,12 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
             factory = context.importer_factory(func)
             if factory is not None:
                 return Importer(factory, factory.bind(args, kwargs), line)
+            proxy = context.module_proxy(func)
+            if proxy is not None:
+                target = proxy.module(args, kwargs)
+                if not isinstance(target, str):
+                    return Unknown(f"the module a {func.name} proxy imports", line)
+                return ModuleProxy(resolve_relative(str(target), facts.package) or str(target), line)
             return NotImplemented
         path = args[0] if args else kwargs.get("module_path")
         prefix = args[1] if len(args) > 1 else kwargs.get("prefix")
@@ -277,7 +300,26 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
         pep562 = from_getattr(facts, result.functions["__getattr__"], result, context)
         if pep562 is not None:
             lazy_modules.append(pep562)
+    _add_module_proxies(facts, result, lazy_modules)
     return lazy_modules
+
+
+def _add_module_proxies(facts: ModuleFacts, result: EvaluationResult, lazy_modules: list[LazyModule]) -> None:
+    """The module proxies the module binds (:mod:`.proxies`), as module keys: of the ``__getattr__``-style lazy
+    module it builds too, else of a lazy module of their own (style ``module_proxy``). A ``_LazyModule`` replacing
+    the module drops its namespace, proxies included."""
+    proxies = {name: value for name, value in result.scope.items() if isinstance(value, ModuleProxy)}
+    if not proxies or any(lazy.replaces_module for lazy in lazy_modules):
+        return
+    if not lazy_modules:  # (what the evaluator could not decide elsewhere in the module says nothing of them)
+        lazy_modules.append(LazyModule(name=facts.name, path=facts.path, style="module_proxy",
+                                       line=min(proxy.line for proxy in proxies.values()),
+                                       type_checking=result.type_checking))
+    lazy = lazy_modules[0]
+    for name, proxy in proxies.items():
+        lazy.module_keys.setdefault(name, proxy.module)
+        lazy.proxies.setdefault(name, proxy.line)
+    lazy.submodules = sorted({*lazy.submodules, *(proxy.module for proxy in proxies.values())})
 
 
 def _note_wrapping_getattr(lazy_modules: list[LazyModule], function: Function | None) -> None:

@@ -46,6 +46,14 @@ class ModuleRef:
 
 
 @dataclass(frozen=True)
+class ModuleProxy:
+    """An object that imports ``module`` on first attribute access (mlflow's ``LazyLoader``: :mod:`.proxies`)."""
+
+    module: str
+    line: int
+
+
+@dataclass(frozen=True)
 class ImportedName:
     """``from module import name``: a function or object of another module, known by name only."""
 

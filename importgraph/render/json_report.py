@@ -72,6 +72,7 @@ def report_dict(report: Report, timings: bool = False) -> dict[str, Any]:
             "extra_objects": sorted(lazy.extra_objects),
             "aliases": dict(sorted(lazy.aliases.items())),
             "module_keys": dict(sorted(lazy.module_keys.items())),
+            "proxies": dict(sorted(lazy.proxies.items())),
             "undecided": [{"path": relative(report, u.path), "line": u.line, "reason": u.reason}
                           for u in sorted(lazy.undecided, key=lambda u: (u.path, u.line, u.reason))],
         }

@@ -70,6 +70,14 @@ class LazyMissingModule(Rule):
                     reported.add(module)
                     continue
                 reported.add(module)
+                proxy = next((name for name, target in lazy.module_keys.items()
+                              if target == module and name in lazy.proxies), None)
+                if proxy is not None:  # mlflow's ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), "mlflow.pyfunc")``
+                    yield self.finding(
+                        lazy.name, relative_key(lazy.name, module), lazy.path, lazy.proxies[proxy],
+                        f"{lazy.name}.{proxy} is a proxy of module {module}, which does not exist; the first use of "
+                        f"{lazy.name}.{proxy} raises ModuleNotFoundError. Point the proxy at an existing module.")
+                    continue
                 yield self.finding(
                     lazy.name, relative_key(lazy.name, module), lazy.path, lazy.line,
                     f"{lazy.name} registers submodule {module}, which does not exist; accessing it "

@@ -27,6 +27,10 @@ LAZY_MARKERS = {
     "TYPE_CHECKING or not ": "caller_install",  # anyio's ``if TYPE_CHECKING or not install_lazy_importer():``
     "sys.modules[__name__]": "replaces_module",
     "recreate_module(": "recreate_module",  # celery's ``local.recreate_module(__name__, by_module={...}, ...)``
+    # a module proxy bound at import time (TensorFlow's, mlflow's and wandb's ``LazyLoader``, optuna's
+    # ``_LazyImport``): only a hint to evaluate the module, the class is recognised by what it does
+    "LazyLoader(": "module_proxy",
+    "LazyImport(": "module_proxy",
     # names written into the module's namespace at run time (``globals()[name] = ...``, openai's
     # ``__locals = locals()`` then ``__locals[symbol] = ...``); ``__import__(m, globals(), locals())`` is not
     "globals()[": "dynamic_globals",

@@ -43,7 +43,8 @@ def compare_maps(report: importgraph.Report, runtime: dict) -> tuple[int, list[s
         if info["style"] == "pep562":  # the keys a list names (scipy's submodules); where they lead: the lookups
             if set(info["submodules"]) != set(static.module_keys):
                 problems.append(f"{module}: listed submodules {info['submodules']} != {sorted(static.module_keys)}")
-        elif info["style"] in ("relative_import", "recreate_module"):  # each key imports a module of its choosing
+        elif info["style"] in ("relative_import", "recreate_module", "module_proxy"):
+            # each key imports a module of its choosing
             if info["module_keys"] != static.module_keys:
                 problems.append(f"{module}: module keys differ "
                                 f"{sorted(info['module_keys'].items() ^ static.module_keys.items())}")
