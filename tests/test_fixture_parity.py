@@ -446,8 +446,9 @@ def test_getattr_answering_a_submodule_key_with_the_module_itself():
 def test_getattr_installed_from_the_type_checking_half():
     """anyio 4.16: ``if TYPE_CHECKING or not install_lazy_importer():``, where the function (recognised by what it
     does: reaches its caller's frame, assigns ``__getattr__`` there) serves the block's own imports lazily. Each
-    import is a lazy name (a renamed one fetches its attribute), ``from . import sub`` a module key, and the block does not
-    run (the runtime agrees: ``test_static_map_equals_runtime``). explain knows ``Lock``; ``Ghost`` is IG002."""
+    import is a lazy name (a renamed one fetches its attribute), ``from . import sub`` a module key, and the block
+    does not run (the runtime agrees: ``test_static_map_equals_runtime``). explain knows ``Lock``; ``Ghost`` is
+    IG002."""
     report = static_report("pep562_caller_install", ())
     top = report.lazy_modules["pep562_caller_install"]
     assert {n: (e.module, e.attribute) for n, e in top.names.items()} == {

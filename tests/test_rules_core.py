@@ -99,7 +99,8 @@ def test_ig001_module_proxy_of_a_missing_module():
     assert "rule_ig001_pos_6.charts is a proxy of module rule_ig001_pos_6.charts, which does not exist" in \
         messages("rule_ig001_pos_6", "IG001")[0]
     assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.charts.bar") == "ModuleNotFoundError"
-    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\nassert p.plots.plot() == 'plotted'") == "ok"
+    works = "import rule_ig001_pos_6 as p\nassert p.plots.plot() == 'plotted'"
+    assert run_in_fixture("rule_ig001_pos_6", works) == "ok"
 
 
 def test_ig001_positive_other_names_work():
