@@ -43,9 +43,9 @@ TOP = {"schema_version": int, "tool": dict, "package": str, "version": (str, typ
 STATS = {"files": int, "modules": int, "lazy_modules": int, "lazy_names": int, "import_edges": int,
          "lazy_edges": int, "unparsable": int, "undecided": int, "findings_by_rule": dict, "undecided_by_rule": dict}
 LAZY = {"path": str, "line": int, "style": str, "names": dict, "submodules": list, "extra_objects": list,
-        "aliases": dict, "module_keys": dict, "undecided": list}
+        "aliases": dict, "module_keys": dict, "proxies": dict, "undecided": list}
 NAME = {"module": str, "backends": list, "path": str, "line": int}
-NAME_OPTIONAL = {"missing_backends": list, "origin": str}
+NAME_OPTIONAL = {"missing_backends": list, "origin": str, "attribute": str}
 FINDING = {"rule": str, "name": str, "severity": str, "module": str, "symbol": str, "path": str, "line": int,
            "message": str}
 
