@@ -180,16 +180,17 @@ def resolve_name(module: str, name: str, modules: dict[str, ModuleFacts],
         if name in names:
             inner = resolve_name(source, name, modules, lazy_modules, _seen | {module})
             return inner if inner.status != "missing" else Resolution("bound", None, source)
-    if (lazy is None or lazy.style == "pep562" or lazy.wrapped_at) and "__getattr__" in facts.bindings:
+    plain = lazy is None or lazy.style == "module_proxy"  # (proxies are plain bindings of the module's own namespace)
+    if (plain or lazy.style == "pep562" or lazy.wrapped_at) and "__getattr__" in facts.bindings:
         # a hand-written __getattr__ may serve more than the table we read from it (pydantic falls back to
         # its migration shims, huggingface_hub.utils serves ``httpx`` and submodules by other branches, plotly's
         # graph_objs wraps relative_import's to serve ``FigureWidget``)
         return Resolution("undecided", reason=f"{module} defines a module-level __getattr__")
-    if lazy is None and "replaces_module" in facts.lazy_markers:
+    if plain and "replaces_module" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} replaces itself in sys.modules")
     if name in facts.global_names:
         return Resolution("undecided", reason=f"{module} binds {name} from a function that declares it global")
-    if lazy is None and "dynamic_globals" in facts.lazy_markers:
+    if plain and "dynamic_globals" in facts.lazy_markers:
         return Resolution("undecided", reason=f"{module} may bind names through globals() or locals()")
     return Resolution("missing")
 

@@ -7,9 +7,10 @@ wandb's) ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), "mlflow.pyfunc")``, o
 name is bound for certain (a proxy, not the module); the module is imported when the proxy is first used, so a
 proxy naming a module that does not exist fails then, with ModuleNotFoundError, as a lazy key would.
 
-The class is recognised by what it does, not by its name: ``import_module(self.__name__)`` where ``__init__``
-hands a parameter to ``super().__init__`` (ModuleType's name), or ``import_module(self.<attribute>)`` where
-``__init__`` assigns a parameter to that attribute. That parameter, by position or keyword, is the module.
+The class is recognised by what it does, not by its name: a ``ModuleType`` subclass (an object proxy standing for a
+class, as sglang's ``LazyImport(module, class_name)``, is not one) calling ``import_module(self.__name__)`` where
+``__init__`` hands a parameter to ``super().__init__`` (ModuleType's name), or ``import_module(self.<attribute>)``
+where ``__init__`` assigns a parameter to that attribute. That parameter, by position or keyword, is the module.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ProxyClass:
 
     @staticmethod
     def read(node: ast.ClassDef) -> ProxyClass | None:
+        if not any(_is_module_type(base) for base in node.bases):
+            return None  # an object proxy (sglang's ``LazyImport(module, class_name)``) stands for a class
         init = next((item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"),
                     None)
         if init is None or not init.args.args:
@@ -46,6 +49,12 @@ class ProxyClass:
             if parameter is not None:
                 return ProxyClass(parameter, parameters.index(parameter))
         return None
+
+
+def _is_module_type(base: ast.expr) -> bool:
+    """``types.ModuleType`` or ``ModuleType``."""
+    return (isinstance(base, ast.Attribute) and base.attr == "ModuleType"
+            or isinstance(base, ast.Name) and base.id == "ModuleType")
 
 
 def _imported_attributes(node: ast.ClassDef) -> list[str]:
