@@ -514,6 +514,52 @@ def test_zip_and_egg_installs_are_said_not_analysed(tmp_path):
     assert "not analysed" in str(error.value) and str(archive) in str(error.value)
 
 
+def test_odd_lazy_code_is_read_without_a_crash(tmp_path):
+    """Lazy code that is wrong or unusual: a ``__getattr__`` splitting its values at an empty separator (ValueError at
+    runtime: not modelled as a split), a value with no separator, proxy classes that are not ModuleType subclasses or
+    whose ``__init__`` takes nothing. The analysis finishes and reads what it can."""
+    package = tmp_path / "odd"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent("""\
+        import importlib
+        import types
+
+        _M = {"A": ".a:A", "B": ".a"}
+
+
+        def __getattr__(name):
+            module, attr = _M[name].split(":")
+            module, attr = _M[name].split("")
+            return getattr(importlib.import_module(module, __name__), attr)
+
+
+        class LazyLoader(types.ModuleType):
+            def __init__(self):
+                super().__init__("odd.a")
+
+            def __getattr__(self, item):
+                return getattr(importlib.import_module(self.__name__), item)
+
+
+        class LazyImport:
+            def __init__(self, name):
+                self._name = name
+
+            def __getattr__(self, item):
+                return getattr(importlib.import_module(self._name), item)
+
+
+        first = LazyLoader()
+        second = LazyImport("odd.a")
+        """))
+    (package / "a.py").write_text("class A:\n    pass\n")
+    report = importgraph.analyze(str(package))
+    lazy = report.lazy_modules["odd"]
+    assert {n: (e.module, e.attribute) for n, e in lazy.names.items()} == {"A": ("odd.a", None)}
+    assert [u.reason for u in lazy.undecided] == ["_M['B']: __getattr__ cannot split '.a' at ':'"]
+    assert lazy.proxies == {}  # neither class hands a constructor argument to the module it imports
+
+
 # ----------------------------------------------------------------------------------------------- whole site-packages
 
 SCRIPT = Path(__file__).parent.parent / "scripts" / "analyze-all-installed.py"

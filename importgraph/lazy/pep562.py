@@ -506,7 +506,8 @@ def _value_split(function: ast.FunctionDef | ast.AsyncFunctionDef, table: str) -
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and node.func.attr in ("split", "rsplit", "partition", "rpartition") and node.args
-                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)
+                and node.args[0].value):  # (an empty separator raises ValueError at runtime)
             continue
         maxsplit = [*node.args[1:], *(k.value for k in node.keywords if k.arg == "maxsplit")]
         if maxsplit and not (len(maxsplit) == 1 and isinstance(maxsplit[0], ast.Constant)
