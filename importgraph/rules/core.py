@@ -23,6 +23,9 @@ class LazyMissingModule(Rule):
     ``RuntimeError``) for a name the package advertises. In the ``TYPE_CHECKING`` half the import
     breaks type checkers and IDEs instead; there a stub file (``.pyi``) of the package is enough (torch's
     ``from torch._C._VariableFunctions import *``, whose module exists only as ``_C/_VariableFunctions.pyi``).
+    A module proxy bound at import time (mlflow's ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), ...)``) names
+    its module the same way: its first use raises ModuleNotFoundError (tensorflow-probability's numpy and jax
+    substrates proxy an ``experimental.fastgp`` they do not ship).
 
     An entry pointing into another top-level package (langchain_classic's shims into langchain_community) is
     looked up on the analysed ``sys.path`` without importing it: a module the installed release of that
