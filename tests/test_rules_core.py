@@ -93,11 +93,19 @@ def test_ig001_relative_key_under_a_plain_module():
 
 def test_ig001_module_proxy_of_a_missing_module():
     """mlflow's ``LazyLoader``: ``charts`` is bound to a proxy of ``rule_ig001_pos_6.charts``, which does not exist;
-    the import works, the proxy's first use fails (reported at the proxy's own line), ``plots`` works."""
+    the import works, the proxy's first use fails (reported at the proxy's own line), ``plots`` works. A proxy into
+    another installed package is judged on the analysed sys.path; one into a package not installed is undecided."""
     assert findings("rule_ig001_pos_6", "IG001") == [
-        ("IG001", "error", "rule_ig001_pos_6", "charts", "__init__.py", 5)]
-    assert "rule_ig001_pos_6.charts is a proxy of module rule_ig001_pos_6.charts, which does not exist" in \
-        messages("rule_ig001_pos_6", "IG001")[0]
+        ("IG001", "error", "rule_ig001_pos_6", "charts", "__init__.py", 5),
+        ("IG001", "error", "rule_ig001_pos_6", "rule_ig001_pos_6_other.gone", "__init__.py", 9)]
+    first, second = messages("rule_ig001_pos_6", "IG001")
+    assert "rule_ig001_pos_6.charts is a proxy of module rule_ig001_pos_6.charts, which does not exist" in first
+    assert "proxy of module rule_ig001_pos_6_other.gone, which the installed rule_ig001_pos_6_other does not have" \
+        in second
+    report = importgraph.analyze(str(fixture_package("rule_ig001_pos_6")), select={"IG001"})
+    assert report.stats.undecided_by_rule == {"IG001": 1}  # rule_ig001_pos_6_absent is not installed at all
+    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.gone.x") == "ModuleNotFoundError"
+    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\nassert p.other.VALUE == 1") == "ok"
     assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.charts.bar") == "ModuleNotFoundError"
     works = "import rule_ig001_pos_6 as p\nassert p.plots.plot() == 'plotted'"
     assert run_in_fixture("rule_ig001_pos_6", works) == "ok"

@@ -68,18 +68,14 @@ class LazyMissingModule(Rule):
                     continue
                 if shadowed(lazy, facts, keys.get(module, module.rpartition(".")[2]), ctx.modules):
                     continue  # astropy's __all__ lists `log` too, which its init binds: never asked for
-                if not _in_package(ctx, module):
-                    ctx.count_undecided(self.code)
-                    reported.add(module)
-                    continue
                 reported.add(module)
                 proxy = next((name for name, target in lazy.module_keys.items()
                               if target == module and name in lazy.proxies), None)
                 if proxy is not None:  # mlflow's ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), "mlflow.pyfunc")``
-                    yield self.finding(
-                        lazy.name, relative_key(lazy.name, module), lazy.path, lazy.proxies[proxy],
-                        f"{lazy.name}.{proxy} is a proxy of module {module}, which does not exist; the first use of "
-                        f"{lazy.name}.{proxy} raises ModuleNotFoundError. Point the proxy at an existing module.")
+                    yield from self._missing_proxy(ctx, lazy, proxy, module)
+                    continue
+                if not _in_package(ctx, module):
+                    ctx.count_undecided(self.code)
                     continue
                 yield self.finding(
                     lazy.name, relative_key(lazy.name, module), lazy.path, lazy.line,
@@ -96,6 +92,23 @@ class LazyMissingModule(Rule):
                     lazy.name, relative_key(lazy.name, imp.module), lazy.path, imp.line,
                     f"the TYPE_CHECKING half of {lazy.name} imports from {imp.module}, which does not exist; "
                     "type checkers and IDEs cannot resolve it. Fix the module path.")
+
+    def _missing_proxy(self, ctx: RuleContext, lazy: LazyModule, proxy: str, module: str) -> Iterable[Finding]:
+        """A module proxy of a module that does not exist: in this package, or in another one installed on the
+        analysed ``sys.path`` (undecided when that package is not installed at all)."""
+        if _in_package(ctx, module):
+            where = "which does not exist"
+        else:
+            exists = ctx.installed_module(module)
+            if exists is None:
+                ctx.count_undecided(self.code)
+            if exists is not False:
+                return
+            where = f"which the installed {module.split('.')[0]} does not have (looked up on the analysed sys.path)"
+        yield self.finding(
+            lazy.name, relative_key(lazy.name, module), lazy.path, lazy.proxies[proxy],
+            f"{lazy.name}.{proxy} is a proxy of module {module}, {where}; the first use of {lazy.name}.{proxy} "
+            "raises ModuleNotFoundError. Point the proxy at an existing module.")
 
     def _other_package(self, ctx: RuleContext, lazy: LazyModule, entry) -> Iterable[Finding]:
         """A target in another top-level package: judged on the analysed ``sys.path`` when that package is there
