@@ -98,6 +98,9 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         _read_table(lazy, facts, mapping_name, mapping, function.node.lineno, context,
                     names_treated_apart(function.node), spelling, _value_split(function.node, mapping_name))
         _serve_modules_as_themselves(lazy, function.node, mapping)
+        if _returns_module(function.node):  # sktime's renamed modules: ``return import_module(f".{ALIASES[name]}", ...)``
+            lazy.module_keys.update({name: lazy.names.pop(name).module for name in list(lazy.names)
+                                     if name in mapping})
         lazy.submodules = sorted({*lazy.submodules, *lazy.module_keys.values()})
     if listed is not None:
         lazy.module_keys.update(listed)
@@ -140,6 +143,20 @@ def _serve_modules_as_themselves(lazy: LazyModule, function: ast.FunctionDef | a
         if isinstance(name, str) and isinstance(target, str) and name in lazy.names \
                 and spelled(itself, {argument: str(name)}, local) == target:
             lazy.module_keys[str(name)] = lazy.names.pop(str(name)).module
+
+
+def _returns_module(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The ``__getattr__`` returns the module ``import_module`` gave (the call itself, or a local assigned from it)
+    and fetches nothing from it with ``getattr``: every entry of its table is a module key (sktime.forecasting's
+    deprecated module names, ``return import_module(f".{_MODULE_ALIASES[name]}", __name__)``)."""
+    imported = {name for name, value in assigned_locals(function).items()
+                if isinstance(value, ast.Call) and value.args and calls_import_module(value.func)}
+    returned = any(isinstance(node, ast.Return) and (
+        isinstance(node.value, ast.Call) and node.value.args and calls_import_module(node.value.func)
+        or isinstance(node.value, ast.Name) and node.value.id in imported) for node in ast.walk(function))
+    fetches = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+                  for node in ast.walk(function))
+    return returned and not fetches
 
 
 def _module_itself_when(function: ast.FunctionDef | ast.AsyncFunctionDef, argument: str,
@@ -340,7 +357,8 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Map
                     module: str, bound: Mapping[str, str] | None = None) -> dict[str, str] | None:
     """``{key: module}`` for a module-level list of keys a ``__getattr__`` serves as modules: it tests ``name in
     LIST`` and imports a submodule of this package spelled from the name (``f"scipy.{name}"``, ``"." + name``
-    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``).
+    from ``__name__``, or through a local such as huggingface_hub.utils' ``"tqdm" if name == "_tqdm" else name``),
+    or returns one module whatever the key (sktime's flattened subpackages: ``return import_module(__name__)``).
     ``scope``: the values of the names ``function`` reads (the module's); ``bound``: other names' strings (a helper's
     ``package`` parameter, handed ``__package__``)."""
     argument = first_parameter(function)
@@ -352,15 +370,18 @@ def _submodule_list(function: ast.FunctionDef | ast.AsyncFunctionDef, scope: Map
         return None
     keys = sorted({str(v) for v in tested})
     local = assigned_locals(function)
+    returned = {id(node.value) for node in ast.walk(function) if isinstance(node, ast.Return)}
     for node in ast.walk(function):
         if not (isinstance(node, ast.Call) and node.args and calls_import_module(node.func)):
             continue
         name_argument = import_arguments(node)[0]
-        if HOLE not in (spelled(name_argument, {**(bound or {}), argument: HOLE, "__name__": module}, local) or ""):
+        itself = id(node) in returned  # sktime's flattened modules: ``return import_module(__name__)`` for each key
+        if HOLE not in (spelled(name_argument, {**(bound or {}), argument: HOLE, "__name__": module}, local) or "") \
+                and not itself:
             continue  # the same module whatever the name (``getattr(import_module("._impl", __name__), name)``)
         served = {key: spelled_import(node, {**(bound or {}), argument: key, "__name__": module}, local)
                   for key in keys}
-        if all(m is not None and m.startswith(module + ".") for m in served.values()):
+        if all(m is not None and (m.startswith(module + ".") or itself and m == module) for m in served.values()):
             return served
     return None
 
