@@ -291,6 +291,9 @@ class LazyModule:
     wrapped_at: int | None = None
     """Line of a module-level ``def __getattr__`` that replaces the installed one afterwards (names outside the
     map may be served by it: undecided)."""
+    import_fallback: int | None = None
+    """Line of a ``try:`` in the ``__getattr__`` whose handler catches the ImportError of its import and serves
+    something else (imagecodecs' stubs for codecs not built): a missing module does not raise there."""
     proxies: dict[str, int] = field(default_factory=dict)
     """Module keys bound at import time to a module proxy (mlflow's ``pyfunc = LazyLoader(...)``), each with its
     line: the name is bound for certain, the module imported when the proxy is first used."""

@@ -81,7 +81,8 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
     if mapping_name is None and listed is None and not grouped:
         return None
     lazy = LazyModule(name=facts.name, path=facts.path, line=function.node.lineno, style="pep562",
-                      type_checking=result.type_checking, undecided=list(result.undecided))
+                      type_checking=result.type_checking, undecided=list(result.undecided),
+                      import_fallback=_import_fallback(function.node))
     if mapping_name is not None:
         mapping = result.scope[mapping_name]
         if _flag_selects_module(function.node, mapping_name):  # stripe's ``{name: (module, is_submodule)}``
@@ -109,6 +110,27 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         lazy.names.update(grouped)
         lazy.submodules = sorted({*lazy.submodules, *(entry.module for entry in grouped.values())})
     return lazy
+
+
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _import_fallback(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    """The line of a ``try:`` whose body imports (``import_module``, an import statement) and whose handler for
+    ImportError (or broader) completes without raising: imagecodecs serves a stub for a codec whose extension module
+    is missing. mlflow.entities' ``except ImportError: raise AttributeError`` still fails, so it does not count."""
+    for node in ast.walk(function):
+        if not isinstance(node, ast.Try) or not any(
+                isinstance(inner, (ast.Import, ast.ImportFrom)) or isinstance(inner, ast.Call)
+                and calls_import_module(inner.func) for statement in node.body for inner in ast.walk(statement)):
+            continue
+        for handler in node.handlers:
+            caught = [handler.type] if not isinstance(handler.type, ast.Tuple) else handler.type.elts
+            catches = handler.type is None or any(
+                isinstance(kind, ast.Name) and kind.id in _IMPORT_ERRORS for kind in caught)
+            if catches and not any(isinstance(statement, ast.Raise) for statement in handler.body):
+                return node.lineno
+    return None
 
 
 def _flagged(target: object) -> bool:

@@ -25,7 +25,8 @@ class LazyMissingModule(Rule):
     ``from torch._C._VariableFunctions import *``, whose module exists only as ``_C/_VariableFunctions.pyi``).
     A module proxy bound at import time (mlflow's ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), ...)``) names
     its module the same way: its first use raises ModuleNotFoundError (tensorflow-probability's numpy and jax
-    substrates proxy an ``experimental.fastgp`` they do not ship).
+    substrates proxy an ``experimental.fastgp`` they do not ship). A ``__getattr__`` that catches the ImportError of
+    its import and serves something else (imagecodecs' stubs for codecs not built) does not fail: undecided.
 
     An entry pointing into another top-level package (langchain_classic's shims into langchain_community) is
     looked up on the analysed ``sys.path`` without importing it: a module the installed release of that
@@ -51,6 +52,9 @@ class LazyMissingModule(Rule):
                 if shadowed(lazy, facts, entry.name, ctx.modules):
                     continue  # the module binds the name itself: its __getattr__ is never asked for it
                 reported.add(entry.module)
+                if lazy.import_fallback is not None:  # imagecodecs: a stub for a codec that was not built
+                    ctx.count_undecided(self.code)
+                    continue
                 if not _in_package(ctx, entry.module):
                     yield from self._other_package(ctx, lazy, entry)
                     continue
