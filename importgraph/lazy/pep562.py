@@ -99,7 +99,7 @@ def from_getattr(facts: ModuleFacts, function: Function, result: EvaluationResul
         _read_table(lazy, facts, mapping_name, mapping, function.node.lineno, context,
                     names_treated_apart(function.node), spelling, _value_split(function.node, mapping_name))
         _serve_modules_as_themselves(lazy, function.node, mapping)
-        if _returns_module(function.node):  # sktime's renamed modules: ``return import_module(f".{ALIASES[name]}", ...)``
+        if _returns_module(function.node):  # sktime: ``return import_module(f".{ALIASES[name]}", __name__)``
             lazy.module_keys.update({name: lazy.names.pop(name).module for name in list(lazy.names)
                                      if name in mapping})
         lazy.submodules = sorted({*lazy.submodules, *lazy.module_keys.values()})
