@@ -73,8 +73,7 @@ class LazyMissingModule(Rule):
                 if shadowed(lazy, facts, keys.get(module, module.rpartition(".")[2]), ctx.modules):
                     continue  # astropy's __all__ lists `log` too, which its init binds: never asked for
                 reported.add(module)
-                proxy = next((name for name, target in lazy.module_keys.items()
-                              if target == module and name in lazy.proxies), None)
+                proxy = next((name for name in lazy.proxies if lazy.module_keys[name] == module), None)
                 if proxy is not None:  # mlflow's ``pyfunc = LazyLoader("mlflow.pyfunc", globals(), "mlflow.pyfunc")``
                     yield from self._missing_proxy(ctx, lazy, proxy, module)
                     continue
