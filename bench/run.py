@@ -17,8 +17,12 @@ figure is the median of ``--runs`` runs.
 - warm: the same with the cache filled and nothing changed;
 - incremental: the cache filled and one file edited since (a comment appended to a modeling file, a
   different one every run): the file is rescanned and its readings compared, the stored result reused;
-- incremental-code: the same with a statement appended instead (the file's facts change, so the lazy maps,
-  graph and rules are recomputed; the other files' facts come from the scan cache);
+- incremental-code: the same with a statement appended instead: the file's facts change (a new name is bound),
+  but no later stage looks that name up, so the stored result is reused with the new facts
+  (``importgraph/fact_reads.py``);
+- incremental-insert: the same statement inserted before a class in the second half of the file instead: every
+  later line moves, so the lines of the names the lazy maps serve change, and the lazy maps, graph and rules are
+  recomputed (the other files' facts come from the scan cache);
 - CPU seconds: user + system time of the process and its children (the scan pool, the forked rules child)
   while timed. Cold's CPU over the floor's is the work the analysis does beyond parsing, whether or not the
   second core was free; its wall-clock ratio depends on that too (other tenants share this machine's cores);
@@ -75,8 +79,16 @@ seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
 import importgraph
 if TOUCH:
     stamp = time.time_ns()
-    with open(TOUCH, "a") as handle:  # a comment, or a statement (new facts: everything after the scan reruns)
-        handle.write(f"\\n# bench edit {stamp}\\n" if EDIT == "comment" else f"\\n_BENCH_EDIT_{stamp} = 1\\n")
+    if EDIT == "insert":  # a statement before a class in the file's second half: every later line moves
+        with open(TOUCH) as handle:
+            lines = handle.read().splitlines(keepends=True)
+        at = next((i for i in range(len(lines) // 2, len(lines)) if lines[i].startswith("class ")), len(lines))
+        lines.insert(at, f"_BENCH_EDIT_{stamp} = 1\\n\\n\\n")
+        with open(TOUCH, "w") as handle:
+            handle.write("".join(lines))
+    else:
+        with open(TOUCH, "a") as handle:  # a comment, or a statement binding a new name
+            handle.write(f"\\n# bench edit {stamp}\\n" if EDIT == "comment" else f"\\n_BENCH_EDIT_{stamp} = 1\\n")
 start, cpu_start = time.perf_counter(), cpu_seconds()
 report = importgraph.analyze(PACKAGE_DIR, cache_dir=CACHE_DIR)
 seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu_start
@@ -125,7 +137,7 @@ def bench_package(site: Path, package: str, runs: int, work: Path) -> dict[str, 
     warm_cache = str(work / "warm-cache")
     run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache, TOUCH=None, EDIT=None)  # fill the cache
     samples: dict[str, list[dict]] = {k: [] for k in ("floor", "pool-floor", "grimp", "cold", "warm",
-                                                      "incremental", "incremental-code")}
+                                                      "incremental", "incremental-code", "incremental-insert")}
     for round_ in range(runs):
         print(f"  round {round_ + 1}/{runs}", file=sys.stderr, flush=True)
         samples["floor"].append(run_child("floor", PACKAGE_DIR=package_dir))
@@ -141,6 +153,8 @@ def bench_package(site: Path, package: str, runs: int, work: Path) -> dict[str, 
                                                 TOUCH=touch, EDIT="comment"))
         samples["incremental-code"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache,
                                                      TOUCH=touch, EDIT="code"))
+        samples["incremental-insert"].append(run_child("analyze", PACKAGE_DIR=package_dir, CACHE_DIR=warm_cache,
+                                                       TOUCH=touch, EDIT="insert"))
     return {name: median_of(values) for name, values in samples.items()}
 
 

@@ -9,6 +9,7 @@ import ast
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from .graph import build_graph
 from .inputs import recording
 from .lazy import build_lazy_modules
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
+from .fact_reads import watching
 from .result_cache import EncodedGraph, Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files
@@ -154,22 +156,26 @@ def analyze(
     # The later stages allocate ~1M objects that all live until the report is returned, on top of ~200k
     # facts: a cyclic GC pass in between only walks them again (it doubles those stages' time). The
     # collector is paused and runs again, as usual, once the report is built.
+    # With a result cache, every module's bindings note what the stages read of them (the early cutoff of a
+    # later run: :mod:`importgraph.fact_reads`); the plain dicts are back before the result is stored.
+    watch = watching(modules) if results is not None else nullcontext()
     with gc_paused(), recording() as log:
-        starting("lazy maps")
-        lazy = build_lazy_modules(modules, env, resolved.search_path, trees)
-        ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=lazy.modules, graph=None,
-                          structure_files=lazy.structure_files, problems=lazy.problems, usage=usage,
-                          init_trees=lazy.init_trees)
-        starting("graph and rules")
+        with watch:
+            starting("lazy maps")
+            lazy = build_lazy_modules(modules, env, resolved.search_path, trees)
+            ctx = RuleContext(target=resolved, env=env, modules=modules, lazy_modules=lazy.modules, graph=None,
+                              structure_files=lazy.structure_files, problems=lazy.problems, usage=usage,
+                              init_trees=lazy.init_trees)
+            starting("graph and rules")
 
-        def graph_stage() -> nx.DiGraph:
-            graph = build_graph(modules, lazy.modules, resolved.name)
-            if results is not None:
-                results.encode_graph(graph)  # while the forked rules run (the graph does not change)
-            return graph
+            def graph_stage() -> nx.DiGraph:
+                graph = build_graph(modules, lazy.modules, resolved.name)
+                if results is not None:
+                    results.encode_graph(graph)  # while the forked rules run (the graph does not change)
+                return graph
 
-        # The graph is built inside the rules stage: rules that do not read it may run meanwhile.
-        findings = run_rules(ctx, select, build_graph=graph_stage)
+            # The graph is built inside the rules stage: rules that do not read it may run meanwhile.
+            findings = run_rules(ctx, select, build_graph=graph_stage)
         graph = ctx.graph
         stats = _stats(files, modules, lazy.modules, graph, findings, ctx.undecided)
         if results is not None:

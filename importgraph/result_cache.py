@@ -15,8 +15,12 @@ A changed source file is not always a miss: the entry keeps, per file, what each
 it (:func:`importgraph.inputs.note_use`). The changed file is scanned again; if its facts equal the stored
 ones and every consumer's projection of the new bytes gives the stored token, nothing downstream can
 differ and the result is reused (a comment edited in a modeling file, say). A file read whole by a later
-stage (an init, the structure rules) has no projection: any change to it is a miss. On a miss the analysis
-runs in full (reusing the scan cache) and replaces the entry.
+stage (an init, the structure rules) has no projection: any change to it is a miss. Facts that differ are not
+always a miss either: the entry keeps which of each module's bindings the later stages looked up, and what
+each lookup found (:mod:`importgraph.fact_reads`). New facts that differ only in bindings nobody looked up
+(a statement appended to a modeling file, binding a new name) give the same result; the entry is rewritten
+with them, and the report holds them. On a miss the analysis runs in full (reusing the scan cache) and
+replaces the entry.
 
 Runs with ``usage`` files are not cached (those are the user's code, outside the package). The file
 holds four sections, each behind a CRC-32: the header (the inputs, marshal), the facts (module -> the
@@ -44,6 +48,7 @@ from typing import TYPE_CHECKING
 
 from . import inputs
 from .discover import SourceFile
+from .fact_reads import same_reads
 from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
@@ -60,7 +65,7 @@ FORMAT = 3
 MAGIC = b"IGRESULT\x00\x03"
 _LENGTH = struct.Struct("<QI")
 """A section's length and CRC-32."""
-_HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context"}
+_HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context", "bindings"}
 
 FileRow = tuple[str, str, bool, str]
 """``(path, module, is_package, kind)`` of one file of the package."""
@@ -151,8 +156,10 @@ class ResultCache:
         if changed is None:
             return None
         try:
-            facts = DeferredFacts(marshal.loads(sections[0]))
-            if changed and not _replays_equal(header, changed, facts, digests):
+            pickled = marshal.loads(sections[0])
+            facts = DeferredFacts(pickled)
+            renewed = _replay(header, changed, facts, digests) if changed else {}
+            if renewed is None:
                 return None
             payload = _decode_payload(facts, sections[1], sections[2])
         except Exception as exc:  # checksum-valid but undecodable: a class layout changed; recompute
@@ -161,7 +168,13 @@ class ResultCache:
             return None
         if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
-            self._write([_encode_header(header)], tail=data[len(data) - sum(_LENGTH.size + len(x) for x in sections):])
+            if renewed:  # new facts that no later stage reads differently: the result holds them from now on
+                pickled.update(renewed)
+                payload.modules = DeferredFacts(pickled)
+                self._write([_encode_header(header), marshal.dumps(pickled), sections[1], sections[2]])
+            else:
+                self._write([_encode_header(header)],
+                            tail=data[len(data) - sum(_LENGTH.size + len(x) for x in sections):])
         else:
             touch(self.path)
         return payload
@@ -186,7 +199,7 @@ class ResultCache:
             "files": rows,
             "digests": {path: digests.get(path) for path, _, _, kind in rows if kind == "source"},
             "reads": log.files, "listings": log.listings, "probes": log.probes,
-            "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
+            "uses": log.uses, "use_digests": log.use_digests, "context": log.context, "bindings": log.bindings,
         }
         try:
             paths = {module: path for path, module, _, _ in rows}
@@ -235,28 +248,36 @@ def _changed_files(header: dict, files: list[SourceFile], digests: dict[str, byt
     return [path for path, digest in stored.items() if digests[path] != digest]
 
 
-def _replays_equal(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts],
-                   digests: dict[str, bytes | None]) -> bool:
-    """Whether every changed file still gives the stored facts and the stored token of every use."""
+def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts],
+            digests: dict[str, bytes | None]) -> dict[str, bytes] | None:
+    """None when a changed file voids the result; else the pickled new facts of the changed modules whose facts
+    differ, but only where no later stage looked (:func:`importgraph.fact_reads.same_reads`): every changed file
+    must give facts the stages read alike and the stored token of every use."""
     rows = {path: (module, is_package) for path, module, is_package, _ in header["files"]}
     scratch: dict[str, object] = {}
+    renewed: dict[str, bytes] = {}
     for path in changed:
         try:
             data = read_source(path, record=False)
         except OSError:
-            return False
+            return None
         if inputs.digest(data) != digests[path]:
-            return False  # changed again while we looked
+            return None  # changed again while we looked
         module, is_package = rows[path]
         facts = scan_source(module, path, is_package, data)
-        if module not in modules or modules[module] != facts:
-            return False
+        if module not in modules:
+            return None
+        old = modules[module]
+        if old != facts:
+            if not same_reads(old, facts, header["bindings"].get(module, {})):
+                return None
+            renewed[module] = pickle_facts(facts)
         replay = Replay(header["context"], facts, scratch)
         for purpose, token in header["uses"].get(path, {}).items():
             projection = PROJECTIONS.get(purpose)
             if projection is None or projection(path, data, replay) != token:
-                return False
-    return True
+                return None
+    return renewed
 
 
 # ---------------------------------------------------------------------- encoding

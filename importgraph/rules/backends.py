@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..fact_reads import conditional_lines
 from ..graph import resolve_import, serve
 from ..model import Finding, ImportFact, LazyModule, LazyName, Scope, SourceRef, normalise_backend
 from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
@@ -207,12 +208,12 @@ def runtime_imports(ctx: RuleContext, backends: BackendMap):
     for name, facts in ctx.modules.items():
         # a statement binding its names only in one branch of an ``if``/``try`` whose guard we cannot
         # name (``if is_sagemaker_mp_enabled():``) may not run: it is not counted, never guessed
-        conditional_lines = {b.line for b in facts.bindings.values() if b.conditional}
+        conditional = conditional_lines(facts)
         parent = name.rpartition(".")[0]
         if parent in ctx.modules:  # importing a.b.c runs a/__init__ and a/b/__init__ first
             importers.setdefault(parent, []).append(_Importer(name, 1, frozenset()))
         for fact in facts.imports:
-            if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or fact.line in conditional_lines:
+            if fact.scope is not Scope.MODULE or fact.in_try or fact.guarded_by or fact.line in conditional:
                 continue
             external = fact.module.split(".")[0]
             if external != top and external not in ctx.modules:

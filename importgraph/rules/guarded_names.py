@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..fact_reads import conditional_lines
 from ..model import Finding, NameUse, Scope, normalise_backend
 from ..scan.name_uses import NEWEST_KNOWN_BUILTINS
 from ..scan.python_versions import PYTHON3_MINORS, describe
@@ -105,10 +106,10 @@ class GuardedNameAtImport(Rule):
     def _required_by_guarded_imports(ctx: RuleContext, facts) -> set[str]:
         """Backends the module needs anyway: it imports, unconditionally, a name that its source module binds
         only under that backend's guard (the import raises ImportError before any NameError)."""
-        conditional_lines = {b.line for b in facts.bindings.values() if b.conditional}
+        conditional = conditional_lines(facts)
         required: set[str] = set()
         for fact in facts.imports:
-            if fact.scope is not Scope.MODULE or fact.guarded_by or fact.in_try or fact.line in conditional_lines:
+            if fact.scope is not Scope.MODULE or fact.guarded_by or fact.in_try or fact.line in conditional:
                 continue
             source = ctx.modules.get(fact.module)
             if source is None:

@@ -1,0 +1,169 @@
+"""Which of each module's bindings the stages after the scan read, recorded for the result cache's early cutoff.
+
+A statement added to a modeling file (``_CACHE = {}``, a new helper ``def``) changes that file's facts: its
+bindings gain a name. The lazy maps, the graph and the rules never ask for most names of most modules, though:
+they look up the names a lazy map serves, the names other modules import, ``__getattr__``... While the stages
+run, each module's ``bindings`` is a :class:`RecordingBindings` that notes every name looked up and what it
+found (:data:`Reads`); reading the bindings whole (iterating them, their length) is noted as such. The result
+cache keeps these reads: a changed file whose new facts differ only in bindings that nobody read, and whose
+looked-up names give what they gave before, cannot change the result (:func:`same_reads`).
+
+Every read of a module's bindings in the later stages goes through its ``ModuleFacts.bindings`` (or
+:func:`conditional_lines`); a mutation raises, so no stage can change facts behind the recording's back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from . import inputs
+from .model import Binding, ModuleFacts
+
+Token = tuple | None
+"""What a read found: a binding's fields (all but the name), the conditional lines, or None (no such name)."""
+
+Reads = dict[str, Token]
+"""Key (a bound name, or :data:`CONDITIONAL_LINES`) -> what it found."""
+
+CONDITIONAL_LINES = "?conditional-lines"
+"""The key of :func:`conditional_lines` (no Python name starts with ``?``)."""
+
+
+def binding_token(binding: Binding | None) -> Token:
+    return None if binding is None else (binding.line, binding.kind, binding.guarded_by, binding.conditional,
+                                         binding.source)
+
+
+def _token(bindings: Mapping[str, Binding], key: str) -> Token:
+    if key == CONDITIONAL_LINES:
+        return tuple(sorted({b.line for b in dict.values(bindings) if b.conditional}))
+    return binding_token(dict.get(bindings, key))
+
+
+def _note(module: str, key: str, token: Token) -> None:
+    log = inputs.active_log()
+    if log is not None:
+        reads = log.bindings.setdefault(module, {})
+        if reads is not None:
+            reads[key] = token
+
+
+def _note_whole(module: str) -> None:
+    log = inputs.active_log()
+    if log is not None:
+        log.bindings[module] = None
+
+
+class RecordingBindings(dict):
+    """A module's bindings that note every read into the active :class:`~importgraph.inputs.ReadLog`."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: str, bindings: Mapping[str, Binding]):
+        super().__init__(bindings)
+        self.module = module
+
+    def get(self, name, default=None):
+        found = dict.get(self, name)
+        _note(self.module, name, binding_token(found))
+        return default if found is None else found
+
+    def __getitem__(self, name):
+        found = dict.get(self, name)
+        _note(self.module, name, binding_token(found))
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __contains__(self, name):
+        found = dict.get(self, name)
+        _note(self.module, name, binding_token(found))
+        return found is not None
+
+    # Anything that sees every name reads the bindings whole.
+    def __iter__(self):
+        _note_whole(self.module)
+        return dict.__iter__(self)
+
+    def keys(self):
+        _note_whole(self.module)
+        return dict.keys(self)
+
+    def values(self):
+        _note_whole(self.module)
+        return dict.values(self)
+
+    def items(self):
+        _note_whole(self.module)
+        return dict.items(self)
+
+    def __len__(self):
+        _note_whole(self.module)
+        return dict.__len__(self)
+
+    def __eq__(self, other):
+        _note_whole(self.module)
+        return dict.__eq__(self, other)
+
+    def __or__(self, other):
+        _note_whole(self.module)
+        return dict.__or__(self, other)
+
+    def __ror__(self, other):
+        _note_whole(self.module)
+        return dict.__ror__(self, other)
+
+    def __reversed__(self):
+        _note_whole(self.module)
+        return dict.__reversed__(self)
+
+    def __repr__(self):
+        _note_whole(self.module)
+        return dict.__repr__(self)
+
+    __hash__ = None
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a module's bindings are read-only after the scan")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def copy(self):
+        _note_whole(self.module)
+        return dict(dict.items(self))
+
+    def __reduce__(self):
+        raise TypeError("recording bindings are never stored (restore the plain dicts first)")
+
+
+def conditional_lines(facts: ModuleFacts) -> set[int]:
+    """The lines of the module's bindings made in one branch of an ``if``/``try`` (recorded as one read)."""
+    lines = _token(facts.bindings, CONDITIONAL_LINES)
+    if isinstance(facts.bindings, RecordingBindings):
+        _note(facts.bindings.module, CONDITIONAL_LINES, lines)
+    return set(lines)
+
+
+@contextmanager
+def watching(modules: Mapping[str, ModuleFacts]) -> Iterator[None]:
+    """While the block runs, every module's ``bindings`` records its reads; the plain dicts are back after it."""
+    plain = {name: facts.bindings for name, facts in modules.items()}
+    try:
+        for name, facts in modules.items():
+            facts.bindings = RecordingBindings(name, facts.bindings)
+        yield
+    finally:
+        for name, facts in modules.items():
+            facts.bindings = plain[name]
+
+
+def same_reads(old: ModuleFacts, new: ModuleFacts, reads: Reads | None) -> bool:
+    """Whether the stages after the scan, reading ``new`` instead of ``old``, would see exactly what they saw:
+    every other field equal, and each recorded read of the bindings (``reads``; None: read whole) the same."""
+    if reads is None:
+        return old == new
+    if dataclasses.replace(old, bindings={}) != dataclasses.replace(new, bindings={}):
+        return False
+    return all(_token(new.bindings, key) == token for key, token in reads.items())
