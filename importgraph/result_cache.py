@@ -61,8 +61,8 @@ if TYPE_CHECKING:
 
     from .analysis import Stats
 
-FORMAT = 3
-MAGIC = b"IGRESULT\x00\x03"
+FORMAT = 4
+MAGIC = b"IGRESULT\x00\x04"
 _LENGTH = struct.Struct("<QI")
 """A section's length and CRC-32."""
 _HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context", "bindings"}
@@ -199,7 +199,8 @@ class ResultCache:
             "files": rows,
             "digests": {path: digests.get(path) for path, _, _, kind in rows if kind == "source"},
             "reads": log.files, "listings": log.listings, "probes": log.probes,
-            "uses": log.uses, "use_digests": log.use_digests, "context": log.context, "bindings": log.bindings,
+            "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
+            "bindings": marshal.dumps(log.bindings),  # decoded only when a changed file's facts differ
         }
         try:
             paths = {module: path for path, module, _, _ in rows}
@@ -256,6 +257,7 @@ def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts]
     rows = {path: (module, is_package) for path, module, is_package, _ in header["files"]}
     scratch: dict[str, object] = {}
     renewed: dict[str, bytes] = {}
+    binding_reads: dict[str, dict | None] | None = None
     for path in changed:
         try:
             data = read_source(path, record=False)
@@ -269,7 +271,9 @@ def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts]
             return None
         old = modules[module]
         if old != facts:
-            if not same_reads(old, facts, header["bindings"].get(module, {})):
+            if binding_reads is None:
+                binding_reads = marshal.loads(header["bindings"])
+            if not same_reads(old, facts, binding_reads.get(module, {})):
                 return None
             renewed[module] = pickle_facts(facts)
         replay = Replay(header["context"], facts, scratch)
