@@ -4,7 +4,7 @@ A statement added to a modeling file (``_CACHE = {}``, a new helper ``def``) cha
 bindings gain a name. The lazy maps, the graph and the rules never ask for most names of most modules, though:
 they look up the names a lazy map serves, the names other modules import, ``__getattr__``... While the stages
 run, each module's ``bindings`` is a :class:`RecordingBindings` that notes every name looked up and what it
-found (:data:`Reads`); reading the bindings whole (iterating them, their length) is noted as such. The result
+found (:data:`Reads`, worked out when the entry is stored); reading the bindings whole (iterating them, their length) is noted as such. The result
 cache keeps these reads: a changed file whose new facts differ only in bindings that nobody read, and whose
 looked-up names give what they gave before, cannot change the result (:func:`same_reads`).
 
@@ -42,18 +42,31 @@ def _token(bindings: Mapping[str, Binding], key: str) -> Token:
     return binding_token(dict.get(bindings, key))
 
 
-def _note(module: str, key: str, token: Token) -> None:
+_UNSEEN = object()
+
+
+def _note(module: str, key: str) -> None:
+    # What the read found is worked out once, when the entry is stored (:func:`found`): a lookup only notes
+    # the key (~50k lookups on transformers).
     log = inputs.active_log()
     if log is not None:
-        reads = log.bindings.setdefault(module, {})
-        if reads is not None:
-            reads[key] = token
+        keys = log.bindings.get(module, _UNSEEN)
+        if keys is _UNSEEN:
+            log.bindings[module] = {key}
+        elif keys is not None:  # (None: read whole already)
+            keys.add(key)
 
 
 def _note_whole(module: str) -> None:
     log = inputs.active_log()
     if log is not None:
         log.bindings[module] = None
+
+
+def found(keys: Mapping[str, set[str] | None], modules: Mapping[str, ModuleFacts]) -> dict[str, Reads | None]:
+    """The recorded keys of each module (:attr:`~importgraph.inputs.ReadLog.bindings`) with what each found."""
+    return {module: None if names is None else {key: _token(modules[module].bindings, key) for key in sorted(names)}
+            for module, names in keys.items()}
 
 
 class RecordingBindings(dict):
@@ -66,21 +79,16 @@ class RecordingBindings(dict):
         self.module = module
 
     def get(self, name, default=None):
-        found = dict.get(self, name)
-        _note(self.module, name, binding_token(found))
-        return default if found is None else found
+        _note(self.module, name)
+        return dict.get(self, name, default)
 
     def __getitem__(self, name):
-        found = dict.get(self, name)
-        _note(self.module, name, binding_token(found))
-        if found is None:
-            raise KeyError(name)
-        return found
+        _note(self.module, name)
+        return dict.__getitem__(self, name)
 
     def __contains__(self, name):
-        found = dict.get(self, name)
-        _note(self.module, name, binding_token(found))
-        return found is not None
+        _note(self.module, name)
+        return dict.__contains__(self, name)
 
     # Anything that sees every name reads the bindings whole.
     def __iter__(self):
@@ -140,10 +148,9 @@ class RecordingBindings(dict):
 
 def conditional_lines(facts: ModuleFacts) -> set[int]:
     """The lines of the module's bindings made in one branch of an ``if``/``try`` (recorded as one read)."""
-    lines = _token(facts.bindings, CONDITIONAL_LINES)
     if isinstance(facts.bindings, RecordingBindings):
-        _note(facts.bindings.module, CONDITIONAL_LINES, lines)
-    return set(lines)
+        _note(facts.bindings.module, CONDITIONAL_LINES)
+    return set(_token(facts.bindings, CONDITIONAL_LINES))
 
 
 @contextmanager

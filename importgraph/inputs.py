@@ -44,9 +44,9 @@ class ReadLog:
     """Path -> SHA-256 of the bytes the uses were derived from."""
     context: dict[str, object] = field(default_factory=dict)
     """What projections need besides the bytes (plain data), e.g. where the structure rules came from."""
-    bindings: dict[str, dict[str, object] | None] = field(default_factory=dict)
-    """Module -> the reads of its bindings (:mod:`importgraph.fact_reads`): {key: what it found}, or None when
-    they were read whole."""
+    bindings: dict[str, set[str] | None] = field(default_factory=dict)
+    """Module -> the keys looked up in its bindings (:mod:`importgraph.fact_reads`), or None when they were read
+    whole."""
 
     def merge(self, other: ReadLog) -> None:
         """Add what ``other`` recorded (e.g. a forked child running some of the rules)."""
@@ -58,7 +58,7 @@ class ReadLog:
         self.use_digests.update(other.use_digests)
         self.context.update(other.context)
         for module, reads in other.bindings.items():
-            mine = self.bindings.setdefault(module, {})
+            mine = self.bindings.setdefault(module, set())
             if reads is None or mine is None:
                 self.bindings[module] = None
             else:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 
 from . import inputs
 from .discover import SourceFile
-from .fact_reads import same_reads
+from .fact_reads import found, same_reads
 from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
@@ -200,9 +200,11 @@ class ResultCache:
             "digests": {path: digests.get(path) for path, _, _, kind in rows if kind == "source"},
             "reads": log.files, "listings": log.listings, "probes": log.probes,
             "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
-            "bindings": marshal.dumps(log.bindings),  # decoded only when a changed file's facts differ
+            "bindings": None,  # below: what each read found
         }
         try:
+            # decoded only when a changed file's facts differ
+            header["bindings"] = marshal.dumps(found(log.bindings, payload.modules))
             paths = {module: path for path, module, _, _ in rows}
             facts = {module: pickled.get(paths.get(module, "")) or pickle_facts(value)
                      for module, value in payload.modules.items()}

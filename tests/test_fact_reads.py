@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from importgraph import inputs
-from importgraph.fact_reads import CONDITIONAL_LINES, conditional_lines, same_reads, watching
+from importgraph.fact_reads import CONDITIONAL_LINES, conditional_lines, found, same_reads, watching
 from importgraph.scan.visitor import scan_source
 
 SOURCE = b"""\
@@ -41,7 +41,8 @@ def test_lookups_are_noted_with_what_they_found():
         with pytest.raises(KeyError):
             facts.bindings["absent"]
         assert conditional_lines(facts) == {4}  # numpy: bound in the try body only
-    reads = log.bindings["pkg.mod"]
+    assert log.bindings == {"pkg.mod": {"Model", "missing", "helper", "absent", CONDITIONAL_LINES}}
+    reads = found(log.bindings, {"pkg.mod": facts})["pkg.mod"]  # what each found, worked out when stored
     assert reads["Model"] == (9, "class", (), False, None)
     assert reads["missing"] is None and reads["absent"] is None
     assert reads[CONDITIONAL_LINES] == (4,)
@@ -86,10 +87,10 @@ def test_nothing_is_noted_outside_a_recording():
 
 def test_a_forked_childs_reads_merge_into_the_parents():
     parent, child = inputs.ReadLog(), inputs.ReadLog()
-    parent.bindings = {"a": {"X": None}, "b": None, "c": {"Y": None}}
-    child.bindings = {"a": {"Z": None}, "b": {"W": None}, "c": None, "d": {"V": None}}
+    parent.bindings = {"a": {"X"}, "b": None, "c": {"Y"}}
+    child.bindings = {"a": {"Z"}, "b": {"W"}, "c": None, "d": {"V"}}
     parent.merge(child)
-    assert parent.bindings == {"a": {"X": None, "Z": None}, "b": None, "c": None, "d": {"V": None}}
+    assert parent.bindings == {"a": {"X", "Z"}, "b": None, "c": None, "d": {"V"}}
 
 
 def test_same_reads_compares_only_what_was_read():
@@ -98,7 +99,7 @@ def test_same_reads_compares_only_what_was_read():
     with inputs.recording() as log, watching({"pkg.mod": old}):
         old.bindings.get("Model")
         conditional_lines(old)
-    reads = log.bindings["pkg.mod"]
+    reads = found(log.bindings, {"pkg.mod": old})["pkg.mod"]
     assert old != appended and same_reads(old, appended, reads)
     assert same_reads(old, appended, {})  # nobody read the bindings
     assert not same_reads(old, appended, None)  # read whole: any change counts
