@@ -3,10 +3,10 @@
 A statement added to a modeling file (``_CACHE = {}``, a new helper ``def``) changes that file's facts: its
 bindings gain a name. The lazy maps, the graph and the rules never ask for most names of most modules, though:
 they look up the names a lazy map serves, the names other modules import, ``__getattr__``... While the stages
-run, each module's ``bindings`` is a :class:`RecordingBindings` that notes every name looked up and what it
-found (:data:`Reads`, worked out when the entry is stored); reading the bindings whole (iterating them, their length) is noted as such. The result
-cache keeps these reads: a changed file whose new facts differ only in bindings that nobody read, and whose
-looked-up names give what they gave before, cannot change the result (:func:`same_reads`).
+run, each module's ``bindings`` is a :class:`RecordingBindings` that notes every name looked up; reading the
+bindings whole (iterating them, their length) is noted as such. The result cache stores these reads with
+what each found (:func:`found`): a changed file whose new facts differ only in bindings that nobody read, and
+whose looked-up names find what they found before, cannot change the result (:func:`same_reads`).
 
 Every read of a module's bindings in the later stages goes through its ``ModuleFacts.bindings`` (or
 :func:`conditional_lines`); a mutation raises, so no stage can change facts behind the recording's back.
