@@ -15,8 +15,9 @@ figure is the median of ``--runs`` runs.
 - grimp: ``grimp.build_graph(package, cache_dir=None)`` (Rust; plain import graph, no lazy maps);
 - cold: ``importgraph.analyze`` with an empty cache directory (pool on every core, cache written);
 - warm: the same with the cache filled and nothing changed;
-- incremental: the cache filled and one file edited since (a comment appended to a modeling file, a
-  different one every run): the file is rescanned and its readings compared, the stored result reused;
+- incremental: the cache filled and one file edited since (a comment appended to a model's modeling file,
+  ``models/afmoe/modeling_afmoe.py`` in transformers): the file is rescanned and its readings compared, the
+  stored result reused;
 - incremental-code: the same with a statement appended instead: the file's facts change (a new name is bound),
   but no later stage looks that name up, so the stored result is reused with the new facts
   (``importgraph/fact_reads.py``);
@@ -159,10 +160,12 @@ def bench_package(site: Path, package: str, runs: int, work: Path) -> dict[str, 
 
 
 def _touch_target(package_dir: Path) -> str:
-    """A typical file to edit: a model's modeling file when there is one."""
-    for candidate in sorted(package_dir.rglob("modeling_*.py")):
-        return str(candidate)
-    return str(next(iter(sorted(package_dir.rglob("*.py")))))
+    """A typical file to edit: a model's modeling file, whose classes the lazy maps serve (transformers'
+    ``models/afmoe/modeling_afmoe.py``), else any modeling file, else the first module."""
+    for pattern in ("models/*/modeling_*.py", "**/modeling_*.py", "**/*.py"):
+        for candidate in sorted(package_dir.glob(pattern)):
+            return str(candidate)
+    raise SystemExit(f"no Python file under {package_dir}")
 
 
 def bench_sizes(sizes: list[int], runs: int, work: Path) -> dict[int, dict]:
