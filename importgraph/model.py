@@ -225,6 +225,14 @@ class LazyName:
     """The attribute fetched from ``module`` when it is not ``name``: an entry served under another name (vllm's
     ``"OldEngine": ".engine.core:Engine"``, langchain_community's ``Baichuan`` served as ``BaichuanLLM``)."""
 
+    def __post_init__(self) -> None:
+        # What the evaluator read from the analysed code arrives as Tagged strings (str subclasses carrying their
+        # source line): a lazy map holds plain str, which the result cache's marshal writes (it refuses subclasses).
+        for label in ("name", "module", "path", "attribute"):
+            value = getattr(self, label)
+            if value is not None and type(value) is not str:
+                object.__setattr__(self, label, str(value))
+
     @property
     def fetched(self) -> str:
         """The attribute the runtime fetches from ``module``."""

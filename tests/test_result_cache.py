@@ -379,3 +379,24 @@ def test_stages_are_announced_in_order(tmp_path):
     seen.clear()
     importgraph.analyze(str(package), stage=seen.append)
     assert seen == ["scanning", "lazy maps", "graph and rules"]
+
+
+ALL_FIXTURES = sorted(p.name for p in (Path(__file__).parent / "fixtures" / "packages").iterdir()
+                      if (p / p.name).is_dir())
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_fixture_package_is_stored_and_reused(name, tmp_path):
+    """Whatever a lazy map holds can be stored: every fixture package (each lazy form importgraph reads, and the
+    defects its rules find), analysed with every rule into a cache, is reused unchanged on the next run. (litellm's
+    ``__getattr__`` once put a Tagged string, the evaluator's str subclass, into the graph, which marshal refuses.)"""
+    from importgraph.rules import all_rules
+
+    package = tmp_path / name
+    shutil.copytree(Path(__file__).parent / "fixtures" / "packages" / name / name, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    select = {rule.code for rule in all_rules()}
+    first, from_cache = cached_run(package, tmp_path / "cache", select=select)
+    assert not from_cache
+    again, from_cache = cached_run(package, tmp_path / "cache", select=select)
+    assert from_cache and again == first
