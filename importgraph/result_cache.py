@@ -135,8 +135,12 @@ class ResultCache:
 
     def encode_graph(self, graph: nx.DiGraph) -> None:
         """Encode the entry's graph section now (the graph is final once built): the analysis calls this
-        while forked rules still run, so the store has less left to do after them (~0.2 s on transformers)."""
-        self._graph_section = (graph, _encode_graph(graph))
+        while forked rules still run, so the store has less left to do after them (~0.2 s on transformers). A graph
+        that cannot be encoded is left to the store, which warns that the result is not cached."""
+        try:
+            self._graph_section = (graph, _encode_graph(graph))
+        except (ValueError, TypeError):
+            self._graph_section = None
 
     # ------------------------------------------------------------------ lookup
     def lookup(self, files: list[SourceFile], digests: dict[str, bytes | None]) -> Payload | None:

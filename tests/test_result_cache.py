@@ -196,6 +196,27 @@ def test_usage_runs_are_not_cached(tmp_path):
     assert not list(cache.glob("result-*.pack"))
 
 
+def test_a_result_that_cannot_be_stored_is_a_warning_not_a_crash(tmp_path, monkeypatch):
+    """The store writes plain data only; should a later stage ever put something else in the graph (as a Tagged
+    string in a lazy map once did), the run still ends with its report, and says the result was not cached."""
+    import importgraph.analysis as analysis
+
+    package = copy_fixture("hf5_structure", tmp_path)
+    real_build = analysis.build_graph
+
+    def build_graph(*args):
+        graph = real_build(*args)
+        graph.graph["unstorable"] = object()
+        return graph
+
+    monkeypatch.setattr(analysis, "build_graph", build_graph)
+    with pytest.warns(CacheWarning, match="not cached"):
+        report = importgraph.analyze(str(package), cache_dir=tmp_path / "cache")
+    monkeypatch.undo()
+    assert to_json(report) == reference(package)
+    assert not list((tmp_path / "cache").glob("result-*.pack"))
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped"])
 def test_corrupt_entry_is_ignored_with_a_warning(damage, tmp_path):
     package = copy_fixture("hf4_dict", tmp_path)
