@@ -7,7 +7,8 @@ Edges (a ``kinds`` list says which relations hold between the two nodes; ``kind`
     ``import``        a module imports another (``imports``: every statement, with line and scope);
     ``lazy_access``   a module touches a lazy name while it runs (``from pkg import Name``), so the
                       lazy module imports the serving module at that moment;
-    ``lazy``          a lazy module -> the module it imports to serve names (``names``);
+    ``lazy``          a lazy module -> the module it imports to serve names (``names``) or a key it serves
+                      as a module (scipy's submodule list, plotly's ``relative_import``, module proxies);
     ``export``        a lazy module -> one of its lazy-name nodes.
 """
 
@@ -57,8 +58,9 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
             if entry.module not in builder.nodes:
                 builder.node(entry.module, kind="missing" if entry.module.startswith(top + ".") else "external")
             builder.edge(lazy.name, entry.module, "lazy", name=entry.name)
-        for key in sorted(lazy.proxies):  # mlflow's ``pyfunc = LazyLoader(...)``: imported on first use
-            target = lazy.module_keys[key]
+        # Keys served as modules: a PEP 562 module's submodule list (scipy), plotly's ``relative_import``, mlflow's
+        # ``pyfunc = LazyLoader(...)`` proxies: each imports its module on first use.
+        for key, target in sorted(lazy.module_keys.items()):
             if target not in builder.nodes:
                 builder.node(target, kind="missing" if target.startswith(top + ".") else "external")
             builder.edge(lazy.name, target, "lazy", name=key)

@@ -154,3 +154,17 @@ def test_graph_output_does_not_depend_on_the_hash_seed(fmt, tmp_path):
         assert done.returncode == 0, done.stderr
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("name", ["pep562_submodules", "plotly_relative", "module_proxy"])
+def test_every_module_key_is_a_lazy_edge(name):
+    """A key a lazy module serves as a module (scipy's submodule list, plotly's ``relative_import``, a module proxy)
+    imports that module on first use: a ``lazy`` edge labelled with the key, like a lazy name's."""
+    report = importgraph.analyze(str(fixture_package(name)))
+    keyed = [(lazy.name, key, target) for lazy in report.lazy_modules.values()
+             for key, target in lazy.module_keys.items()]
+    assert keyed
+    for lazy_module, key, target in keyed:
+        edge = report.graph.edges[lazy_module, target]
+        assert "lazy" in edge["kinds"] and key in edge["names"]
+    assert report.stats.lazy_edges == len({(s, t) for s, t, d in report.graph.edges(data=True) if "lazy" in d["kinds"]})
