@@ -61,6 +61,7 @@ def build_graph(modules: dict[str, ModuleFacts], lazy_modules: dict[str, LazyMod
         # Keys served as modules: a PEP 562 module's submodule list (scipy), plotly's ``relative_import``, mlflow's
         # ``pyfunc = LazyLoader(...)`` proxies: each imports its module on first use.
         for key, target in sorted(lazy.module_keys.items()):
+            key, target = str(key), str(target)  # plain str: a key the evaluator read is a Tagged str subclass
             if target not in builder.nodes:
                 builder.node(target, kind="missing" if target.startswith(top + ".") else "external")
             builder.edge(lazy.name, target, "lazy", name=key)

@@ -51,6 +51,7 @@ BACKENDS = {
     "recreate_module": (),  # celery's local.recreate_module
     "pep562_colon": (),  # vllm's {"Name": ".module:Name"} split by the __getattr__
     "module_proxy": (),  # mlflow's LazyLoader and optuna's _LazyImport proxies, in the init and a plain module
+    "pep562_delegated": (),  # litellm's __getattr__ handing the name to a helper that reads tables elsewhere
     "rule_ig001_neg_3": (),  # astropy: __all__ as the submodule list, holding names the init binds
     "rule_ig001_neg_4": (),  # torch.ao.nn.intrinsic: the same, names bound by a star import
     "rule_ig001_neg_5": (),  # torch: the TYPE_CHECKING half imports from a stub-only module
@@ -82,6 +83,8 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
         return {"recreate_module": {"Ghost", "chain", "uuid"}}  # one name .canvas lacks breaks its whole group
     if fixture == "pep562_colon":
         return {"pep562_colon": {"Legacy"}}  # served as LegacyEngine, which engine.core does not define
+    if fixture == "pep562_delegated":  # served as PhantomEngine, which engine does not define
+        return {"pep562_delegated": {"Phantom"}, "pep562_delegated.utils": {"Phantom"}}
     if fixture == "pep562_branches":
         return {"pep562_branches": {"Ghost"}}  # its helper imports it from alpha, which does not define it
     if fixture == "pep562_groups":
@@ -94,7 +97,7 @@ def planted_failures(fixture: str, installed: tuple[str, ...]) -> dict[str, set[
     return {}
 
 
-PLAIN_MODULES = {"module_proxy"}
+PLAIN_MODULES = {"module_proxy", "pep562_delegated"}
 """Fixtures with lazy plain modules (not only inits): the probe inspects those too (``--modules``)."""
 
 
@@ -322,6 +325,26 @@ def test_getattr_comparing_the_name_with_one_string_after_another():
     assert lazy.module_keys == {"linalg": "pep562_branches.linalg", "sparse": "pep562_branches.sparse"}
     assert [(f.rule, f.symbol) for f in report.findings] == [("IG002", "Ghost")]
     assert explain(report, "Gamma").outcome_text == "the real object, imported from pep562_branches.gamma"
+
+
+def test_getattr_handing_the_name_to_a_helper_elsewhere():
+    """litellm: the ``__getattr__`` of the package and of its plain ``utils`` module ends with ``from ._lazy import
+    resolve; return resolve(__name__, name)``; the helper reads two tables of a third module in order, each hit handed
+    to ``_import``, which imports ``(module, attribute)`` with ``package="pep562_delegated"``. Both modules serve every
+    name of both tables, the first table deciding (the runtime agrees: ``test_static_map_equals_runtime``); before,
+    neither was a lazy module. The factory-made ``default_engine`` is no import, and no lazy name."""
+    report = static_report("pep562_delegated", ())
+    expected = {"Engine": ("pep562_delegated.engine", None), "run": ("pep562_delegated.runner", None),
+                "OldEngine": ("pep562_delegated.engine", "Engine"), "Phantom": ("pep562_delegated.engine", "PhantomEngine"),
+                "tokenize": ("pep562_delegated.text", None)}
+    for module in ("pep562_delegated", "pep562_delegated.utils"):
+        lazy = report.lazy_modules[module]
+        assert {n: (e.module, e.attribute) for n, e in lazy.names.items()} == expected
+        assert lazy.names["tokenize"].path.endswith("_registry.py") and lazy.names["tokenize"].line == 17
+        assert lazy.undecided == []
+    assert sorted((f.rule, f.module, f.symbol) for f in report.findings) == [
+        ("IG002", "pep562_delegated", "Phantom"), ("IG002", "pep562_delegated.utils", "Phantom")]
+    assert explain(report, "tokenize").outcome_text == "the real object, imported from pep562_delegated.text"
 
 
 def test_getattr_splitting_module_colon_attribute_values():

@@ -105,8 +105,9 @@ def test_ig001_module_proxy_of_a_missing_module():
     another installed package is judged on the analysed sys.path; one into a package not installed is undecided."""
     assert findings("rule_ig001_pos_6", "IG001") == [
         ("IG001", "error", "rule_ig001_pos_6", "charts", "__init__.py", 5),
-        ("IG001", "error", "rule_ig001_pos_6", "rule_ig001_pos_6_other.gone", "__init__.py", 9)]
-    first, second = messages("rule_ig001_pos_6", "IG001")
+        ("IG001", "error", "rule_ig001_pos_6", "rule_ig001_pos_6_other.gone", "__init__.py", 9),
+        ("IG001", "error", "rule_ig001_pos_6", "sketches", "__init__.py", 12)]  # bound through globals()["sketches"]
+    first, second, _ = messages("rule_ig001_pos_6", "IG001")
     assert "rule_ig001_pos_6.charts is a proxy of module rule_ig001_pos_6.charts, which does not exist" in first
     assert "proxy of module rule_ig001_pos_6_other.gone, which the installed rule_ig001_pos_6_other does not have" \
         in second
@@ -115,6 +116,7 @@ def test_ig001_module_proxy_of_a_missing_module():
     assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.gone.x") == "ModuleNotFoundError"
     assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\nassert p.other.VALUE == 1") == "ok"
     assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.charts.bar") == "ModuleNotFoundError"
+    assert run_in_fixture("rule_ig001_pos_6", "import rule_ig001_pos_6 as p\np.sketches.x") == "ModuleNotFoundError"
     works = "import rule_ig001_pos_6 as p\nassert p.plots.plot() == 'plotted'"
     assert run_in_fixture("rule_ig001_pos_6", works) == "ok"
 

@@ -29,6 +29,7 @@ from ..resolve import reexport_origin
 from ..scan.read import parse_file, parse_source, read_source
 from .caller_install import from_block, installer_called, installs_into_caller
 from .define_structure import BaseRules, StructureReader, builtin_rules, package_rules
+from .delegated import from_delegation
 from .evaluator import EvaluationResult, Evaluator, Hooks
 from .pep562 import (Importer, ImporterFactory, Installer, from_getattr, from_installer, installs_here,
                      names_treated_apart)
@@ -81,6 +82,8 @@ class _Context:
         self.proxy_classes: dict[ImportedName, ProxyClass | None] = {}
         """Classes of the package whose objects import a module on first use (mlflow's ``LazyLoader``)."""
         self.helper_trees: dict[str, ast.Module | None] = {}
+        self.scopes: dict[str, dict[str, object] | None] = {}
+        """Module-level names of modules of the package a helper reads (:meth:`module_scope`), by module."""
         """The modules defining those functions (path -> tree), parsed once per run."""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
@@ -152,6 +155,27 @@ class _Context:
             node = self._helper_definition(helper, "class")
             self.proxy_classes[helper] = ProxyClass.read(node) if isinstance(node, ast.ClassDef) else None
         return self.proxy_classes[helper]
+
+    def helper_origin(self, helper: ImportedName) -> str:
+        """The module that defines ``helper``, through re-exports."""
+        return reexport_origin(helper.module, helper.name, self.facts, hops=5)[0]
+
+    def module_scope(self, module: str) -> dict[str, object] | None:
+        """The module-level names of ``module``, a module of the package, as the evaluator reads its top-level
+        statements (the tables of litellm's ``_lazy_imports_registry``), or None when it is not a readable module
+        of the package (the module is read here: any change to it invalidates the result cache's entry)."""
+        if module not in self.scopes:
+            facts = self.facts.get(module)
+            scope = None
+            if facts is not None and facts.problem is None and facts.path.endswith(".py"):
+                if facts.path not in self.helper_trees:
+                    self.helper_trees[facts.path] = parse_file(facts.path)
+                tree = self.helper_trees[facts.path]
+                if tree is not None:
+                    hooks = Hooks(is_module=lambda name: name in self.facts, backends=self.backends)
+                    scope = Evaluator(module, facts.path, facts.is_package, self.env, hooks).run(tree.body).scope
+            self.scopes[module] = scope
+        return self.scopes[module]
 
     def helper_function(self, helper: ImportedName) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The definition of ``helper``, when it is a function at the top of a module of the package."""
@@ -297,7 +321,8 @@ def _evaluate_module(facts: ModuleFacts, context: _Context) -> list[LazyModule]:
             if lazy is not None:
                 lazy_modules.append(lazy)
     if not lazy_modules and "__getattr__" in result.functions:
-        pep562 = from_getattr(facts, result.functions["__getattr__"], result, context)
+        function = result.functions["__getattr__"]
+        pep562 = from_getattr(facts, function, result, context) or from_delegation(facts, function, result, context)
         if pep562 is not None:
             lazy_modules.append(pep562)
     _add_module_proxies(facts, result, lazy_modules)
