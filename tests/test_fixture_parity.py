@@ -335,8 +335,8 @@ def test_getattr_handing_the_name_to_a_helper_elsewhere():
     neither was a lazy module. The factory-made ``default_engine`` is no import, and no lazy name."""
     report = static_report("pep562_delegated", ())
     expected = {"Engine": ("pep562_delegated.engine", None), "run": ("pep562_delegated.runner", None),
-                "OldEngine": ("pep562_delegated.engine", "Engine"), "Phantom": ("pep562_delegated.engine", "PhantomEngine"),
-                "tokenize": ("pep562_delegated.text", None)}
+                "OldEngine": ("pep562_delegated.engine", "Engine"),
+                "Phantom": ("pep562_delegated.engine", "PhantomEngine"), "tokenize": ("pep562_delegated.text", None)}
     for module in ("pep562_delegated", "pep562_delegated.utils"):
         lazy = report.lazy_modules[module]
         assert {n: (e.module, e.attribute) for n, e in lazy.names.items()} == expected
