@@ -166,7 +166,7 @@ def resolve_import(fact: ImportFact, modules: dict[str, ModuleFacts], lazy_modul
             yield f"{base}.{name}", None
             continue
         served = serve(base, name, lazy_modules)
-        if served is not None:
+        if served is not None and served != base:  # (a name the lazy module serves from itself: a plain import)
             yield served, (base, name)
 
 

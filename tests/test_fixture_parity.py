@@ -336,7 +336,8 @@ def test_getattr_handing_the_name_to_a_helper_elsewhere():
     report = static_report("pep562_delegated", ())
     expected = {"Engine": ("pep562_delegated.engine", None), "run": ("pep562_delegated.runner", None),
                 "OldEngine": ("pep562_delegated.engine", "Engine"),
-                "Phantom": ("pep562_delegated.engine", "PhantomEngine"), "tokenize": ("pep562_delegated.text", None)}
+                "Phantom": ("pep562_delegated.engine", "PhantomEngine"), "tokenize": ("pep562_delegated.text", None),
+                "local_helper": ("pep562_delegated.utils", None)}
     for module in ("pep562_delegated", "pep562_delegated.utils"):
         lazy = report.lazy_modules[module]
         assert {n: (e.module, e.attribute) for n, e in lazy.names.items()} == expected
@@ -345,6 +346,11 @@ def test_getattr_handing_the_name_to_a_helper_elsewhere():
     assert sorted((f.rule, f.module, f.symbol) for f in report.findings) == [
         ("IG002", "pep562_delegated", "Phantom"), ("IG002", "pep562_delegated.utils", "Phantom")]
     assert explain(report, "tokenize").outcome_text == "the real object, imported from pep562_delegated.text"
+    # client.py's `from pep562_delegated.utils import local_helper, tokenize`: tokenize runs text lazily; utils binds
+    # local_helper itself (its table's entry serves it from utils), so that name is a plain import of utils
+    graph = report.graph
+    assert graph.edges["pep562_delegated.client", "pep562_delegated.text"]["kinds"] == ["lazy_access"]
+    assert graph.edges["pep562_delegated.client", "pep562_delegated.utils"]["kinds"] == ["import"]
 
 
 def test_getattr_splitting_module_colon_attribute_values():
