@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .discover import find_target, walk_package
+from .fact_reads import watching
 from .graph import build_graph
 from .inputs import recording
 from .lazy import build_lazy_modules
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
-from .fact_reads import watching
 from .result_cache import EncodedGraph, Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files

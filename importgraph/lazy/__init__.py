@@ -82,9 +82,9 @@ class _Context:
         self.proxy_classes: dict[ImportedName, ProxyClass | None] = {}
         """Classes of the package whose objects import a module on first use (mlflow's ``LazyLoader``)."""
         self.helper_trees: dict[str, ast.Module | None] = {}
+        """The modules defining those functions (path -> tree), parsed once per run."""
         self.scopes: dict[str, dict[str, object] | None] = {}
         """Module-level names of modules of the package a helper reads (:meth:`module_scope`), by module."""
-        """The modules defining those functions (path -> tree), parsed once per run."""
 
     def public_names(self, module: str) -> list[tuple[str, int]] | None:
         facts = self.facts.get(module)
