@@ -69,6 +69,18 @@ def found(keys: Mapping[str, set[str] | None], modules: Mapping[str, ModuleFacts
             for module, names in keys.items()}
 
 
+def _reads_whole(name: str):
+    """``dict``'s method ``name``, noting that the bindings were read whole."""
+    method = getattr(dict, name)
+
+    def whole(self, *args):
+        _note_whole(self.module)
+        return method(self, *args)
+
+    whole.__name__ = name
+    return whole
+
+
 class RecordingBindings(dict):
     """A module's bindings that note every read into the active :class:`~importgraph.inputs.ReadLog`."""
 
@@ -90,46 +102,18 @@ class RecordingBindings(dict):
         _note(self.module, name)
         return dict.__contains__(self, name)
 
-    # Anything that sees every name reads the bindings whole.
-    def __iter__(self):
-        _note_whole(self.module)
-        return dict.__iter__(self)
-
-    def keys(self):
-        _note_whole(self.module)
-        return dict.keys(self)
-
-    def values(self):
-        _note_whole(self.module)
-        return dict.values(self)
-
-    def items(self):
-        _note_whole(self.module)
-        return dict.items(self)
-
-    def __len__(self):
-        _note_whole(self.module)
-        return dict.__len__(self)
-
-    def __eq__(self, other):
-        _note_whole(self.module)
-        return dict.__eq__(self, other)
-
-    def __or__(self, other):
-        _note_whole(self.module)
-        return dict.__or__(self, other)
-
-    def __ror__(self, other):
-        _note_whole(self.module)
-        return dict.__ror__(self, other)
-
-    def __reversed__(self):
-        _note_whole(self.module)
-        return dict.__reversed__(self)
-
-    def __repr__(self):
-        _note_whole(self.module)
-        return dict.__repr__(self)
+    # Anything that sees every name reads the bindings whole (``dict.copy`` gives a plain dict).
+    __iter__ = _reads_whole("__iter__")
+    keys = _reads_whole("keys")
+    values = _reads_whole("values")
+    items = _reads_whole("items")
+    __len__ = _reads_whole("__len__")
+    __reversed__ = _reads_whole("__reversed__")
+    __repr__ = _reads_whole("__repr__")
+    copy = _reads_whole("copy")
+    __eq__ = _reads_whole("__eq__")
+    __or__ = _reads_whole("__or__")
+    __ror__ = _reads_whole("__ror__")
 
     __hash__ = None
 
@@ -137,10 +121,6 @@ class RecordingBindings(dict):
         raise TypeError("a module's bindings are read-only after the scan")
 
     __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
-
-    def copy(self):
-        _note_whole(self.module)
-        return dict(dict.items(self))
 
     def __reduce__(self):
         raise TypeError("recording bindings are never stored (restore the plain dicts first)")
