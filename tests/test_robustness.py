@@ -589,3 +589,51 @@ def test_analyze_all_installed_script(tmp_path):
     assert "old-1.0-py3.11.egg: zip/egg archive (not analysed" in skipped
     assert "fast.cpython-311-x86_64-linux-gnu.so: compiled extension module" in skipped
     assert "2 packages analysed, 0 failed" in proc.stdout
+
+
+def test_odd_delegating_getattr_is_read_without_a_crash(tmp_path):
+    """litellm's form gone wrong: a helper whose "tables" are a list and a name bound to nothing, an importer that is
+    a class, a helper that does not exist, one imported from a module that does not parse. Nothing is read from them
+    (no lazy module), and the analysis finishes."""
+    package = tmp_path / "odd_delegation"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent("""\
+        def __getattr__(name):
+            from ._lazy import resolve
+
+            return resolve(__name__, name)
+        """))
+    (package / "_lazy.py").write_text(textwrap.dedent("""\
+        import importlib
+
+        LISTED = ["a", "b"]
+
+
+        class Importer:
+            pass
+
+
+        def resolve(module_name, name):
+            first = LISTED.get(name)
+            if first is not None:
+                return Importer(first)
+            second = UNBOUND.get(name)
+            if second is not None:
+                return importlib.import_module(second)
+            raise AttributeError(name)
+        """))
+    (package / "missing.py").write_text(textwrap.dedent("""\
+        def __getattr__(name):
+            from ._nowhere import resolve
+
+            return resolve(__name__, name)
+        """))
+    (package / "broken.py").write_text(textwrap.dedent("""\
+        def __getattr__(name):
+            from ._unparsable import resolve
+
+            return resolve(name)
+        """))
+    (package / "_unparsable.py").write_text("def resolve(name:\n")
+    report = importgraph.analyze(str(package), cache_dir=tmp_path / "cache")
+    assert not {"odd_delegation", "odd_delegation.missing", "odd_delegation.broken"} & set(report.lazy_modules)
