@@ -101,8 +101,10 @@ def test_lazy_import_cycle_that_the_init_order_defuses_is_a_warning(tmp_path):
     assert broken.returncode != 0 and "partially initialized" in broken.stderr
 
 
-@pytest.mark.parametrize("fixture", ["rule_ig006_neg_1", "rule_ig006_neg_2"])
+@pytest.mark.parametrize("fixture", ["rule_ig006_neg_1", "rule_ig006_neg_2", "rule_ig006_neg_3"])
 def test_lazy_import_cycle_negative(fixture):
+    """neg_3 (litellm's shape): the serving module imports its own package, which imports the module touching the
+    lazy name: that import executes nothing (the package's init runs before any of its modules), so no cycle."""
     assert findings(fixture, "IG006") == []
     for first in ("a", "b"):  # every entry order works
         assert run_python(fixture, f"import {fixture}.{first}, {fixture}.a, {fixture}.b").returncode == 0

@@ -50,15 +50,22 @@ class Hop:
         return f"{self.source} imports {self.target}"
 
 
-def import_time_graph(ctx: RuleContext) -> nx.DiGraph:
+def import_time_graph(ctx: RuleContext, executing: bool = False) -> nx.DiGraph:
     """The runtime import graph (with parent-package edges), each edge's data as
-    :func:`~importgraph.graph.runtime_import_graph` gives it: read an edge as a :class:`Hop` with :func:`hop`."""
-    cached = ctx._exports_cache.get("import_time_graph")
+    :func:`~importgraph.graph.runtime_import_graph` gives it: read an edge as a :class:`Hop` with :func:`hop`.
+
+    ``executing``: without the plain imports of an ancestor package of the importer (``import litellm`` in
+    ``litellm.utils``): the ancestor's init is running or done whenever the importer runs, so such a statement
+    executes nothing and no cycle runs through it. (Reading a name from a partially run ancestor can still fail,
+    which IG015's plain cycles keep; a lazy access to it is kept too.)"""
+    key = ("import_time_graph", executing)
+    cached = ctx._exports_cache.get(key)
     if cached is not None:
         return cached
     graph = digraph((source, target, data) for source, targets in runtime_import_graph(ctx.graph).items()
-                    for target, data in targets.items())
-    ctx._exports_cache["import_time_graph"] = graph
+                    for target, data in targets.items()
+                    if not (executing and source.startswith(target + ".") and not is_lazy_hop(data)))
+    ctx._exports_cache[key] = graph
     return graph
 
 
@@ -130,6 +137,9 @@ class LazyImportCycle(Rule):
     (for certain or under a condition: mlflow's init imports ``mlflow.tracking.client``, which touches
     ``mlflow.entities.EvaluationDataset``): no entry point reaches the serving module first today.
 
+    An import of the importer's own ancestor package (``import litellm`` in ``litellm.utils``) executes nothing:
+    that init is running or done whenever the importer runs. No cycle runs through such a statement.
+
     Fix: import the name from its defining submodule (``from pkg.b import B``) or move the import into
     the function that needs it, to break the cycle.
     """
@@ -139,7 +149,7 @@ class LazyImportCycle(Rule):
     name = "lazy-import-cycle"
 
     def check(self, ctx: RuleContext) -> Iterable[Finding]:
-        graph = import_time_graph(ctx)
+        graph = import_time_graph(ctx, executing=True)
         import_time = ImportTime(ctx.target.name, ctx.modules, ctx.lazy_modules, ctx.init_trees)  # parses on demand
         for component in _components(graph):
             seen: set[frozenset[str]] = set()
