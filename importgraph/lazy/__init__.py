@@ -168,9 +168,7 @@ class _Context:
             facts = self.facts.get(module)
             scope = None
             if facts is not None and facts.problem is None and facts.path.endswith(".py"):
-                if facts.path not in self.helper_trees:
-                    self.helper_trees[facts.path] = parse_file(facts.path)
-                tree = self.helper_trees[facts.path]
+                tree = self._helper_tree(facts.path)
                 if tree is not None:
                     hooks = Hooks(is_module=lambda name: name in self.facts, backends=self.backends)
                     scope = Evaluator(module, facts.path, facts.is_package, self.env, hooks).run(tree.body).scope
@@ -195,12 +193,17 @@ class _Context:
         binding = facts.bindings.get(name) if facts is not None and facts.problem is None else None
         if binding is None or binding.kind != kind or not facts.path.endswith(".py"):
             return None
-        if facts.path not in self.helper_trees:
-            self.helper_trees[facts.path] = parse_file(facts.path)
-        tree = self.helper_trees[facts.path]
+        tree = self._helper_tree(facts.path)
         wanted = ast.ClassDef if kind == "class" else (ast.FunctionDef, ast.AsyncFunctionDef)
         return next((node for node in tree.body if isinstance(node, wanted) and node.name == name),
                     None) if tree is not None else None
+
+    def _helper_tree(self, path: str) -> ast.Module | None:
+        """The parsed module at ``path``, a module of the package a helper lives in, parsed once per run (the read
+        is recorded: any change to it invalidates the result cache's entry)."""
+        if path not in self.helper_trees:
+            self.helper_trees[path] = parse_file(path)
+        return self.helper_trees[path]
 
     def _module_path(self, module: str) -> str | None:
         facts = self.facts.get(module)
