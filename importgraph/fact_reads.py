@@ -146,6 +146,12 @@ def watching(modules: Mapping[str, ModuleFacts]) -> Iterator[None]:
             facts.bindings = plain[name]
 
 
+def reads_of(facts: ModuleFacts, reads: Reads | None) -> Reads | None:
+    """What the keys of ``reads`` find in ``facts`` (after an edit that moved lines, the stored result's reads
+    renumbered: :mod:`importgraph.line_moves`)."""
+    return None if reads is None else {key: _token(facts.bindings, key) for key in reads}
+
+
 def same_reads(old: ModuleFacts, new: ModuleFacts, reads: Reads | None) -> bool:
     """Whether the stages after the scan, reading ``new`` instead of ``old``, would see exactly what they saw:
     every other field equal, and each recorded read of the bindings (``reads``; None: read whole) the same."""

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from .line_refs import has_refs, render
+
 if TYPE_CHECKING:
     from .scan.hf_reader import LineReading
 
@@ -389,6 +391,16 @@ class Finding:
     message: str
     chain: tuple[SourceRef, ...] = ()
     """For cycles and backend leaks: every hop, file:line."""
+    anchored: bool = field(default=True, compare=False, repr=False)
+    """``line`` is a line of ``path`` (False: the finding is about the whole file, shown at its first line)."""
+    template: str | None = field(default=None, compare=False, repr=False)
+    """The message with its line numbers as references to their files (:func:`importgraph.line_refs.at`), when it
+    prints any: what the result cache renumbers when an edit only moves lines. Not part of a finding's identity."""
+
+    def __post_init__(self) -> None:
+        if self.template is None and has_refs(self.message):
+            object.__setattr__(self, "template", self.message)
+            object.__setattr__(self, "message", render(self.message))
 
     def sort_key(self) -> tuple:
         # The message breaks ties: two findings can share everything else (same name, two backends) and a

@@ -41,16 +41,20 @@ import sys
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import inputs
 from .discover import SourceFile
-from .fact_reads import found, same_reads
+from .fact_reads import Reads, found, reads_of, same_reads
 from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
+from .line_moves import (Moves, compose_moves, line_moves, moved_facts, renumber_findings, renumber_graph,
+                         renumber_lazy_modules)
+from .line_refs import Unmapped
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch, warn_unwritable
 from .scan.read import file_digest, read_source
@@ -61,11 +65,12 @@ if TYPE_CHECKING:
 
     from .analysis import Stats
 
-FORMAT = 4
-MAGIC = b"IGRESULT\x00\x04"
+FORMAT = 5
+MAGIC = b"IGRESULT\x00\x05"
 _LENGTH = struct.Struct("<QI")
 """A section's length and CRC-32."""
-_HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context", "bindings"}
+_HEADER_KEYS = {"files", "digests", "reads", "listings", "probes", "uses", "use_digests", "context", "bindings",
+                "graph_moves"}
 
 FileRow = tuple[str, str, bool, str]
 """``(path, module, is_package, kind)`` of one file of the package."""
@@ -162,18 +167,29 @@ class ResultCache:
         try:
             pickled = marshal.loads(sections[0])
             facts = DeferredFacts(pickled)
-            renewed = _replay(header, changed, facts, digests) if changed else {}
-            if renewed is None:
+            replayed = _replay(header, changed, facts, digests) if changed else Replayed()
+            if replayed is None:
                 return None
-            payload = _decode_payload(facts, sections[1], sections[2])
+            graph_moves = header["graph_moves"]
+            if replayed.moved:  # only lines moved: the stored result, renumbered
+                graph_moves = compose_moves(graph_moves, replayed.moved)
+            payload = _decode_payload(facts, sections[1], sections[2], graph_moves)
+            if replayed.moved and not _renumber(payload, replayed.moved):
+                return None
         except Exception as exc:  # checksum-valid but undecodable: a class layout changed; recompute
             warnings.warn(f"importgraph result cache {self.path} cannot be decoded ({exc}); ignoring it",
                           CacheWarning, stacklevel=3)
             return None
         if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
-            if renewed:  # new facts that no later stage reads differently: the result holds them from now on
-                pickled.update(renewed)
+            if replayed.moved:
+                header["bindings"] = marshal.dumps(replayed.binding_reads)
+                header["graph_moves"] = graph_moves
+                pickled.update(replayed.renewed)
+                payload.modules = DeferredFacts(pickled)
+                self._write([_encode_header(header), marshal.dumps(pickled), sections[1], _encode_rest(payload)])
+            elif replayed.renewed:  # new facts that no later stage reads differently: the result holds them now
+                pickled.update(replayed.renewed)
                 payload.modules = DeferredFacts(pickled)
                 self._write([_encode_header(header), marshal.dumps(pickled), sections[1], sections[2]])
             else:
@@ -205,6 +221,7 @@ class ResultCache:
             "reads": log.files, "listings": log.listings, "probes": log.probes,
             "uses": log.uses, "use_digests": log.use_digests, "context": log.context,
             "bindings": None,  # below: what each read found
+            "graph_moves": {},  # lines moved since the graph section was written: applied when it is decoded
         }
         try:
             # decoded only when a changed file's facts differ
@@ -255,15 +272,28 @@ def _changed_files(header: dict, files: list[SourceFile], digests: dict[str, byt
     return [path for path, digest in stored.items() if digests[path] != digest]
 
 
+@dataclass
+class Replayed:
+    """What the changed files of a still valid entry bring to it."""
+
+    renewed: dict[str, bytes] = field(default_factory=dict)
+    """Module -> its new facts (pickled), where they differ from the stored ones."""
+    moved: dict[str, Moves] = field(default_factory=dict)
+    """Path -> how its lines moved, for the files whose new facts are the stored ones with lines moved: the
+    stored result is renumbered (:mod:`importgraph.line_moves`)."""
+    binding_reads: dict[str, Reads | None] | None = None
+    """The entry's recorded binding reads, when they were decoded (renumbered for the moved files)."""
+
+
 def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts],
-            digests: dict[str, bytes | None]) -> dict[str, bytes] | None:
-    """None when a changed file voids the result; else the pickled new facts of the changed modules whose facts
-    differ, but only where no later stage looked (:func:`importgraph.fact_reads.same_reads`): every changed file
-    must give facts the stages read alike and the stored token of every use."""
+            digests: dict[str, bytes | None]) -> Replayed | None:
+    """None when a changed file voids the result; else what the changed files bring: the new facts of the changed
+    modules whose facts differ, but only where no later stage looked (:func:`importgraph.fact_reads.same_reads`),
+    or where the stored facts with their lines moved read alike (:func:`importgraph.line_moves.line_moves`); every
+    changed file must also give the stored token of every use."""
     rows = {path: (module, is_package) for path, module, is_package, _ in header["files"]}
     scratch: dict[str, object] = {}
-    renewed: dict[str, bytes] = {}
-    binding_reads: dict[str, dict | None] | None = None
+    replayed = Replayed()
     for path in changed:
         try:
             data = read_source(path, record=False)
@@ -277,17 +307,25 @@ def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts]
             return None
         old = modules[module]
         if old != facts:
-            if binding_reads is None:
-                binding_reads = marshal.loads(header["bindings"])
-            if not same_reads(old, facts, binding_reads.get(module, {})):
-                return None
-            renewed[module] = pickle_facts(facts)
+            if replayed.binding_reads is None:
+                replayed.binding_reads = marshal.loads(header["bindings"])
+            reads = replayed.binding_reads.get(module, {})
+            if not same_reads(old, facts, reads):
+                moves = line_moves(old, facts)
+                if moves is None or reads_of(old, reads) != reads:
+                    return None
+                moved = moved_facts(old, moves)
+                if not same_reads(moved, facts, reads_of(moved, reads)):
+                    return None
+                replayed.moved[path] = moves
+                replayed.binding_reads[module] = reads_of(facts, reads)
+            replayed.renewed[module] = pickle_facts(facts)
         replay = Replay(header["context"], facts, scratch)
         for purpose, token in header["uses"].get(path, {}).items():
             projection = PROJECTIONS.get(purpose)
             if projection is None or projection(path, data, replay) != token:
                 return None
-    return renewed
+    return replayed
 
 
 # ---------------------------------------------------------------------- encoding
@@ -339,20 +377,38 @@ def _encode_rest(payload: Payload) -> bytes:
 
 class EncodedGraph:
     """A cached result's graph section, decoded by :meth:`decode` (the report does it when ``.graph`` is first
-    read: ~0.1 s on transformers, which ``check`` and the text output never spend)."""
+    read: ~0.1 s on transformers, which ``check`` and the text output never spend), and the lines moved since it
+    was written (renumbered then: :func:`importgraph.line_moves.renumber_graph`)."""
 
-    def __init__(self, adjacency: bytes):
+    def __init__(self, adjacency: bytes, moves: Mapping[str, Moves] | None = None):
         self._adjacency = adjacency
+        self._moves = moves
 
     def decode(self) -> nx.DiGraph:
         with gc_paused():  # ~60k edge dicts, all kept: a collection in between would only walk them
             attributes, nodes, succ, pred = marshal.loads(self._adjacency)
+        if self._moves:
+            renumber_graph(nodes, succ, self._moves)
         return from_adjacency(nodes, succ, pred, attributes)
 
 
-def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes) -> Payload:
+def _renumber(payload: Payload, moved: dict[str, Moves]) -> bool:
+    """Renumber a decoded payload in place for files whose lines moved (its graph when it is decoded); False when a
+    line of a moved file in the result is none of its facts' lines (the result is then computed again)."""
+    try:
+        renumber_lazy_modules(payload.lazy_modules, moved)
+        payload.findings = renumber_findings(payload.findings, moved)
+        payload.problems = [dataclasses.replace(p, line=moved[p.path][p.line]) if p.path in moved and p.line is not None
+                            else p for p in payload.problems]
+    except (Unmapped, KeyError):
+        return False
+    return True
+
+
+def _decode_payload(facts: DeferredFacts, adjacency: bytes, rest: bytes, graph_moves: Mapping[str, Moves]) -> Payload:
     lazy_modules, findings, stats, problems, structure_rules = pickle.loads(rest)
-    return Payload(facts, lazy_modules, EncodedGraph(adjacency), findings, stats, problems, structure_rules)
+    return Payload(facts, lazy_modules, EncodedGraph(adjacency, graph_moves), findings, stats, problems,
+                   structure_rules)
 
 
 # ---------------------------------------------------------------------- the key

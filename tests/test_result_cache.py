@@ -14,12 +14,14 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
 import importgraph
+from importgraph.line_moves import line_moves
+from importgraph.model import ModuleFacts
 from importgraph.render.json_report import to_json
 from importgraph.scan.cache import CacheWarning
 from tests.test_cache import FIXTURES, copy_fixture, make_big_package
@@ -40,6 +42,9 @@ def cached_and_fresh(package: Path, cache: Path, **options) -> tuple[importgraph
     fresh = importgraph.analyze(str(package), **options)
     assert to_json(cached) == to_json(fresh)
     assert dict(cached.modules) == fresh.modules  # a reused result holds the edited files' new facts
+    # and its graph, renumbered when lines moved (the JSON has none of it)
+    assert list(cached.graph.nodes(data=True)) == list(fresh.graph.nodes(data=True))
+    assert list(cached.graph.edges(data=True)) == list(fresh.graph.edges(data=True))
     return cached, fresh
 
 
@@ -49,6 +54,10 @@ def reference(package: Path, **options) -> str:
 
 def append(path: Path, text: str) -> None:
     path.write_text(path.read_text() + text)
+
+
+def prepend(path: Path, text: str) -> None:
+    path.write_text(text + path.read_text())
 
 
 def replace(path: Path, old: str, new: str) -> None:
@@ -80,9 +89,22 @@ EDITS: list[tuple[str, Edit, bool, bool]] = [
      False, False),
     ("served class renamed (same lines)",
      lambda p: replace(p / FOO / "modeling_foo.py", "class FooModel(", "class FooModelV2("), False, True),
-    ("comment inserted at the top (every line moves)",
-     lambda p: (p / FOO / "modeling_foo.py").write_text("# header\n" + (p / FOO / "modeling_foo.py").read_text()),
-     False, True),
+    # Lines moved, nothing else: the stored result renumbered (importgraph.line_moves), the lazy names' lines with it.
+    ("comment inserted at the top of a configuration file (every line moves)",
+     lambda p: prepend(p / FOO / "configuration_foo.py", "# header\n\n"), True, True),
+    ("statement inserted before a served class (the lines after it move)",
+     lambda p: replace(p / FOO / "configuration_foo.py", "class FooConfig", "_DEFAULTS = {}\n\n\nclass FooConfig"),
+     True, True),
+    ("lines removed from a configuration file", lambda p: replace(p / FOO / "configuration_foo.py", "\n\n\n@requires",
+                                                                  "\n@requires"), True, True),
+    # modeling_foo.py has IG008 findings, which the rule computes from its text: moving its lines recomputes.
+    ("comment inserted at the top of a file whose text a rule reads",
+     lambda p: prepend(p / FOO / "modeling_foo.py", "# header\n"), False, True),
+    ("two statements swapped (not a line move)",
+     lambda p: replace(p / FOO / "configuration_foo.py",
+                       "from ...configuration_utils import PretrainedConfig\nfrom ...utils import requires\n",
+                       "from ...utils import requires\nfrom ...configuration_utils import PretrainedConfig\n"),
+     False, False),
     # Python ignores this comment, transformers' line reader serves it as a name: same facts, other map.
     ("comment inside __all__ edited", lambda p: replace(p / FOO / "modeling_foo.py", '# "FooOldModel",',
                                                          '# "FooOlderModel",'), False, True),
@@ -244,9 +266,9 @@ def test_moved_package_does_not_reuse_another_place(tmp_path):
 
 def test_real_transformers_edits(transformers5, tmp_path):
     """transformers 5.23.0 from the pinned wheel: a comment appended to a modeling file reuses the result, and so
-    does a statement binding a name that no stage looks up (the result holds the new facts); a comment inside
-    its ``__all__`` (invisible to Python, read as a name by transformers' line reader) does not, and every
-    cached run equals a run without cache."""
+    does a statement binding a name that no stage looks up (the result holds the new facts), and so does one inserted
+    mid-file (the result renumbered); a comment inside its ``__all__`` (invisible to Python, read as a name by
+    transformers' line reader) does not, and every cached run equals a run without cache."""
     package = tmp_path / "site" / "transformers"
     shutil.copytree(Path(transformers5[1]) / "transformers", package,
                     ignore=shutil.ignore_patterns("__pycache__"))
@@ -258,7 +280,18 @@ def test_real_transformers_edits(transformers5, tmp_path):
     assert from_cache and reused == reference(package)
     append(modeling, "\n_ATTENTION_CACHE = {}\n")  # the benchmark's incremental-code edit: a name nobody looks up
     cached, fresh = cached_and_fresh(package, cache)
+    before = fresh.modules
     assert cached.from_cache and "_ATTENTION_CACHE" in cached.modules["transformers.models.bert.modeling_bert"].bindings
+    # like the benchmark's incremental-insert edit: a statement inserted before a class, every later line moves (the
+    # served classes', __all__'s): the stored result is renumbered
+    lines = modeling.read_text().splitlines(keepends=True)
+    at = max(i for i in range(1, len(lines))  # the last class not decorated (an edit must not split a decorator off)
+             if lines[i].startswith("class ") and not lines[i - 1].strip())
+    modeling.write_text("".join(lines[:at] + ["_BENCH_EDIT = 1\n\n\n"] + lines[at:]))
+    cached, fresh = cached_and_fresh(package, cache)
+    assert cached.from_cache and lines_moved(before, fresh.modules)
+    served = cached.lazy_modules["transformers.models.bert"].names["BertModel"]
+    assert served.line == fresh.lazy_modules["transformers.models.bert"].names["BertModel"].line
     replace(modeling, '    "BertModel",\n', '    "BertModel",\n    # "BertLegacyModel",\n')
     after, from_cache = cached_run(package, cache)
     assert not from_cache
@@ -312,7 +345,8 @@ def test_later_stages_read_files_only_through_recorded_helpers():
 
 # --------------------------------------------------------------------------------------------- fuzzing
 EDIT_KINDS = ("append comment", "append statement", "append definition", "rename a definition", "prepend comment",
-              "comment out a line", "duplicate a line", "delete file", "add module", "touch")
+              "comment out a line", "duplicate a line", "insert blank lines", "insert statement", "delete a blank line",
+              "delete file", "add module", "touch")
 
 
 def apply_edit(package: Path, kind: str, pick: int) -> None:
@@ -338,6 +372,15 @@ def apply_edit(package: Path, kind: str, pick: int) -> None:
         path.write_text("".join(lines[:line] + ["# " + lines[line]] + lines[line + 1:]))
     elif kind == "duplicate a line":
         path.write_text("".join(lines[:line + 1] + lines[line:]))
+    elif kind == "insert blank lines":  # anywhere, inside a string or a bracket too: lines move, or the text changes
+        path.write_text("".join(lines[:line] + ["\n\n"] + lines[line:]))
+    elif kind == "insert statement":  # before a top-level definition: the lines after it move
+        move_lines(path, lines, pick)
+    elif kind == "delete a blank line":
+        blank = [i for i, text in enumerate(lines) if not text.strip()]
+        if blank:
+            del lines[blank[pick % len(blank)]]
+        path.write_text("".join(lines))
     elif kind == "delete file":  # any file but the top __init__.py (without it there is no package to analyse)
         deletable = [p for p in files if p != package / "__init__.py"]
         deletable[pick % len(deletable)].unlink()
@@ -345,6 +388,29 @@ def apply_edit(package: Path, kind: str, pick: int) -> None:
         (path.parent / f"extra_{pick}.py").write_text(f'class Extra{pick}:\n    pass\n\n\n__all__ = ["Extra{pick}"]\n')
     else:
         path.write_bytes(path.read_bytes())
+
+
+BYTES_KEPT = {"encoding": "utf-8", "errors": "surrogateescape"}
+"""Text round trips that keep every byte (a fixture file may be Latin-1 on purpose)."""
+
+
+def move_lines(path: Path, lines: list[str], pick: int) -> None:
+    """A statement binding a new name inserted before a top-level ``class``/``def`` (the first line if there is none):
+    valid Python wherever it lands, and every line after it moves."""
+    tops = [i for i, text in enumerate(lines) if text.startswith(("class ", "def ", "@"))
+            and not (i and lines[i - 1].startswith("@"))]
+    at = tops[pick % len(tops)] if tops else 0
+    path.write_text("".join(lines[:at] + [f"_INSERTED_{pick} = 1\n\n\n"] + lines[at:]), **BYTES_KEPT)
+
+
+def lines_moved(before: Mapping[str, ModuleFacts], after: Mapping[str, ModuleFacts]) -> bool:
+    """Some module's facts are the same with lines moved (what the result cache renumbers)."""
+    for module, facts in after.items():
+        if module in before and before[module] != facts:
+            moves = line_moves(before[module], facts)
+            if moves is not None and any(old != new for old, new in moves.items()):
+                return True
+    return False
 
 
 OUTCOMES: dict[str, dict[str, int]] = {}
@@ -361,7 +427,7 @@ def test_random_edits_never_change_a_result(style, tmp_path):
 
     if style == "attach":
         pytest.importorskip("lazy_loader")
-    outcomes = OUTCOMES[style] = {"recomputed": 0, "reused": 0, "reused with new facts": 0}
+    outcomes = OUTCOMES[style] = {"recomputed": 0, "reused": 0, "reused with new facts": 0, "renumbered": 0}
     edits = st.lists(st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 10_000)), min_size=1, max_size=3)
 
     @FUZZ
@@ -377,8 +443,10 @@ def test_random_edits_never_change_a_result(style, tmp_path):
             cached, fresh = cached_and_fresh(package, cache, **options)
             if not cached.from_cache:
                 outcomes["recomputed"] += 1
+            elif fresh.modules == before:
+                outcomes["reused"] += 1
             else:
-                outcomes["reused" if fresh.modules == before else "reused with new facts"] += 1
+                outcomes["renumbered" if lines_moved(before, fresh.modules) else "reused with new facts"] += 1
             before = fresh.modules
         shutil.rmtree(work)
 
@@ -423,3 +491,32 @@ def test_every_fixture_package_is_stored_and_reused(name, tmp_path):
     assert not from_cache
     again, from_cache = cached_run(package, tmp_path / "cache", select=select)
     assert from_cache and again == first
+
+
+@pytest.mark.parametrize("name", ALL_FIXTURES)
+def test_every_fixture_package_gives_the_uncached_result_when_lines_move(name, tmp_path):
+    """Every fixture package, every rule selected (so every finding whose message names lines): a statement inserted
+    before a definition of every file but the inits, then blank lines in the middle of each. The stored result is
+    renumbered when the files' facts only moved (importgraph.line_moves) and computed again otherwise; either way
+    the cached run equals a run without cache: JSON, facts and graph."""
+    from importgraph.rules import all_rules
+
+    package = tmp_path / name
+    shutil.copytree(Path(__file__).parent / "fixtures" / "packages" / name / name, package,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    select = {rule.code for rule in all_rules()}
+    before = importgraph.analyze(str(package), cache_dir=tmp_path / "cache", select=select)
+    files = sorted(p for p in package.rglob("*.py") if p.name != "__init__.py" and "__pycache__" not in p.parts)
+    outcomes = []
+    for edit in ("insert statement", "insert blank lines in the middle"):
+        for pick, path in enumerate(files):
+            lines = path.read_text(**BYTES_KEPT).splitlines(keepends=True)
+            if edit == "insert statement":
+                move_lines(path, lines, pick)
+            else:
+                path.write_text("".join(lines[:len(lines) // 2] + ["\n\n"] + lines[len(lines) // 2:]), **BYTES_KEPT)
+        cached, fresh = cached_and_fresh(package, tmp_path / "cache", select=select)
+        outcomes.append("recomputed" if not cached.from_cache else
+                        "renumbered" if lines_moved(before.modules, fresh.modules) else "reused")
+        before = fresh
+    print(f"{name}: {', '.join(outcomes)}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from ..fact_reads import conditional_lines
 from ..graph import resolve_import, serve
+from ..line_refs import at
 from ..model import Finding, ImportFact, LazyModule, LazyName, Scope, SourceRef, normalise_backend
 from ..backend_names import DISTRIBUTION_IMPORT_NAMES, BackendImports
 from .base import Rule, RuleContext, register
@@ -163,7 +164,7 @@ class UndeclaredBackend(Rule):
         return self.finding(
             lazy_name, entry.name, entry.path, entry.line,
             f"{lazy_name}.{entry.name} is declared without a backend that provides {missing!r}, but importing "
-            f"it runs `import {missing}` at module level ({route}, line {chain[-1].line}); without {missing} "
+            f"it runs `import {missing}` at module level ({route}, line {at(chain[-1].path, chain[-1].line)}); without {missing} "
             f"`from {lazy_name} import {entry.name}` raises ModuleNotFoundError instead of the missing-backend "
             f"placeholder. Declare the backend on the entry or import {missing} lazily in "
             f"{ctx.modules[current].name}.",

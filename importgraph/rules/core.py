@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from ..distribution import runs_here
 from ..graph import serve
 from ..inputs import is_file
+from ..line_refs import at
 from ..model import UNLISTABLE, Finding, LazyModule, LazyName, Severity
 from ..resolve import resolve_name, shadowed, star_names
 from .base import Rule, RuleContext, register
@@ -231,7 +232,7 @@ class LazyMissingName(Rule):
                         yield self.finding(
                             lazy.name, entry.name, entry.path, entry.line,
                             f"{resolution.module} binds {entry.fetched!r} only when "
-                            f"{', '.join(sorted(unguarded))} is available (line {binding.line}), but the lazy "
+                            f"{', '.join(sorted(unguarded))} is available (line {at(ctx.modules[resolution.module].path, binding.line)}), but the lazy "
                             f"entry does not declare that backend; without it the name raises ImportError "
                             "instead of a placeholder. Declare the backend on the entry.")
             yield from self._type_checking(ctx, lazy)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from ..graph import ancestors, digraph, runtime_import_graph
 from ..import_time import ImportTime
+from ..line_refs import at
 from ..model import Finding, Scope, Severity, SourceRef
 from .base import Rule, RuleContext, register
 
@@ -116,8 +117,8 @@ def _chain(ctx: RuleContext, hops: list[Hop]) -> tuple[SourceRef, ...]:
     return tuple(SourceRef(ctx.modules[h.source].path, h.line) for h in hops)
 
 
-def _render(hops: list[Hop]) -> str:
-    return "; ".join(f"{h.describe()} (line {h.line})" for h in hops)
+def _render(ctx: RuleContext, hops: list[Hop]) -> str:
+    return "; ".join(f"{h.describe()} (line {at(ctx.modules[h.source].path, h.line)})" for h in hops)
 
 
 @register
@@ -174,7 +175,9 @@ class LazyImportCycle(Rule):
         reentry = hops[1]  # the statement of the serving module that leads back into the cycle
         binding = ctx.modules[server].bindings.get(name) if server in ctx.modules else None
         fails = binding is None or binding.line > reentry.line
-        where = (f"{name!r} is bound at line {binding.line} of {server}, after its line {reentry.line}"
+        bound_at, reentry_at = (at(ctx.modules[server].path, binding.line) if binding is not None else "",
+                                at(ctx.modules[reentry.source].path, reentry.line))
+        where = (f"{name!r} is bound at line {bound_at} of {server}, after its line {reentry_at}"
                  if binding is not None else f"{server} binds {name!r} only indirectly")
         first = _imported_first(graph, import_time, lazy_hop.source, server) if fails else None
         if first is not None:
@@ -190,11 +193,11 @@ class LazyImportCycle(Rule):
             effect = (f"`import {server}` (or touching {lazy_module}.{name} first) fails: {where}, so the "
                       f"lazy lookup finds a partially initialised module.")
         else:
-            effect = (f"it works only because {name!r} is bound at line {binding.line} of {server}, before "
-                      f"line {reentry.line}; moving either statement breaks the import.")
+            effect = (f"it works only because {name!r} is bound at line {bound_at} of {server}, before "
+                      f"line {reentry_at}; moving either statement breaks the import.")
         return self.finding(
             lazy_hop.source, f"{lazy_module}.{name}", ctx.modules[lazy_hop.source].path, lazy_hop.line,
-            f"import cycle through a lazy name: {_render(hops)}. {effect} Import {name} from {server} "
+            f"import cycle through a lazy name: {_render(ctx, hops)}. {effect} Import {name} from {server} "
             "directly or move one import into a function.",
             severity=Severity.ERROR if fails else Severity.WARNING, chain=_chain(ctx, hops))
 
@@ -243,5 +246,5 @@ class ImportCycle(Rule):
             hops = [hop(plain, a, b) for a, b in zip(nodes, nodes[1:])]
             yield self.finding(
                 start, start, ctx.modules[start].path, hops[0].line,
-                f"import cycle among {len(component)} modules; shortest through {start}: {_render(hops)}. "
+                f"import cycle among {len(component)} modules; shortest through {start}: {_render(ctx, hops)}. "
                 "Move one import into a function or extract the shared code.", chain=_chain(ctx, hops))

@@ -20,6 +20,7 @@ import ast
 from collections import deque
 from collections.abc import Iterable, Iterator
 
+from ..line_refs import at
 from ..model import DeadEntry, Finding, LazyModule, Severity
 from ..scan.read import parse_file
 from .base import Rule, RuleContext, register
@@ -88,7 +89,7 @@ class DeadLazyKey(Rule):
                 yield self.finding(
                     lazy.name, key, lazy.path, line,
                     f"entry {key!r} of {lazy.name} is written under a condition that is always false "
-                    f"(line {guard_line}): the runtime never adds it and its names are not importable. "
+                    f"(line {at(lazy.path, guard_line)}): the runtime never adds it and its names are not importable. "
                     "Delete the block or fix the condition.")
 
 

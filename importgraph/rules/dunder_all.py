@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from ..inputs import Replay, note_use, register_projection, token_of
+from ..line_refs import at
 from ..model import Finding, ModuleFacts, Severity
 from ..resolve import resolve_name
 from ..scan.read import decode_text, read_source
@@ -145,7 +146,7 @@ class InvalidAll(Rule):
                 if stripped in facts.requires:
                     yield self.finding(
                         facts.name, stripped, facts.path, obj.line,
-                        f"define_import_structure reads the @requires object at line {obj.line} as "
+                        f"define_import_structure reads the @requires object at line {at(facts.path, obj.line)} as "
                         f"{obj.name!r}, not {stripped!r}: the lazy map serves a name that does not exist and "
                         f"{stripped} is not exported. Write `class {stripped}(` / `def {stripped}(` with no "
                         "space before `(`/`:` and the body on the next line.")

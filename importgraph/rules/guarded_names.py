@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..fact_reads import conditional_lines
+from ..line_refs import at
 from ..model import Finding, NameUse, Scope, normalise_backend
 from ..scan.name_uses import NEWEST_KNOWN_BUILTINS
 from ..scan.python_versions import PYTHON3_MINORS, describe
@@ -84,7 +85,7 @@ class GuardedNameAtImport(Rule):
                     ctx.count_undecided(self.code)
                     continue
                 shown = unguarded or uses
-                message = self._message(module, shown)
+                message = self._message(module, facts.path, shown)
                 hard = sorted(n for n in needed if normalise_backend(n) in ctx.env.always)
                 if guard == "ImportError" and hard:
                     owner = ctx.target.distribution or ctx.target.name
@@ -146,31 +147,31 @@ class GuardedNameAtImport(Rule):
         return False
 
     @staticmethod
-    def _message(module: str, uses: list[NameUse]) -> str:
+    def _message(module: str, path: str, uses: list[NameUse]) -> str:
         use = uses[0]
-        more = f" (and {len(uses) - 1} more uses, up to line {uses[-1].line})" if len(uses) > 1 else ""
+        more = f" (and {len(uses) - 1} more uses, up to line {at(path, uses[-1].line)})" if len(uses) > 1 else ""
         if use.guard == "TYPE_CHECKING":
-            why = f"only under `if TYPE_CHECKING:` (line {use.guard_line}), which never runs"
+            why = f"only under `if TYPE_CHECKING:` (line {at(path, use.guard_line)}), which never runs"
             when = "always"
         elif use.guard == "ImportError":
-            why = f"only when the `try:` at line {use.guard_line} does not raise ImportError"
+            why = f"only when the `try:` at line {at(path, use.guard_line)} does not raise ImportError"
             when = "when that import fails"
         elif use.guard == "python version":
             failing = _failing_versions(use)
             if failing is None:
-                why = f"only on the Python versions the guard at line {use.guard_line} selects"
+                why = f"only on the Python versions the guard at line {at(path, use.guard_line)} selects"
                 when = "on the other Python versions"
             else:
-                why = f"only on Python {describe(list(use.bound_on or ()))} (the guard at line {use.guard_line})"
+                why = f"only on Python {describe(list(use.bound_on or ()))} (the guard at line {at(path, use.guard_line)})"
                 when = f"on Python {describe(failing)}"
         else:
-            why = f"only under the {use.guard} availability guard at line {use.guard_line}"
+            why = f"only under the {use.guard} availability guard at line {at(path, use.guard_line)}"
             when = f"without {use.guard}"
         others = ", ".join(use.inside)
         if others:  # the use itself sits under another backend's guard: it runs only with that backend
             when = f"with {others} installed and {use.guard} not," if use.guard not in _NOT_BACKENDS \
                 else f"{when} (with {others} installed)"
-        return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {use.line}"
+        return (f"{use.name!r} is bound {why} but used {_USE.get(use.kind, use.kind)} at line {at(path, use.line)}"
                 f"{more}, which runs when {module} is imported: {when} the import raises NameError. Quote the "
                 "annotation / add `from __future__ import annotations`, move the code under the guard, or "
                 "bind a fallback in the other branch.")

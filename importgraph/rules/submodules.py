@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from ..model import Finding, LazyModule, Severity
 from .base import Rule, RuleContext, register
 from ..import_time import ImportTime
+from ..line_refs import at
 
 _SERVES_SUBMODULES = {"hf-dict", "hf-structure", "lazy_loader", "lazy_loader-stub", "relative_import"}
 """Styles whose lazy module answers ``pkg.sub`` from a list of keys. A PEP 562 table maps names only."""
@@ -70,9 +71,9 @@ class UnregisteredSubmodule(Rule):
                 leaf = module.rpartition(".")[2]
                 facts = ctx.modules[module]
                 yield self.finding(
-                    lazy.name, module, facts.path, 1,
-                    f"{module} is a public submodule of lazy package {lazy.name} (built at line {lazy.line} of "
-                    f"its __init__) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
+                    lazy.name, module, facts.path, None,
+                    f"{module} is a public submodule of lazy package {lazy.name} (built at line "
+                    f"{at(lazy.path, lazy.line)} of its __init__) that no lazy key registers: `{lazy.name}.{leaf}` raises AttributeError "
                     f"until something imports {module}. {_how_to_register(lazy, leaf)} or make it private "
                     "with a leading underscore.")
 

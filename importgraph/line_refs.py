@@ -1,0 +1,48 @@
+"""Line numbers in finding messages that remember their file, so that a stored result can be renumbered.
+
+A rule writes a line into a message as ``at(path, line)`` inside its f-string. The finding's message reads the bare
+number, as before; the finding also keeps the message with the reference (:attr:`~importgraph.model.Finding.template`),
+so that when an edit only moves the lines of one file, the result cache renumbers a stored result instead of computing
+it again (:mod:`importgraph.line_moves`). A line printed without ``at`` could not be renumbered: a test walks the
+rules' f-strings for lines written bare (``tests/test_line_moves.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_REF = re.compile("\x1f([^\x1e\x1f]*)\x1e([0-9]+)\x1f")
+"""``at``'s reference: the path and the line between control characters no path or message holds."""
+
+
+def at(path: str, line: int) -> str:
+    """Line ``line`` of ``path``, for a finding's message (it reads as the number)."""
+    return f"\x1f{path}\x1e{int(line)}\x1f"
+
+
+def has_refs(text: str) -> bool:
+    return "\x1f" in text
+
+
+def render(template: str) -> str:
+    """The message as it is printed: every reference as its line number."""
+    return _REF.sub(r"\2", template)
+
+
+class Unmapped(LookupError):
+    """A reference to a line of the moved file that the line map does not cover."""
+
+
+def renumber(template: str, path: str, moves: Mapping[int, int]) -> str:
+    """``template`` with the references to ``path`` moved by ``moves`` (old line -> new line); raises
+    :class:`Unmapped` for a line of ``path`` outside it."""
+    def move(match: re.Match) -> str:
+        if match.group(1) != path:
+            return match.group(0)
+        new = moves.get(int(match.group(2)))
+        if new is None:
+            raise Unmapped(f"{path}:{match.group(2)}")
+        return at(path, new)
+
+    return _REF.sub(move, template)
