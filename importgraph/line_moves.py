@@ -15,7 +15,9 @@ the moved facts, decide everything as they did and write the moved lines. What t
 token the result cache compares as before, so an edit that moves its lines is not replayed here. The new facts must
 still pass the early cutoff on bindings (:func:`importgraph.fact_reads.same_reads`), compared with the stored facts
 moved. Renumbering refuses (:class:`~importgraph.line_refs.Unmapped`: the result is computed again) whenever a line
-of the moved file in the result is not one of its old facts' lines, rather than guess where it went.
+of the moved file in the result is not one of its old facts' lines, rather than guess where it went; the one
+exception is line 1, where a finding or note about a whole file points: a map that moves line 1 is refused, so a line 1
+outside the map is such a constant and stays.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
-from .line_refs import Unmapped, render, renumber
+from .line_refs import FIRST_LINE, Unmapped, move_line, render, renumber
 from .model import Finding, LazyModule, ModuleFacts, SourceRef
 
 Moves = dict[int, int]
@@ -86,6 +88,8 @@ def line_moves(old: ModuleFacts, new: ModuleFacts) -> Moves | None:
     for before, after in zip(old_lines, new_lines, strict=True):
         if moves.setdefault(before, after) != after:
             return None
+    if moves.get(FIRST_LINE, FIRST_LINE) != FIRST_LINE:
+        return None  # line 1 is also where whole-file findings point: it must stay where it is
     previous = None
     for before in sorted(moves):
         if previous is not None and moves[before] <= previous:
@@ -100,13 +104,6 @@ def moved_facts(old: ModuleFacts, moves: Moves) -> ModuleFacts:
 
 
 # ---------------------------------------------------------------------- the stored result
-def _moved(moves: Moves, path: str, line: int) -> int:
-    new = moves.get(line)
-    if new is None:
-        raise Unmapped(f"{path}:{line}")
-    return new
-
-
 def renumber_lazy_modules(lazy_modules: dict[str, LazyModule], moved: Mapping[str, Moves]) -> None:
     """Move, in place, the lines of the moved files that the lazy maps hold. A lazy module's own lines (where it is
     built, its ``TYPE_CHECKING`` half, its dead entries) are lines of its init, which the lazy stage evaluates from
@@ -116,14 +113,15 @@ def renumber_lazy_modules(lazy_modules: dict[str, LazyModule], moved: Mapping[st
             raise Unmapped(lazy.path)
         for name, entry in lazy.names.items():
             if entry.path in moved:
-                lazy.names[name] = dataclasses.replace(entry, line=_moved(moved[entry.path], entry.path, entry.line))
+                lazy.names[name] = dataclasses.replace(entry, line=move_line(moved[entry.path], entry.path, entry.line))
         lazy.duplicates = [dataclasses.replace(d, refs=_refs(d.refs, moved)) for d in lazy.duplicates]
-        lazy.undecided = [dataclasses.replace(u, line=_moved(moved[u.path], u.path, u.line)) if u.path in moved else u
+        lazy.undecided = [u if u.path not in moved else dataclasses.replace(u, line=move_line(moved[u.path], u.path,
+                                                                                                u.line))
                           for u in lazy.undecided]
 
 
 def _refs(refs: tuple[SourceRef, ...], moved: Mapping[str, Moves]) -> tuple[SourceRef, ...]:
-    return tuple(SourceRef(r.path, _moved(moved[r.path], r.path, r.line)) if r.path in moved else r for r in refs)
+    return tuple(SourceRef(r.path, move_line(moved[r.path], r.path, r.line)) if r.path in moved else r for r in refs)
 
 
 def renumber_findings(findings: list[Finding], moved: Mapping[str, Moves]) -> list[Finding]:
@@ -132,8 +130,8 @@ def renumber_findings(findings: list[Finding], moved: Mapping[str, Moves]) -> li
     renumbered = []
     for finding in findings:
         line = finding.line
-        if finding.path in moved and finding.anchored:
-            line = _moved(moved[finding.path], finding.path, line)
+        if finding.path in moved:
+            line = move_line(moved[finding.path], finding.path, line)
         template = finding.template
         if template is not None:
             for path, moves in moved.items():
@@ -159,12 +157,12 @@ def renumber_graph(nodes: dict[str, dict], successors: dict[str, dict[str, dict]
             continue
         moves = moved[path]
         if data.get("kind") == "lazy_name":
-            data["line"] = _moved(moves, path, data["line"])
+            data["line"] = move_line(moves, path, data["line"])
         elif data.get("kind") == "module":
             # Edge data is one dict shared by both maps (marshal keeps the sharing): moved once, seen from both.
             for edge in successors[node].values():
                 for statement in edge["imports"]:
-                    statement["line"] = _moved(moves, path, statement["line"])
+                    statement["line"] = move_line(moves, path, statement["line"])
 
 
 def compose_moves(earlier: Mapping[str, Moves], later: Mapping[str, Moves]) -> dict[str, Moves]:

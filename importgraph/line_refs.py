@@ -34,15 +34,26 @@ class Unmapped(LookupError):
     """A reference to a line of the moved file that the line map does not cover."""
 
 
+FIRST_LINE = 1
+"""Where a finding or note about a whole file points (``line or 1``): a constant as often as a line. A line map that
+moves it is refused (:func:`importgraph.line_moves.line_moves`), so line 1 outside a map stays 1."""
+
+
+def move_line(moves: Mapping[int, int], path: str, line: int) -> int:
+    """Where ``line`` of ``path`` went; :class:`Unmapped` when the map has no say (line 1 stays)."""
+    new = moves.get(line)
+    if new is None:
+        if line == FIRST_LINE:
+            return line
+        raise Unmapped(f"{path}:{line}")
+    return new
+
+
 def renumber(template: str, path: str, moves: Mapping[int, int]) -> str:
-    """``template`` with the references to ``path`` moved by ``moves`` (old line -> new line); raises
-    :class:`Unmapped` for a line of ``path`` outside it."""
+    """``template`` with the references to ``path`` moved by ``moves`` (old line -> new line, :func:`move_line`)."""
     def move(match: re.Match) -> str:
         if match.group(1) != path:
             return match.group(0)
-        new = moves.get(int(match.group(2)))
-        if new is None:
-            raise Unmapped(f"{path}:{match.group(2)}")
-        return at(path, new)
+        return at(path, move_line(moves, path, int(match.group(2))))
 
     return _REF.sub(move, template)

@@ -391,8 +391,6 @@ class Finding:
     message: str
     chain: tuple[SourceRef, ...] = ()
     """For cycles and backend leaks: every hop, file:line."""
-    anchored: bool = field(default=True, compare=False, repr=False)
-    """``line`` is a line of ``path`` (False: the finding is about the whole file, shown at its first line)."""
     template: str | None = field(default=None, compare=False, repr=False)
     """The message with its line numbers as references to their files (:func:`importgraph.line_refs.at`), when it
     prints any: what the result cache renumbers when an edit only moves lines. Not part of a finding's identity."""

@@ -19,8 +19,10 @@ stage (an init, the structure rules) has no projection: any change to it is a mi
 always a miss either: the entry keeps which of each module's bindings the later stages looked up, and what
 each lookup found (:mod:`importgraph.fact_reads`). New facts that differ only in bindings nobody looked up
 (a statement appended to a modeling file, binding a new name) give the same result; the entry is rewritten
-with them, and the report holds them. On a miss the analysis runs in full (reusing the scan cache) and
-replaces the entry.
+with them, and the report holds them. New facts that are the stored ones with their lines moved (a statement
+inserted mid-file) give the same result with those lines moved: the stored result is renumbered
+(:mod:`importgraph.line_moves`; the graph's moves are kept in the header and applied when it is decoded). On a
+miss the analysis runs in full (reusing the scan cache) and replaces the entry.
 
 Runs with ``usage`` files are not cached (those are the user's code, outside the package). The file
 holds four sections, each behind a CRC-32: the header (the inputs, marshal), the facts (module -> the
@@ -54,7 +56,7 @@ from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .line_moves import (Moves, compose_moves, line_moves, moved_facts, renumber_findings, renumber_graph,
                          renumber_lazy_modules)
-from .line_refs import Unmapped
+from .line_refs import Unmapped, move_line
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch, warn_unwritable
 from .scan.read import file_digest, read_source
@@ -398,9 +400,9 @@ def _renumber(payload: Payload, moved: dict[str, Moves]) -> bool:
     try:
         renumber_lazy_modules(payload.lazy_modules, moved)
         payload.findings = renumber_findings(payload.findings, moved)
-        payload.problems = [dataclasses.replace(p, line=moved[p.path][p.line]) if p.path in moved and p.line is not None
-                            else p for p in payload.problems]
-    except (Unmapped, KeyError):
+        payload.problems = [dataclasses.replace(p, line=move_line(moved[p.path], p.path, p.line))
+                            if p.path in moved and p.line is not None else p for p in payload.problems]
+    except Unmapped:
         return False
     return True
 

@@ -128,9 +128,13 @@ def test_findings_are_renumbered_and_sorted_again():
         renumber_findings([finding(5, 5)], {"/b.py": {97: 97}})
 
 
-def test_a_finding_about_a_whole_file_keeps_its_first_line():
-    whole = Finding("IG011", "submodule", Severity.WARNING, "a", "a.b", "/b.py", 1, "m", anchored=False)
-    assert renumber_findings([whole], {"/b.py": {1: 4}})[0].line == 1
+def test_line_1_never_moves():
+    # Findings and notes about a whole file point at line 1 (``line or 1``): a constant, not a fact's line, so a map
+    # that moves line 1 is refused, and a line 1 outside the map stays.
+    whole = Finding("IG011", "submodule", Severity.WARNING, "a", "a.b", "/b.py", 1, "m")
+    assert renumber_findings([whole], {"/b.py": {3: 5}})[0].line == 1
+    assert line_moves(facts_of(SOURCE), facts_of("# a comment above the first import\n" + SOURCE)) is None
+    assert line_moves(facts_of("# licence\n" + SOURCE), facts_of("# licence\n# more\n" + SOURCE)) is not None
 
 
 def test_moves_of_two_edits_compose():

@@ -97,6 +97,14 @@ EDITS: list[tuple[str, Edit, bool, bool]] = [
      True, True),
     ("lines removed from a configuration file", lambda p: replace(p / FOO / "configuration_foo.py", "\n\n\n@requires",
                                                                   "\n@requires"), True, True),
+    # The structure rules read this file's content (a TorchvisionBackend subclass): their outcome is the same, and the
+    # line readers' part of its reading is in its facts, moved.
+    ("statement inserted in a file whose backends the structure rules read from its content",
+     lambda p: replace(p / FOO / "image_processing_foo.py", "class FooImageProcessor", "_SIZE = 3\n\n\nclass "
+                       "FooImageProcessor"), True, True),
+    ("the content the structure rules read changed (lines kept)",
+     lambda p: replace(p / FOO / "image_processing_foo.py", "(TorchvisionBackend):", "(object):  # was a backend"),
+     False, True),
     # modeling_foo.py has IG008 findings, which the rule computes from its text: moving its lines recomputes.
     ("comment inserted at the top of a file whose text a rule reads",
      lambda p: prepend(p / FOO / "modeling_foo.py", "# header\n"), False, True),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from ..inputs import Replay, is_file, list_directory, note_read, note_use, register_projection, token_of
 from ..model import ModuleFacts, ParseProblem, Undecided
 from ..scan.hf_reader import LineReading, ReadName, RequiredObject, read_lines
-from ..scan.read import read_source
+from ..scan.read import decode_text, read_source
 from .values import Tagged, Unknown
 
 FileRule = Callable[[str, str], "bool | None"]
@@ -183,8 +183,10 @@ class StructureReader:
                     self.problems.append(ParseProblem(file_path, None,
                                                       f"define_import_structure cannot read it: {exc}"))
                     continue
-                reading = read_structure_file(filename[:-3], data, self.rules)
-                note_use(file_path, data, "structure", token_of(reading))
+                reading = self._reading_with_scan(filename[:-3], file_path, data)
+                if reading is None:
+                    reading = read_structure_file(filename[:-3], data, self.rules)
+                    note_use(file_path, data, "structure", token_of(reading))
             self.files_read.add(file_path)
             self._add_file(module_requirements, filename[:-3], file_path, reading)
         return {**module_requirements, **import_structure}
@@ -205,6 +207,18 @@ class StructureReader:
         if decided is None:
             return None
         return combine_reading(lines, *decided, self.rules.walk.decorator)
+
+    def _reading_with_scan(self, module_name: str, file_path: str, data: bytes) -> FileReading | None:
+        """The reading of a file whose rules read its content: their outcome from the bytes, the line readers' part
+        from its facts (the same function of the same bytes). Only the rules' outcome is noted as the file's use:
+        the line readers' part is compared with the facts when the file changes, where an edit that only moves lines
+        is told apart (:mod:`importgraph.line_moves`); the whole reading, lines included, would not be."""
+        facts = self.scanned.get(file_path)
+        if facts is None or facts.line_reading is None or facts.line_reading.undecodable is not None:
+            return None
+        decided = self.rules.reading(module_name, decode_text(data))
+        note_use(file_path, data, "structure-base", token_of(decided))
+        return combine_reading(facts.line_reading, *decided, self.rules.walk.decorator)
 
     def _add_file(self, requirements: dict, module_name: str, file_path: str, reading: FileReading) -> None:
         if reading.problem is not None:
@@ -263,11 +277,26 @@ def combine_reading(lines: LineReading, base: tuple[str, ...], undecided: int | 
 @register_projection("structure")
 def _structure_token(path: str, data: bytes, replay: Replay) -> bytes:
     """The token of a changed sibling file, under the rules the cached run used."""
+    module_name = os.path.basename(path)[:-3]
+    return token_of(read_structure_file(module_name, data, _replayed_rules(replay)))
+
+
+@register_projection("structure-base")
+def _structure_base_token(path: str, data: bytes, replay: Replay) -> bytes:
+    """The token of a changed sibling file read with its facts (:meth:`StructureReader._reading_with_scan`): the
+    outcome of the rules the cached run used."""
+    try:
+        content = decode_text(data)
+    except UnicodeDecodeError:
+        return b"undecodable"  # its facts say so too: they differ from the stored ones, which were decodable
+    return token_of(_replayed_rules(replay).reading(os.path.basename(path)[:-3], content))
+
+
+def _replayed_rules(replay: Replay) -> BaseRules:
     rules = replay.scratch.get("structure_rules")
     if rules is None:
         rules = replay.scratch["structure_rules"] = rules_from_context(replay.context.get("structure_rules"))
-    module_name = os.path.basename(path)[:-3]
-    return token_of(read_structure_file(module_name, data, rules))
+    return rules
 
 
 def package_rules(module: str, path: str, *, record: bool = True) -> BaseRules | None:

@@ -120,7 +120,7 @@ class Rule:
     def finding(self, module: str, symbol: str, path: str, line: int | None, message: str,
                 severity: Severity | None = None, chain: tuple[SourceRef, ...] = ()) -> Finding:
         return Finding(rule=self.code, name=self.name, severity=severity or self.severity, module=module,
-                       symbol=symbol, path=path, line=line or 1, message=message, chain=chain, anchored=bool(line))
+                       symbol=symbol, path=path, line=line or 1, message=message, chain=chain)
 
 
 REGISTRY: dict[str, type[Rule]] = {}
