@@ -80,7 +80,10 @@ class Report:
     """Where ``define_import_structure``'s file-name backend rules were read from."""
     tool_version: str = __version__
     from_cache: bool = False
-    """True when the whole result was reused from the result cache (every input unchanged)."""
+    """True when the whole result was reused from the result cache (:mod:`importgraph.result_cache`)."""
+    reuse: str | None = None
+    """Why the reused result holds: ``no input changed``, changed files that every stage reads alike, or lines
+    moved and renumbered (for the text output)."""
 
 
 def make_environment(target: Target, backends: Iterable[str] | None = None,
@@ -146,7 +149,8 @@ def analyze(
                 progress(total, total)
             cached.stats.seconds = round(time.perf_counter() - started, 3)
             return Report(resolved, env, cached.modules, cached.lazy_modules, cached.graph, cached.findings,
-                          cached.stats, cached.problems, cached.structure_rules, from_cache=True)
+                          cached.stats, cached.problems, cached.structure_rules, from_cache=True,
+                          reuse=cached.reuse)
 
     starting("scanning")
     pickled: dict[str, bytes] = {}

@@ -43,8 +43,7 @@ import sys
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,6 +126,8 @@ class Payload:
     stats: Stats
     problems: list[ParseProblem]
     structure_rules: str | None
+    reuse: str | None = None
+    """Why a stored result holds (:attr:`importgraph.analysis.Report.reuse`); None for a computed one."""
 
 
 class ResultCache:
@@ -178,6 +179,7 @@ class ResultCache:
             payload = _decode_payload(facts, sections[1], sections[2], graph_moves)
             if replayed.moved and not _renumber(payload, replayed.moved):
                 return None
+            payload.reuse = _why_it_holds(changed, replayed)
         except Exception as exc:  # checksum-valid but undecodable: a class layout changed; recompute
             warnings.warn(f"importgraph result cache {self.path} cannot be decoded ({exc}); ignoring it",
                           CacheWarning, stacklevel=3)
@@ -285,6 +287,15 @@ class Replayed:
     stored result is renumbered (:mod:`importgraph.line_moves`)."""
     binding_reads: dict[str, Reads | None] | None = None
     """The entry's recorded binding reads, when they were decoded (renumbered for the moved files)."""
+
+
+def _why_it_holds(changed: list[str], replayed: Replayed) -> str:
+    if not changed:
+        return "no input changed"
+    files = f"{len(changed)} file{'' if len(changed) == 1 else 's'} changed"
+    if replayed.moved:
+        return f"{files}, lines moved in {len(replayed.moved)}: renumbered"
+    return f"{files}, read alike by every stage"
 
 
 def _replay(header: dict, changed: list[str], modules: Mapping[str, ModuleFacts],
@@ -400,7 +411,7 @@ def _renumber(payload: Payload, moved: dict[str, Moves]) -> bool:
     try:
         renumber_lazy_modules(payload.lazy_modules, moved)
         payload.findings = renumber_findings(payload.findings, moved)
-        payload.problems = [dataclasses.replace(p, line=move_line(moved[p.path], p.path, p.line))
+        payload.problems = [replace(p, line=move_line(moved[p.path], p.path, p.line))
                             if p.path in moved and p.line is not None else p for p in payload.problems]
     except Unmapped:
         return False

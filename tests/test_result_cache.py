@@ -528,3 +528,21 @@ def test_every_fixture_package_gives_the_uncached_result_when_lines_move(name, t
                         "renumbered" if lines_moved(before.modules, fresh.modules) else "reused")
         before = fresh
     print(f"{name}: {', '.join(outcomes)}")
+
+
+def test_a_reused_result_says_why_it_holds(tmp_path):
+    """The text output says why a reused result holds (``Report.reuse``): nothing changed, a changed file that every
+    stage reads alike, or lines moved and renumbered."""
+    package = copy_fixture("hf5_structure", tmp_path)
+    cache = tmp_path / "cache"
+    assert importgraph.analyze(str(package), cache_dir=cache).reuse is None  # computed
+    assert importgraph.analyze(str(package), cache_dir=cache).reuse == "no input changed"
+    append(package / FOO / "modeling_foo.py", "\n# tuned\n")
+    assert importgraph.analyze(str(package), cache_dir=cache).reuse == "1 file changed, read alike by every stage"
+    prepend(package / FOO / "configuration_foo.py", "# header\n\n")
+    append(package / FOO / "modeling_foo.py", "\n# tuned again\n")
+    report = importgraph.analyze(str(package), cache_dir=cache)
+    assert report.reuse == "2 files changed, lines moved in 1: renumbered"
+    declared = report.lazy_modules["hf5_structure.models.foo"].names["FooConfig"]  # from the file's __all__
+    text = (package / FOO / "configuration_foo.py").read_text().splitlines()
+    assert text[declared.line - 1].startswith("__all__ = [") and declared.line == 19  # two lines down

@@ -62,7 +62,7 @@ def print_summary(report: Report, console: Console) -> None:
         f"  {stats.files} files, {stats.modules} modules, {stats.lazy_modules} lazy modules, "
         f"{stats.lazy_names} lazy names, {stats.import_edges} import edges, {stats.lazy_edges} lazy edges, "
         f"{stats.unparsable} unparsable, {stats.undecided} undecided, {stats.seconds:.2f} s"
-        + (" (result reused from the cache: no input changed)" if report.from_cache else ""))
+        + (f" (result reused from the cache: {report.reuse})" if report.from_cache else ""))
 
 
 def print_findings(report: Report, findings: list[Finding], console: Console) -> None:
