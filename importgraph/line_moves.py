@@ -15,9 +15,9 @@ the moved facts, decide everything as they did and write the moved lines. What t
 token the result cache compares as before, so an edit that moves its lines is not replayed here. The new facts must
 still pass the early cutoff on bindings (:func:`importgraph.fact_reads.same_reads`), compared with the stored facts
 moved. Renumbering refuses (:class:`~importgraph.line_refs.Unmapped`: the result is computed again) whenever a line
-of the moved file in the result is not one of its old facts' lines, rather than guess where it went; the one
-exception is line 1, where a finding or note about a whole file points: a map that moves line 1 is refused, so a line 1
-outside the map is such a constant and stays.
+of the moved file in the result is not one of its old facts' lines, rather than guess where it went, and whenever
+the result holds line 1 of a file whose line 1 moved: findings and notes about a whole file point there, and such a
+constant cannot be told from a fact's line 1 (:func:`importgraph.line_refs.move_line`).
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ def line_moves(old: ModuleFacts, new: ModuleFacts) -> Moves | None:
     for before, after in zip(old_lines, new_lines, strict=True):
         if moves.setdefault(before, after) != after:
             return None
-    if moves.get(FIRST_LINE, FIRST_LINE) != FIRST_LINE:
-        return None  # line 1 is also where whole-file findings point: it must stay where it is
+    if moves.get(FIRST_LINE, FIRST_LINE) != FIRST_LINE and any(fact.line == FIRST_LINE for fact in old.imports):
+        # The graph's import statements are renumbered when it is decoded, where nothing can be refused any more, and
+        # a line 1 there cannot be told from a constant (move_line): refused now.
+        return None
     previous = None
     for before in sorted(moves):
         if previous is not None and moves[before] <= previous:

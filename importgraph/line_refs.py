@@ -35,16 +35,19 @@ class Unmapped(LookupError):
 
 
 FIRST_LINE = 1
-"""Where a finding or note about a whole file points (``line or 1``): a constant as often as a line. A line map that
-moves it is refused (:func:`importgraph.line_moves.line_moves`), so line 1 outside a map stays 1."""
+"""Where a finding or note about a whole file points (``line or 1``): a constant as often as a fact's line."""
 
 
 def move_line(moves: Mapping[int, int], path: str, line: int) -> int:
-    """Where ``line`` of ``path`` went; :class:`Unmapped` when the map has no say (line 1 stays)."""
+    """Where ``line`` of ``path`` went; :class:`Unmapped` when the map has no say. Line 1 may be a constant, not a
+    fact's line: it stays when the map leaves line 1 where it is (or says nothing of it), and is :class:`Unmapped`
+    when the map moves it (which of the two it is, nothing tells)."""
+    if line == FIRST_LINE:
+        if moves.get(FIRST_LINE, FIRST_LINE) != FIRST_LINE:
+            raise Unmapped(f"{path}:{line} (line 1 moved: a fact's line or a whole-file constant)")
+        return line
     new = moves.get(line)
     if new is None:
-        if line == FIRST_LINE:
-            return line
         raise Unmapped(f"{path}:{line}")
     return new
 

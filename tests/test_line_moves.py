@@ -128,13 +128,19 @@ def test_findings_are_renumbered_and_sorted_again():
         renumber_findings([finding(5, 5)], {"/b.py": {97: 97}})
 
 
-def test_line_1_never_moves():
-    # Findings and notes about a whole file point at line 1 (``line or 1``): a constant, not a fact's line, so a map
-    # that moves line 1 is refused, and a line 1 outside the map stays.
+def test_line_1_in_a_result_is_renumbered_only_where_it_stays():
+    # Findings and notes about a whole file point at line 1 (``line or 1``): a constant, which a fact's line 1 cannot
+    # be told from. It stays when line 1 does; when line 1 moves, the result holding it is computed again.
     whole = Finding("IG011", "submodule", Severity.WARNING, "a", "a.b", "/b.py", 1, "m")
     assert renumber_findings([whole], {"/b.py": {3: 5}})[0].line == 1
+    assert renumber_findings([whole], {"/b.py": {1: 1, 3: 5}})[0].line == 1
+    with pytest.raises(Unmapped):
+        renumber_findings([whole], {"/b.py": {1: 2, 3: 5}})
+    # the graph's import statements are renumbered when it is decoded, too late to refuse: an import on line 1 that
+    # moves is refused at once
     assert line_moves(facts_of(SOURCE), facts_of("# a comment above the first import\n" + SOURCE)) is None
-    assert line_moves(facts_of("# licence\n" + SOURCE), facts_of("# licence\n# more\n" + SOURCE)) is not None
+    moved_def = line_moves(facts_of("def f():\n    pass\n"), facts_of("# a comment\ndef f():\n    pass\n"))
+    assert moved_def == {1: 2}
 
 
 def test_moves_of_two_edits_compose():

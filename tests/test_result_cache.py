@@ -403,10 +403,14 @@ BYTES_KEPT = {"encoding": "utf-8", "errors": "surrogateescape"}
 
 
 def move_lines(path: Path, lines: list[str], pick: int) -> None:
-    """A statement binding a new name inserted before a top-level ``class``/``def`` (the first line if there is none):
-    valid Python wherever it lands, and every line after it moves."""
+    """A statement binding a new name inserted before a top-level ``class``/``def``, or else between two top-level
+    statements after the first line (else above it): every line after it moves. (Moving line 1 is never renumbered:
+    ``importgraph.line_moves``.)"""
     tops = [i for i, text in enumerate(lines) if text.startswith(("class ", "def ", "@"))
             and not (i and lines[i - 1].startswith("@"))]
+    if not tops:
+        tops = [i for i in range(1, len(lines)) if lines[i][:1].isalpha() and lines[i - 1][:1].isalpha()
+                and not lines[i - 1].rstrip().endswith(("(", "[", "{", ",", "\\", ":"))]
     at = tops[pick % len(tops)] if tops else 0
     path.write_text("".join(lines[:at] + [f"_INSERTED_{pick} = 1\n\n\n"] + lines[at:]), **BYTES_KEPT)
 
