@@ -26,7 +26,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 
 from .line_refs import FIRST_LINE, Unmapped, move_line, render, renumber
-from .model import Finding, LazyModule, ModuleFacts, SourceRef
+from .model import Finding, LazyModule, ModuleFacts, ParseProblem, SourceRef
 
 Moves = dict[int, int]
 """Old line -> new line, for the lines of one file's old facts."""
@@ -120,6 +120,12 @@ def renumber_lazy_modules(lazy_modules: dict[str, LazyModule], moved: Mapping[st
         lazy.undecided = [u if u.path not in moved else dataclasses.replace(u, line=move_line(moved[u.path], u.path,
                                                                                                 u.line))
                           for u in lazy.undecided]
+
+
+def renumber_problems(problems: list[ParseProblem], moved: Mapping[str, Moves]) -> list[ParseProblem]:
+    """The lazy stage's problems with the lines of the moved files moved (a ``@requires`` its reader cannot parse)."""
+    return [dataclasses.replace(p, line=move_line(moved[p.path], p.path, p.line))
+            if p.path in moved and p.line is not None else p for p in problems]
 
 
 def _refs(refs: tuple[SourceRef, ...], moved: Mapping[str, Moves]) -> tuple[SourceRef, ...]:

@@ -43,7 +43,7 @@ import sys
 import warnings
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,8 +54,8 @@ from .fact_reads import Reads, found, reads_of, same_reads
 from .graph import from_adjacency
 from .inputs import PROJECTIONS, ReadLog, Replay
 from .line_moves import (Moves, compose_moves, line_moves, moved_facts, renumber_findings, renumber_graph,
-                         renumber_lazy_modules)
-from .line_refs import Unmapped, move_line
+                         renumber_lazy_modules, renumber_problems)
+from .line_refs import Unmapped
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target
 from .scan.cache import CacheWarning, atomic_write, gc_paused, pickle_facts, prune, touch, warn_unwritable
 from .scan.read import file_digest, read_source
@@ -411,8 +411,7 @@ def _renumber(payload: Payload, moved: dict[str, Moves]) -> bool:
     try:
         renumber_lazy_modules(payload.lazy_modules, moved)
         payload.findings = renumber_findings(payload.findings, moved)
-        payload.problems = [replace(p, line=move_line(moved[p.path], p.path, p.line))
-                            if p.path in moved and p.line is not None else p for p in payload.problems]
+        payload.problems = renumber_problems(payload.problems, moved)
     except Unmapped:
         return False
     return True
