@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -19,11 +20,12 @@ from .fact_reads import watching
 from .graph import build_graph
 from .inputs import recording
 from .lazy import build_lazy_modules
+from .line_refs import Unmapped
 from .model import Environment, Finding, LazyModule, ModuleFacts, ParseProblem, Target, normalise_backend
 from .result_cache import EncodedGraph, Payload, ResultCache
 from .rules import RuleContext, run_rules
 from .scan import scan_files
-from .scan.cache import gc_paused
+from .scan.cache import CacheWarning, gc_paused
 
 if TYPE_CHECKING:
     import networkx as nx  # imported when a graph is built or decoded: a reused result's check never needs it
@@ -55,7 +57,15 @@ class _GraphField:
             raise AttributeError("graph")  # a dataclass field without a default
         graph = report.__dict__[self._slot]
         if isinstance(graph, EncodedGraph):
-            graph = report.__dict__[self._slot] = graph.decode()
+            try:
+                graph = graph.decode()
+            except Unmapped as exc:
+                # Cannot happen (the lines a graph holds are checked when its moves are recorded), but if it did, the
+                # graph is a function of the facts and lazy maps the report holds: built again, never a crash.
+                warnings.warn(f"importgraph result cache: the stored graph could not be renumbered ({exc}); built "
+                              "again from the facts", CacheWarning, stacklevel=2)
+                graph = build_graph(dict(report.modules), report.lazy_modules, report.target.name)
+            report.__dict__[self._slot] = graph
         return graph
 
     def __set__(self, report: Report, graph: nx.DiGraph | EncodedGraph) -> None:

@@ -550,3 +550,20 @@ def test_a_reused_result_says_why_it_holds(tmp_path):
     declared = report.lazy_modules["hf5_structure.models.foo"].names["FooConfig"]  # from the file's __all__
     text = (package / FOO / "configuration_foo.py").read_text().splitlines()
     assert text[declared.line - 1].startswith("__all__ = [") and declared.line == 19  # two lines down
+
+
+def test_a_graph_that_cannot_be_renumbered_is_built_again(tmp_path):
+    """The lines a stored graph holds are checked when its moves are recorded, so renumbering it when it is decoded
+    cannot fail; if it ever did, the report builds the graph again from its facts and lazy maps, with a warning."""
+    from importgraph.result_cache import EncodedGraph, _encode_graph
+
+    package = copy_fixture("hf5_structure", tmp_path)
+    fresh = importgraph.analyze(str(package))
+    modeling = fresh.modules["hf5_structure.models.foo.modeling_foo"]
+    assert modeling.imports  # its import statements are in the graph, on lines the empty map below does not know
+    report = importgraph.analyze(str(package), cache_dir=tmp_path / "cache")
+    report.graph = EncodedGraph(_encode_graph(fresh.graph), {modeling.path: {}})
+    with pytest.warns(CacheWarning, match="could not be renumbered"):
+        graph = report.graph
+    assert list(graph.nodes(data=True)) == list(fresh.graph.nodes(data=True))
+    assert list(graph.edges(data=True)) == list(fresh.graph.edges(data=True))
