@@ -186,16 +186,15 @@ class ResultCache:
             return None
         if changed:  # still valid for the new bytes: record them, so that the next run is a plain hit
             header["digests"].update({path: digests[path] for path in changed})
-            if replayed.moved:
-                header["bindings"] = marshal.dumps(replayed.binding_reads)
-                header["graph_moves"] = graph_moves
+            if replayed.renewed:  # new facts, read alike or with lines moved: the result holds them from now on
                 pickled.update(replayed.renewed)
                 payload.modules = DeferredFacts(pickled)
-                self._write([_encode_header(header), marshal.dumps(pickled), sections[1], _encode_rest(payload)])
-            elif replayed.renewed:  # new facts that no later stage reads differently: the result holds them now
-                pickled.update(replayed.renewed)
-                payload.modules = DeferredFacts(pickled)
-                self._write([_encode_header(header), marshal.dumps(pickled), sections[1], sections[2]])
+                rest = sections[2]
+                if replayed.moved:  # the renumbered result; the graph's moves wait in the header
+                    header["bindings"] = marshal.dumps(replayed.binding_reads)
+                    header["graph_moves"] = graph_moves
+                    rest = _encode_rest(payload)
+                self._write([_encode_header(header), marshal.dumps(pickled), sections[1], rest])
             else:
                 self._write([_encode_header(header)],
                             tail=data[len(data) - sum(_LENGTH.size + len(x) for x in sections):])
